@@ -1,0 +1,3 @@
+//! One module per command group, each with its clap arguments and its `run`.
+
+pub mod qr;

@@ -1,0 +1,104 @@
+//! Product keys, SNs and the per-product bind policy: the identifiers printed on labels.
+
+use super::{check_chars, string_value, Field, Problem, ValueError};
+
+/// A product key: 6–32 ASCII letters and digits, case preserved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProductKey(String);
+
+impl ProductKey {
+    pub const MIN_LEN: usize = 6;
+    pub const MAX_LEN: usize = 32;
+
+    /// Validates `input` exactly as given (callers trim where trimming makes sense).
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        check_chars(
+            Field::ProductKey,
+            input,
+            Self::MIN_LEN,
+            Self::MAX_LEN,
+            |c| c.is_ascii_alphanumeric(),
+        )?;
+        Ok(ProductKey(input.to_owned()))
+    }
+}
+string_value!(ProductKey);
+
+/// A device serial number: 6–32 of `[A-Za-z0-9-]`, case preserved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sn(String);
+
+impl Sn {
+    pub const MIN_LEN: usize = 6;
+    pub const MAX_LEN: usize = 32;
+
+    /// Validates `input` exactly as given.
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        check_chars(Field::Sn, input, Self::MIN_LEN, Self::MAX_LEN, |c| {
+            c.is_ascii_alphanumeric() || c == '-'
+        })?;
+        Ok(Sn(input.to_owned()))
+    }
+}
+string_value!(Sn);
+
+/// How a product's devices may be bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BindPolicy {
+    /// The label must carry the device's bind code (Bindery v2 labels). The default for
+    /// products created in Bindery.
+    #[default]
+    BindCodeRequired,
+    /// The SN alone binds, for labels already printed in the Quectel v1 form. Anyone who reads
+    /// the SN can bind, so the tighter rate limits apply.
+    SnOnly,
+}
+
+impl BindPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindPolicy::BindCodeRequired => "bind_code_required",
+            BindPolicy::SnOnly => "sn_only",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        match input {
+            "bind_code_required" => Ok(BindPolicy::BindCodeRequired),
+            "sn_only" => Ok(BindPolicy::SnOnly),
+            _ => Err(ValueError::new(
+                Field::BindPolicy,
+                input,
+                Problem::BadShape {
+                    expected: "\"bind_code_required\" or \"sn_only\"",
+                },
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for BindPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for BindPolicy {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BindPolicy::parse(s)
+    }
+}
+
+impl serde::Serialize for BindPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BindPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        BindPolicy::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}

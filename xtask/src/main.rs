@@ -1,0 +1,164 @@
+//! `cargo xtask`: the project's two commands (`run`, `test`) and its helpers.
+//!
+//! They must work on a fresh Debian/Ubuntu machine that has only Rust, so each command first
+//! makes sure the system packages it needs are there (installing them with apt when run as
+//! root, otherwise printing the one command to run), then does its job. Plain std only: the
+//! xtask is compiled on every call and must be quick to build.
+
+mod packages;
+mod postgres;
+mod shell;
+
+use std::process::ExitCode;
+
+use shell::{cargo, workspace_root, Failure};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run            install what the app needs, then start it (on the embedded sandbox cloud)
+  test           install what the suites need, start their services, run every suite
+  fuzz [SECS]    fuzz the QR parser with cargo-fuzz for SECS seconds (default 600)
+  pg             start the throwaway PostgreSQL the tests use, print its URL, stop on Enter
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
+        Some("pg") => pg(),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            if let Some(cmd) = other {
+                eprintln!("error: unknown command {cmd:?}\n");
+            }
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("\nxtask: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask run`: the app's system libraries, then the app itself.
+fn run(app_args: &[String]) -> Result<(), Failure> {
+    packages::ensure(packages::APP)?;
+    let mut args = vec!["run", "--package", "bindery", "--"];
+    args.extend(app_args.iter().map(String::as_str));
+    cargo(&args)
+}
+
+/// `cargo xtask test`: formatting, lints, the wasm build of the core, then every test suite
+/// with the services they need; ends with the test runner's summary line.
+fn test() -> Result<(), Failure> {
+    let mut needed = packages::APP.to_vec();
+    needed.extend_from_slice(packages::SCAN);
+    needed.extend_from_slice(packages::CLOUD);
+    packages::ensure(&needed)?;
+
+    shell::step("formatting");
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    shell::step("lints");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    shell::step("bindery-core for wasm32-unknown-unknown");
+    shell::ensure_rust_target("wasm32-unknown-unknown")?;
+    cargo(&[
+        "build",
+        "--package",
+        "bindery-core",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])?;
+
+    shell::step("starting a throwaway PostgreSQL");
+    let pg = postgres::Cluster::start()?;
+    let envs = [
+        ("BINDERY_TEST_PG_URL", pg.url()),
+        ("BINDERY_REQUIRE_PG", "1".to_owned()),
+    ];
+
+    shell::step("doc tests");
+    shell::cargo_with_env(&["test", "--workspace", "--doc"], &envs)?;
+    shell::step("test suites");
+    let result = if shell::has_cargo_subcommand("nextest") {
+        shell::cargo_with_env(
+            &[
+                "nextest",
+                "run",
+                "--workspace",
+                "--no-fail-fast",
+                "--failure-output",
+                "final",
+            ],
+            &envs,
+        )
+    } else {
+        shell::cargo_with_env(&["test", "--workspace", "--no-fail-fast"], &envs)
+    };
+    drop(pg);
+    result
+}
+
+/// `cargo xtask pg`: the test PostgreSQL by hand, for running one suite with `cargo test`.
+fn pg() -> Result<(), Failure> {
+    packages::ensure(packages::CLOUD)?;
+    let pg = postgres::Cluster::start()?;
+    println!("export BINDERY_TEST_PG_URL={}", pg.url());
+    eprintln!("press Enter to stop it");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    drop(pg);
+    Ok(())
+}
+
+/// `cargo xtask fuzz [SECS]`: the QR parser under libFuzzer. Not part of `test` (it needs
+/// minutes to mean anything); run it after touching the parser.
+fn fuzz(secs: Option<&str>) -> Result<(), Failure> {
+    let secs: u64 = match secs {
+        None => 600,
+        Some(s) => s
+            .parse()
+            .map_err(|_| Failure::Usage(format!("fuzz: {s:?} is not a number of seconds")))?,
+    };
+    if !shell::has_cargo_subcommand("fuzz") {
+        shell::step("installing cargo-fuzz");
+        cargo(&["install", "--locked", "cargo-fuzz"])?;
+    }
+    let fuzz_dir = workspace_root().join("crates/bindery-core");
+    let corpus = workspace_root().join("target/fuzz-corpus/qr_parse");
+    std::fs::create_dir_all(&corpus).map_err(|e| Failure::Io(corpus.clone(), e))?;
+    shell::run_in(
+        &fuzz_dir,
+        "cargo",
+        &[
+            "fuzz",
+            "run",
+            "qr_parse",
+            corpus.to_str().expect("UTF-8 path"),
+            "fuzz/seeds",
+            "--",
+            &format!("-max_total_time={secs}"),
+            "-max_len=8192",
+        ],
+        // cargo-fuzz passes -Z flags; this lets the stable toolchain accept them.
+        &[("RUSTC_BOOTSTRAP", "1".to_owned())],
+    )
+}

@@ -1,0 +1,67 @@
+//! The Debian/Ubuntu packages the builds and suites need, and installing the missing ones.
+
+use std::process::Command;
+
+use crate::shell::{self, Failure};
+
+/// The Dioxus desktop app (WebKitGTK, GTK, libxdo), and Xvfb for its tests without a display.
+pub const APP: &[&str] = &[
+    "pkg-config",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "libxdo-dev",
+    "xvfb",
+    "xdotool",
+];
+/// The scanner: nokhwa's bindings are generated with libclang.
+pub const SCAN: &[&str] = &["clang", "libclang-dev"];
+/// The cloud's PostgreSQL suite runs against a throwaway server.
+pub const CLOUD: &[&str] = &["postgresql"];
+
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+}
+
+/// Installs whatever of `packages` is missing: with apt when root, otherwise by telling the
+/// user the exact command and stopping.
+pub fn ensure(packages: &[&str]) -> Result<(), Failure> {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "xtask: this is not a Debian/Ubuntu system; make sure these are installed: {}",
+            packages.join(" ")
+        );
+        return Ok(());
+    }
+    let mut missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !is_installed(p))
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let command = format!(
+        "apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
+    if shell::user_id() != Some(0) {
+        return Err(Failure::Needs(format!(
+            "missing system packages. Install them, then run this again:\n\n    sudo apt-get update && sudo {command}\n"
+        )));
+    }
+    shell::step(&format!("installing {}", missing.join(" ")));
+    let env = [("DEBIAN_FRONTEND", "noninteractive".to_owned())];
+    let root = shell::workspace_root();
+    shell::run_in(&root, "apt-get", &["update", "-qq"], &env)?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    shell::run_in(&root, "apt-get", &args, &env)
+}

@@ -1,0 +1,126 @@
+//! Running commands and reporting why one failed.
+
+use std::{
+    fmt, io,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// Why an xtask command stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// A command ran and failed; its own output already said why.
+    Command {
+        program: String,
+        code: Option<i32>,
+    },
+    /// A command could not be started at all.
+    Spawn {
+        program: String,
+        error: io::Error,
+    },
+    /// Something must be done by hand first (for example, install packages as root).
+    Needs(String),
+    Usage(String),
+    Io(PathBuf, io::Error),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Command { program, code } => match code {
+                Some(code) => write!(f, "`{program}` failed with exit code {code}"),
+                None => write!(f, "`{program}` was killed by a signal"),
+            },
+            Failure::Spawn { program, error } => {
+                write!(f, "could not start `{program}`: {error}")
+            }
+            Failure::Needs(what) => f.write_str(what),
+            Failure::Usage(what) => f.write_str(what),
+            Failure::Io(path, error) => write!(f, "{}: {error}", path.display()),
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+/// Prints a step heading, so a long log shows where it is.
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+pub fn run_in(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, String)],
+) -> Result<(), Failure> {
+    let shown = format!("{program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .status()
+        .map_err(|error| Failure::Spawn {
+            program: shown.clone(),
+            error,
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure::Command {
+            program: shown,
+            code: status.code(),
+        })
+    }
+}
+
+fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+pub fn cargo(args: &[&str]) -> Result<(), Failure> {
+    cargo_with_env(args, &[])
+}
+
+pub fn cargo_with_env(args: &[&str], envs: &[(&str, String)]) -> Result<(), Failure> {
+    run_in(&workspace_root(), &cargo_program(), args, envs)
+}
+
+/// Whether `cargo <name>` exists (cargo-nextest, cargo-fuzz).
+pub fn has_cargo_subcommand(name: &str) -> bool {
+    Command::new(cargo_program())
+        .args([name, "--version"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Adds a compilation target with rustup when it is missing.
+pub fn ensure_rust_target(target: &str) -> Result<(), Failure> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|error| Failure::Spawn {
+            program: "rustup target list --installed".into(),
+            error,
+        })?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == target)
+    {
+        return Ok(());
+    }
+    run_in(&workspace_root(), "rustup", &["target", "add", target], &[])
+}
+
+/// The current user's id (0 for root), from `id -u`.
+pub fn user_id() -> Option<u32> {
+    let out = Command::new("id").arg("-u").output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
