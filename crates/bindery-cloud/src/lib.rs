@@ -1,1 +1,107 @@
-//! Work in progress.
+//! Bindery's cloud (PRODUCT.md §4 and §5): accounts, the Developer Center, the bind API,
+//! Gizwits-compatible QR tasks and the support view, over SQLite or PostgreSQL.
+//!
+//! Each feature is a module that owns its routes; [`app`] joins them under the shared
+//! middleware (request id, tracing, body limits, timeout, §4 error bodies) and [`serve`] runs
+//! the result until SIGTERM or Ctrl-C. All state lives in the database, so any number of
+//! processes can serve one PostgreSQL database.
+
+pub mod accounts;
+pub mod bindings;
+pub mod db;
+pub mod developer;
+pub mod error;
+pub mod extract;
+pub mod gizwits;
+pub mod labels;
+pub mod openapi;
+pub mod state;
+pub mod support;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use state::{AppState, Limits, StateConfig};
+
+/// The whole HTTP service.
+pub fn app(state: AppState) -> Router {
+    let limits = state.limits.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(accounts::router())
+        .merge(bindings::router())
+        .merge(developer::router(&limits))
+        .merge(gizwits::router())
+        .merge(support::router())
+        .merge(openapi::router())
+        .layer(DefaultBodyLimit::max(limits.json_body_bytes))
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        // Refuses by Content-Length before reading; the per-route limits above are tighter.
+        .layer(RequestBodyLimitLayer::new(limits.import_body_bytes))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::debug_span!("http", method = %request.method(), uri = %request.uri())
+            }),
+        )
+        .layer(axum::middleware::from_fn(error::request_context))
+}
+
+/// Serves [`app`] on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves on `listen` until SIGTERM or Ctrl-C.
+pub async fn serve(listen: SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "bindery-cloud listening");
+    run(listener, state, shutdown_signal()).await?;
+    tracing::info!("bindery-cloud stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (Unix) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

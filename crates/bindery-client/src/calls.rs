@@ -1,0 +1,245 @@
+//! One method per API v1 call, typed with the wire types of `bindery_core::api`.
+
+use bindery_core::api::{
+    Batch, BatchList, BindRequest, CreateBatch, CreateProduct, Credentials, Device, DeviceEnvelope,
+    DeviceList, ImportReport, InspectRequest, Inspection, Product, ProductList, RenameRequest,
+    Session, SupportDevice, UserCreated,
+};
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::{
+    request::{Answer, Body},
+    Client, ClientError,
+};
+
+/// How a bind call ended: a new binding, or the same device already bound to this account
+/// (an idempotent retry answered 200).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindOutcome {
+    Created(Device),
+    AlreadyYours(Device),
+}
+
+impl BindOutcome {
+    pub fn device(&self) -> &Device {
+        match self {
+            BindOutcome::Created(d) | BindOutcome::AlreadyYours(d) => d,
+        }
+    }
+}
+
+/// The format of a DeviceKey↔SN import file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ImportFormat {
+    fn content_type(self) -> &'static str {
+        match self {
+            ImportFormat::Csv => "text/csv",
+            ImportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+}
+
+fn json(value: &impl Serialize) -> Body {
+    Body::Json(serde_json::to_value(value).expect("API types serialise"))
+}
+
+/// Percent-encodes one path segment (an SN, a did or a request id typed by a user).
+fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// `POST /v1/users`: creates an account.
+    pub async fn signup(&self, email: &str, password: &str) -> Result<UserCreated, ClientError> {
+        let body = json(&Credentials {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        });
+        self.send(Method::POST, "/v1/users", body, false)
+            .await?
+            .json()
+    }
+
+    /// `POST /v1/sessions`: signs in; use the returned token with [`Client::with_token`].
+    pub async fn login(&self, email: &str, password: &str) -> Result<Session, ClientError> {
+        let body = json(&Credentials {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        });
+        self.send(Method::POST, "/v1/sessions", body, false)
+            .await?
+            .json()
+    }
+
+    /// `DELETE /v1/sessions/current`: revokes the token in use.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.send(Method::DELETE, "/v1/sessions/current", Body::Empty, true)
+            .await
+            .map(drop)
+    }
+
+    /// `POST /v1/qr/inspect`: what a scanned label means for this account.
+    pub async fn inspect(&self, qr_content: &str) -> Result<Inspection, ClientError> {
+        let body = json(&InspectRequest {
+            qr_content: qr_content.to_owned(),
+        });
+        // Inspecting changes nothing, so it is safe to repeat.
+        self.send(Method::POST, "/v1/qr/inspect", body, true)
+            .await?
+            .json()
+    }
+
+    /// `POST /v1/bindings`: binds the labelled device under `name`. Retried after network
+    /// failures: the cloud answers a repeat by the same account with the same device.
+    pub async fn bind(&self, qr_content: &str, name: &str) -> Result<BindOutcome, ClientError> {
+        let body = json(&BindRequest {
+            qr_content: qr_content.to_owned(),
+            name: name.to_owned(),
+        });
+        let answer = self.send(Method::POST, "/v1/bindings", body, true).await?;
+        let device = answer.json::<DeviceEnvelope>()?.device;
+        Ok(if answer.status.as_u16() == 201 {
+            BindOutcome::Created(device)
+        } else {
+            BindOutcome::AlreadyYours(device)
+        })
+    }
+
+    /// `GET /v1/bindings`: this account's devices.
+    pub async fn devices(&self) -> Result<Vec<Device>, ClientError> {
+        let list: DeviceList = self
+            .send(Method::GET, "/v1/bindings", Body::Empty, true)
+            .await?
+            .json()?;
+        Ok(list.devices)
+    }
+
+    /// `PATCH /v1/bindings/{did}`: renames a device.
+    pub async fn rename(&self, did: &str, name: &str) -> Result<Device, ClientError> {
+        let body = json(&RenameRequest {
+            name: name.to_owned(),
+        });
+        let path = format!("/v1/bindings/{}", segment(did));
+        let envelope: DeviceEnvelope = self.send(Method::PATCH, &path, body, true).await?.json()?;
+        Ok(envelope.device)
+    }
+
+    /// `DELETE /v1/bindings/{did}`: unbinds a device.
+    pub async fn unbind(&self, did: &str) -> Result<(), ClientError> {
+        let path = format!("/v1/bindings/{}", segment(did));
+        // Not retried: a repeat after a lost answer would report not_found for a success.
+        self.send(Method::DELETE, &path, Body::Empty, false)
+            .await
+            .map(drop)
+    }
+
+    /// `POST /v1/products` (Developer Center key).
+    pub async fn create_product(&self, product: &CreateProduct) -> Result<Product, ClientError> {
+        self.send(Method::POST, "/v1/products", json(product), false)
+            .await?
+            .json()
+    }
+
+    /// `GET /v1/products` (Developer Center key).
+    pub async fn products(&self) -> Result<Vec<Product>, ClientError> {
+        let list: ProductList = self
+            .send(Method::GET, "/v1/products", Body::Empty, true)
+            .await?
+            .json()?;
+        Ok(list.products)
+    }
+
+    /// `POST /v1/products/{pk}/sn-batches` (Developer Center key).
+    pub async fn create_batch(&self, product_key: &str, count: u32) -> Result<Batch, ClientError> {
+        let path = format!("/v1/products/{}/sn-batches", segment(product_key));
+        self.send(Method::POST, &path, json(&CreateBatch { count }), false)
+            .await?
+            .json()
+    }
+
+    /// `GET /v1/products/{pk}/sn-batches` (Developer Center key).
+    pub async fn batches(&self, product_key: &str) -> Result<Vec<Batch>, ClientError> {
+        let path = format!("/v1/products/{}/sn-batches", segment(product_key));
+        let list: BatchList = self
+            .send(Method::GET, &path, Body::Empty, true)
+            .await?
+            .json()?;
+        Ok(list.batches)
+    }
+
+    /// `GET /v1/sn-batches/{batch_id}/archive`: the zip of SNs and label PNGs.
+    pub async fn batch_archive(&self, batch_id: &str) -> Result<Vec<u8>, ClientError> {
+        let path = format!("/v1/sn-batches/{}/archive", segment(batch_id));
+        self.send(Method::GET, &path, Body::Empty, true)
+            .await
+            .map(|a: Answer| a.bytes)
+    }
+
+    /// `POST /v1/products/{pk}/devices/import`: a DeviceKey↔SN file, all-or-nothing unless
+    /// `partial`.
+    pub async fn import_devices(
+        &self,
+        product_key: &str,
+        file: Vec<u8>,
+        format: ImportFormat,
+        partial: bool,
+    ) -> Result<ImportReport, ClientError> {
+        let mode = if partial { "partial" } else { "atomic" };
+        let path = format!(
+            "/v1/products/{}/devices/import?mode={mode}",
+            segment(product_key)
+        );
+        let body = Body::Bytes {
+            content_type: format.content_type(),
+            bytes: file,
+        };
+        self.send(Method::POST, &path, body, false).await?.json()
+    }
+
+    /// `GET /v1/support/devices/{sn}` (support key).
+    pub async fn support_device(&self, sn: &str) -> Result<SupportDevice, ClientError> {
+        let path = format!("/v1/support/devices/{}", segment(sn));
+        self.send(Method::GET, &path, Body::Empty, true)
+            .await?
+            .json()
+    }
+
+    /// `GET /v1/support/requests/{request_id}` (support key): one recorded attempt, as JSON.
+    pub async fn support_request(
+        &self,
+        request_id: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = format!("/v1/support/requests/{}", segment(request_id));
+        self.send(Method::GET, &path, Body::Empty, true)
+            .await?
+            .json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(segment("BD7K-2M9Q4X"), "BD7K-2M9Q4X");
+        assert_eq!(segment("../admin"), "..%2Fadmin");
+        assert_eq!(segment("a b?c"), "a%20b%3Fc");
+    }
+}

@@ -1,0 +1,338 @@
+//! One call's HTTP exchange: credentials, timeout, bounded retries with backoff, the trace
+//! hook, and reading the answer into a value or a [`ClientError`].
+//!
+//! Retries are for failures that say nothing about the request itself — the network, or a
+//! gateway answering 502/503/504 — and only for calls that are safe to repeat. A 4xx is the
+//! cloud's verdict on the request and is never retried.
+
+use std::{sync::Arc, time::Duration};
+
+use bindery_core::api::ErrorBody;
+use reqwest::{header::HeaderMap, Method, StatusCode};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::{Client, ClientError};
+
+/// Receives every HTTP exchange the client makes.
+pub type TraceHook = Arc<dyn Fn(&Exchange) + Send + Sync>;
+
+/// How often and how patiently to retry a repeatable call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retry).
+    pub max_attempts: u32,
+    /// Delay before the first retry; it doubles for each further one.
+    pub first_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            first_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub const NONE: RetryPolicy = RetryPolicy {
+        max_attempts: 1,
+        first_delay: Duration::ZERO,
+    };
+}
+
+/// One request and its answer, as the trace hook sees it: secrets masked, binary bodies
+/// summarised. Serialisable, so a run can be recorded and replayed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub method: String,
+    /// The path and query, relative to the cloud's address (so a recording can be replayed
+    /// against another cloud).
+    pub path: String,
+    pub url: String,
+    pub attempt: u32,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    /// `None` when no answer came (network failure).
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    /// The network failure, when there was one.
+    pub error: Option<String>,
+    pub elapsed_ms: Option<u64>,
+}
+
+/// What a call sends.
+pub(crate) enum Body {
+    Empty,
+    Json(serde_json::Value),
+    Bytes {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
+}
+
+/// A successful (2xx) answer.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub bytes: Vec<u8>,
+    pub request_id: Option<String>,
+}
+
+impl Answer {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ClientError> {
+        serde_json::from_slice(&self.bytes).map_err(|e| ClientError::Decode {
+            status: self.status.as_u16(),
+            detail: format!("unexpected response body: {e}"),
+            request_id: self.request_id.clone(),
+        })
+    }
+}
+
+impl Client {
+    /// Sends a request, retrying when `repeatable` and the failure allows it.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Body,
+        repeatable: bool,
+    ) -> Result<Answer, ClientError> {
+        let attempts = if repeatable {
+            self.retry.max_attempts.max(1)
+        } else {
+            1
+        };
+        let mut delay = self.retry.first_delay;
+        let mut attempt = 1;
+        loop {
+            let result = self.send_once(&method, path, &body, attempt).await;
+            let retry = match &result {
+                Err(ClientError::Network { .. }) => true,
+                Err(ClientError::Decode { status, .. }) => matches!(status, 502..=504),
+                _ => false,
+            };
+            if !retry || attempt >= attempts {
+                return result;
+            }
+            tracing::debug!(%path, attempt, ?delay, "retrying after a failure");
+            sleep(delay).await;
+            delay *= 2;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &Body,
+        attempt: u32,
+    ) -> Result<Answer, ClientError> {
+        let url = format!("{}{}", self.base_url, path);
+        let mut request = self.http.request(method.clone(), &url);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            request = request.timeout(self.timeout);
+        }
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(key) = &self.api_key {
+            request = request.header("x-api-key", key);
+        }
+        request = match body {
+            Body::Empty => request,
+            Body::Json(value) => request.json(value),
+            Body::Bytes {
+                content_type,
+                bytes,
+            } => request
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
+                .body(bytes.clone()),
+        };
+        let request = request.build().map_err(|e| ClientError::BadUrl {
+            url: format!("{url} ({e})"),
+        })?;
+        let mut exchange = self.trace.as_ref().map(|_| Exchange {
+            method: method.to_string(),
+            path: path.to_owned(),
+            url: url.clone(),
+            attempt,
+            request_headers: masked_headers(request.headers()),
+            request_body: describe_request(body),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+            error: None,
+            elapsed_ms: None,
+        });
+        let started = Stopwatch::start();
+        let outcome = match self.http.execute(request).await {
+            Ok(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(bytes) => Ok((status, headers, bytes.to_vec())),
+                    Err(e) => Err(ClientError::from_reqwest(&url, &e)),
+                }
+            }
+            Err(e) => Err(ClientError::from_reqwest(&url, &e)),
+        };
+        if let (Some(hook), Some(exchange)) = (&self.trace, exchange.as_mut()) {
+            exchange.elapsed_ms = started.elapsed_ms();
+            match &outcome {
+                Ok((status, headers, bytes)) => {
+                    exchange.status = Some(status.as_u16());
+                    exchange.response_headers = masked_headers(headers);
+                    exchange.response_body = Some(describe_bytes(headers, bytes));
+                }
+                Err(e) => exchange.error = Some(e.to_string()),
+            }
+            hook(exchange);
+        }
+        let (status, headers, bytes) = outcome?;
+        let request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if status.is_success() {
+            return Ok(Answer {
+                status,
+                bytes,
+                request_id,
+            });
+        }
+        Err(refusal(status, &headers, &bytes, request_id))
+    }
+}
+
+/// Turns a non-2xx answer into the error it carries.
+fn refusal(
+    status: StatusCode,
+    headers: &HeaderMap,
+    bytes: &[u8],
+    request_id: Option<String>,
+) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => ClientError::Server {
+            status: status.as_u16(),
+            code: body.error.code,
+            message: body.error.message,
+            request_id: body.error.request_id,
+            retry_after: headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+        },
+        Err(_) => ClientError::Decode {
+            status: status.as_u16(),
+            detail: format!(
+                "not an API error body: {:?}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ),
+            request_id,
+        },
+    }
+}
+
+const MASK: &str = "***";
+
+fn masked_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = match name.as_str() {
+                "authorization" => format!("Bearer {MASK}"),
+                "x-api-key" | "cookie" | "set-cookie" => MASK.to_owned(),
+                _ => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            (name.as_str().to_owned(), shown)
+        })
+        .collect()
+}
+
+/// JSON with its secret fields masked.
+fn masked_json(value: &serde_json::Value) -> String {
+    let mut value = value.clone();
+    mask_secrets(&mut value);
+    value.to_string()
+}
+
+fn mask_secrets(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if matches!(key.as_str(), "token" | "password" | "api_key" | "key") {
+                    *inner = serde_json::Value::String(MASK.to_owned());
+                } else {
+                    mask_secrets(inner);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+fn describe_request(body: &Body) -> Option<String> {
+    match body {
+        Body::Empty => None,
+        Body::Json(value) => Some(masked_json(value)),
+        Body::Bytes {
+            content_type,
+            bytes,
+        } => Some(format!("<{} bytes of {content_type}>", bytes.len())),
+    }
+}
+
+fn describe_bytes(headers: &HeaderMap, bytes: &[u8]) -> String {
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") {
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(value) => masked_json(&value),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        }
+    } else if content_type.starts_with("text/") || bytes.is_empty() {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        format!("<{} bytes of {content_type}>", bytes.len())
+    }
+}
+
+/// Wall-clock timing where the platform has a clock (not in the browser's wasm).
+struct Stopwatch {
+    #[cfg(not(target_arch = "wasm32"))]
+    start: std::time::Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            #[cfg(not(target_arch = "wasm32"))]
+            start: std::time::Instant::now(),
+        }
+    }
+
+    fn elapsed_ms(&self) -> Option<u64> {
+        #[cfg(not(target_arch = "wasm32"))]
+        return Some(self.start.elapsed().as_millis() as u64);
+        #[cfg(target_arch = "wasm32")]
+        None
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn sleep(delay: Duration) {
+    tokio::time::sleep(delay).await;
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn sleep(delay: Duration) {
+    gloo_timers::future::sleep(delay).await;
+}

@@ -1,0 +1,303 @@
+//! The cloud's benchmarks (numbers go to the crate README):
+//!
+//! - `bind`: bind throughput and p99 latency with 64 concurrent clients on loopback (SQLite),
+//!   and the same server's `/healthz` throughput for scale;
+//! - `import`: a 1,000,000-row CSV import against `sqlite3 .import` of the same rows into a
+//!   table with the same unique indexes;
+//! - `sn`: `bindery-cloud sn generate --count 10000` against 10,000 `qrencode` runs.
+//!
+//! `cargo bench -p bindery-cloud --bench cloud [-- bind import sn]` (all by default).
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bindery_cloud::developer::import::{import_file, ImportMode};
+use bindery_cloud::developer::{batches, create_api_key, products};
+use bindery_cloud::{AppState, StateConfig};
+use bindery_core::api::CreateProduct;
+use bindery_core::ProductKey;
+use serde_json::json;
+
+const CLIENTS: usize = 64;
+
+async fn open(dir: &tempfile::TempDir) -> AppState {
+    let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
+    let mut config = StateConfig::new(url);
+    config.max_connections = 8;
+    AppState::open(config).await.expect("open")
+}
+
+async fn product(state: &AppState, pk: &str) -> ProductKey {
+    let key = create_api_key(state, "bench", false).await.unwrap();
+    products::create_product(
+        state,
+        Some(&key.key_id),
+        CreateProduct {
+            name: "Bench".into(),
+            product_key: Some(pk.into()),
+            bind_policy: None,
+        },
+    )
+    .await
+    .unwrap()
+    .product_key
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+async fn bind_bench() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = open(&dir).await;
+    let pk = product(&state, "bench01").await;
+    const PER_CLIENT: usize = 300;
+    let total = CLIENTS * PER_CLIENT;
+    let mut contents = Vec::new();
+    let mut csv = String::from("*DeviceKey,*ProductKey,Device SN\n");
+    while contents.len() < total {
+        let count = (total - contents.len()).min(10_000) as u32;
+        let (_, archive) = batches::create_batch(&state, &pk, count, |_| {})
+            .await
+            .unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).unwrap();
+        let mut list = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("sn_list.csv").unwrap(), &mut list).unwrap();
+        for line in list.lines().skip(1) {
+            let mut cells = line.splitn(3, ',');
+            let sn = cells.next().unwrap();
+            let content = cells.nth(1).unwrap();
+            csv.push_str(&format!(
+                "{:012x},{pk},{sn}\n",
+                0x0600_0000_0000u64 + contents.len() as u64
+            ));
+            contents.push(content.to_owned());
+        }
+    }
+    let report = import_file(&state, &pk, csv.as_bytes(), ImportMode::Atomic)
+        .await
+        .unwrap();
+    assert_eq!(report.imported as usize, total);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let serve_state = state.clone();
+    tokio::spawn(async move {
+        bindery_cloud::run(listener, serve_state, std::future::pending())
+            .await
+            .unwrap();
+    });
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let mut tokens = Vec::new();
+    for i in 0..CLIENTS {
+        let creds =
+            json!({"email": format!("bench{i}@example.com"), "password": "correct horse battery"});
+        http.post(format!("{base}/v1/users"))
+            .json(&creds)
+            .send()
+            .await
+            .unwrap();
+        let session: serde_json::Value = http
+            .post(format!("{base}/v1/sessions"))
+            .json(&creds)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(session["token"].as_str().unwrap().to_owned());
+    }
+
+    let contents = Arc::new(contents);
+    let started = Instant::now();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let (http, base, contents) = (http.clone(), base.clone(), contents.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(PER_CLIENT);
+                for content in &contents[i * PER_CLIENT..(i + 1) * PER_CLIENT] {
+                    let t = Instant::now();
+                    let response = http
+                        .post(format!("{base}/v1/bindings"))
+                        .bearer_auth(&token)
+                        .json(&json!({"qr_content": content, "name": "Bench"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 201);
+                    let _ = response.bytes().await;
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(total);
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let binds_per_s = total as f64 / elapsed.as_secs_f64();
+
+    let health_started = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (http, base) = (http.clone(), base.clone());
+            tokio::spawn(async move {
+                for _ in 0..PER_CLIENT {
+                    let r = http.get(format!("{base}/healthz")).send().await.unwrap();
+                    let _ = r.bytes().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let health_per_s = total as f64 / health_started.elapsed().as_secs_f64();
+    println!(
+        "bind: {total} binds by {CLIENTS} clients in {:.2} s = {binds_per_s:.0} binds/s; p50 {:.1} ms, p99 {:.1} ms; \
+         /healthz {health_per_s:.0} req/s; bind/healthz ratio {:.2}",
+        elapsed.as_secs_f64(),
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        binds_per_s / health_per_s,
+    );
+}
+
+async fn import_bench() {
+    const ROWS: u64 = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::with_capacity(ROWS as usize * 40);
+    csv.push_str("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+    for i in 0..ROWS {
+        let mac = 0x0700_0000_0000u64 + i;
+        csv.push_str(&format!("{mac:012x},bench01,S{mac:012X},,\n"));
+    }
+    let file = dir.path().join("rows.csv");
+    std::fs::write(&file, &csv).unwrap();
+
+    let state = open(&dir).await;
+    let pk = product(&state, "bench01").await;
+    let started = Instant::now();
+    let report = import_file(&state, &pk, csv.as_bytes(), ImportMode::Atomic)
+        .await
+        .unwrap();
+    let ours = started.elapsed();
+    assert_eq!(report.imported, ROWS);
+
+    let db = dir.path().join("plain.sqlite3");
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n\
+         CREATE TABLE devices (device_key TEXT NOT NULL UNIQUE, product_key TEXT NOT NULL, sn TEXT PRIMARY KEY, device_name TEXT, fingerprint TEXT);\n\
+         CREATE INDEX devices_product ON devices(product_key);\n\
+         .import --csv --skip 1 {} devices\n",
+        file.display()
+    );
+    let started = Instant::now();
+    let mut child = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sqlite3 (apt install sqlite3)");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let theirs = started.elapsed();
+    println!(
+        "import: {ROWS} rows: bindery {:.2} s, sqlite3 .import {:.2} s, ratio {:.2}",
+        ours.as_secs_f64(),
+        theirs.as_secs_f64(),
+        ours.as_secs_f64() / theirs.as_secs_f64()
+    );
+}
+
+fn sn_bench() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
+    let bin = env!("CARGO_BIN_EXE_bindery-cloud");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .args(args)
+            .env("BINDERY_DATABASE_URL", &url)
+            .output()
+            .expect("bindery-cloud binary (set BINDERY_CLOUD_BIN)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let key = run(&["dev-key", "create", "--name", "bench"]);
+    run(&[
+        "product",
+        "create",
+        "--name",
+        "Bench",
+        "--product-key",
+        "bench01",
+        "--api-key",
+        key.trim(),
+    ]);
+    let zip_path = dir.path().join("batch.zip");
+    let started = Instant::now();
+    run(&[
+        "sn",
+        "generate",
+        "--product",
+        "bench01",
+        "--count",
+        "10000",
+        "--out",
+        zip_path.to_str().unwrap(),
+    ]);
+    let ours = started.elapsed();
+
+    let out = dir.path().join("qrencode");
+    std::fs::create_dir_all(&out).unwrap();
+    let script = format!(
+        "i=0; while [ $i -lt 10000 ]; do qrencode -m 4 -s 6 -o {}/$i.png \"pk=bench01&sn=BENCH$(printf %011d $i)&v=2&bc=7Q4XK2M9PD\"; i=$((i+1)); done",
+        out.display()
+    );
+    let started = Instant::now();
+    assert!(Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .expect("qrencode (apt install qrencode)")
+        .success());
+    let theirs = started.elapsed();
+    println!(
+        "sn generate: 10000 labels + zip: bindery {:.2} s, qrencode loop (PNGs only) {:.2} s",
+        ours.as_secs_f64(),
+        theirs.as_secs_f64()
+    );
+}
+
+fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if wants("bind") {
+        runtime.block_on(bind_bench());
+    }
+    if wants("import") {
+        runtime.block_on(import_bench());
+    }
+    if wants("sn") {
+        sn_bench();
+    }
+}

@@ -1,0 +1,374 @@
+//! The bind API: inspect a scanned label, bind it, list, rename and unbind devices.
+//!
+//! The unique index on `bindings.sn` is the only arbiter of who gets a device: a bind is one
+//! `INSERT … ON CONFLICT DO NOTHING`, and whoever's row is there afterwards owns it. So 50
+//! accounts racing give one binding, and an app retrying after a lost answer finds its own row
+//! and gets the same device back (200) instead of an error. Every bind attempt is recorded
+//! with its result code and request id for the support view; failed ones feed the rate limits.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{patch, post};
+use axum::{Json, Router};
+use bindery_core::api::{
+    BindRequest, Device, DeviceEnvelope, DeviceList, DeviceStatus, InspectRequest, Inspection,
+    RenameRequest,
+};
+use bindery_core::qr::QrContent;
+use bindery_core::{
+    parse_qr, BindCode, BindCodeHash, BindPolicy, DeviceName, ErrorCode, ProductKey, Sn,
+};
+
+use crate::db::{from_ms, now_ms, random_hex};
+use crate::error::{ApiError, RequestId};
+use crate::extract::{ApiJson, ClientAddr, User};
+use crate::state::AppState;
+
+/// `/v1/qr/inspect`, `/v1/bindings`, `/v1/bindings/{did}`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/qr/inspect", post(inspect))
+        .route("/v1/bindings", post(bind).get(list))
+        .route("/v1/bindings/{did}", patch(rename).delete(unbind))
+}
+
+/// A device as the bind API sees it.
+struct Target {
+    sn: Sn,
+    product_key: ProductKey,
+    product_name: String,
+    bind_policy: BindPolicy,
+    activated: bool,
+    bind_code_hash: Option<BindCodeHash>,
+}
+
+/// What a label names: the device row and the bind code it carries, if any.
+async fn resolve(
+    state: &AppState,
+    qr_content: &str,
+) -> Result<(Target, Option<BindCode>), ApiError> {
+    let payload = parse_qr(qr_content)
+        .map_err(|e| ApiError::with_message(ErrorCode::BadQrContent, e.to_string()))?;
+    let (product_key, sn) = match payload.content() {
+        QrContent::Unknown => return Err(ApiError::new(ErrorCode::BadQrContent)),
+        QrContent::Matter { .. } => return Err(ApiError::with_message(
+            ErrorCode::BadQrContent,
+            "This is a Matter pairing code, not a device label: add the device in a Matter app.",
+        )),
+        QrContent::GizwitsShare { .. } => {
+            return Err(ApiError::with_message(
+                ErrorCode::BadQrContent,
+                "share codes are not supported",
+            ))
+        }
+        // A Gizwits device id is the SN of a device made by a QR task (its MAC).
+        QrContent::GizwitsLegacy {
+            product_key, did, ..
+        } => match Sn::parse(did) {
+            Ok(sn) => (Some(product_key.clone()), sn),
+            Err(_) => return Err(ApiError::new(ErrorCode::SnNotFound)),
+        },
+        QrContent::BinderyV2 {
+            product_key, sn, ..
+        }
+        | QrContent::QuectelV1 { product_key, sn }
+        | QrContent::Url {
+            product_key, sn, ..
+        } => (Some(product_key.clone()), sn.clone()),
+        QrContent::BareSn { sn } => (None, sn.clone()),
+    };
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<Vec<u8>>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT d.sn, d.product_key, p.name, p.bind_policy, d.device_key, d.bind_code_hash \
+         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1",
+    )
+    .bind(sn.as_str())
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((sn, pk, product_name, policy, device_key, hash)) = row else {
+        return Err(ApiError::new(ErrorCode::SnNotFound));
+    };
+    if product_key.is_some_and(|p| p.as_str() != pk) {
+        return Err(ApiError::new(ErrorCode::SnNotFound));
+    }
+    let target = Target {
+        sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(format!("stored SN: {e}")))?,
+        product_key: ProductKey::parse(&pk)
+            .map_err(|e| ApiError::Internal(format!("stored product key: {e}")))?,
+        product_name,
+        bind_policy: BindPolicy::parse(&policy)
+            .map_err(|e| ApiError::Internal(format!("stored policy: {e}")))?,
+        activated: device_key.is_some(),
+        bind_code_hash: hash.as_deref().and_then(BindCodeHash::from_slice),
+    };
+    Ok((target, payload.bind_code().cloned()))
+}
+
+async fn inspect(
+    State(state): State<AppState>,
+    user: User,
+    ApiJson(request): ApiJson<InspectRequest>,
+) -> Result<Json<Inspection>, ApiError> {
+    let (target, _) = resolve(&state, &request.qr_content).await?;
+    let owner: Option<String> = sqlx::query_scalar("SELECT uid FROM bindings WHERE sn = $1")
+        .bind(target.sn.as_str())
+        .fetch_optional(&state.db)
+        .await?;
+    let status = match owner {
+        Some(uid) if uid == user.uid => DeviceStatus::BoundToYou,
+        Some(_) => DeviceStatus::BoundToOther,
+        None if !target.activated => DeviceStatus::NotActivated,
+        None => DeviceStatus::Bindable,
+    };
+    Ok(Json(Inspection {
+        product_key: target.product_key,
+        product_name: target.product_name,
+        sn: target.sn,
+        status,
+    }))
+}
+
+/// Result codes that count towards the failed-bind limits: the ones a guesser produces.
+fn counts_as_failure(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::BadBindCode
+            | ErrorCode::SnNotFound
+            | ErrorCode::SnNotActivated
+            | ErrorCode::AlreadyBound
+            | ErrorCode::BadQrContent
+    )
+}
+
+async fn bind(
+    State(state): State<AppState>,
+    user: User,
+    ClientAddr(address): ClientAddr,
+    RequestId(request_id): RequestId,
+    ApiJson(request): ApiJson<BindRequest>,
+) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
+    let mut sn = None;
+    let result = bind_device(&state, &user, &address, &request, &mut sn).await;
+    let code = match &result {
+        Ok(_) => None,
+        Err(e) => Some(e.code()),
+    };
+    let recorded = sqlx::query(
+        "INSERT INTO bind_attempts (attempt_id, at, uid, address, sn, result, failed, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(format!("a_{}", random_hex(12)))
+    .bind(now_ms())
+    .bind(&user.uid)
+    .bind(&address)
+    .bind(sn.as_ref().map(|s: &Sn| s.as_str().to_owned()))
+    .bind(code.map_or("ok", ErrorCode::as_str))
+    .bind(i64::from(code.is_some_and(counts_as_failure)))
+    .bind(&request_id)
+    .execute(&state.writer)
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(%request_id, error = %e, "cannot record the bind attempt");
+    }
+    result
+}
+
+/// Failed binds within the window, by this account and by this address: how many, and in
+/// how many seconds the oldest of them leaves the window. One round trip.
+async fn failures(state: &AppState, uid: &str, address: &str) -> Result<[(i64, u64); 2], ApiError> {
+    let since = now_ms() - state.limits.bind_window.as_millis() as i64;
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT 0, COUNT(*), COALESCE(MIN(at), 0) FROM bind_attempts WHERE uid = $1 AND at > $2 AND failed = 1 \
+         UNION ALL \
+         SELECT 1, COUNT(*), COALESCE(MIN(at), 0) FROM bind_attempts WHERE address = $3 AND at > $2 AND failed = 1",
+    )
+    .bind(uid)
+    .bind(since)
+    .bind(address)
+    .fetch_all(&state.db)
+    .await?;
+    let mut out = [(0, 1); 2];
+    for (which, count, oldest) in rows {
+        out[which.clamp(0, 1) as usize] = (count, ((oldest - since).max(0) / 1000 + 1) as u64);
+    }
+    Ok(out)
+}
+
+async fn bind_device(
+    state: &AppState,
+    user: &User,
+    address: &str,
+    request: &BindRequest,
+    sn_seen: &mut Option<Sn>,
+) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
+    let name = DeviceName::parse(&request.name)
+        .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
+    let limits = &state.limits;
+    let [(by_account, retry_account), (by_address, retry_address)] =
+        failures(state, &user.uid, address).await?;
+    if by_account >= limits.bind_failures_per_account {
+        return Err(ApiError::rate_limited(retry_account));
+    }
+    if by_address >= limits.bind_failures_per_address {
+        return Err(ApiError::rate_limited(retry_address));
+    }
+
+    let (target, bind_code) = resolve(state, &request.qr_content).await?;
+    *sn_seen = Some(target.sn.clone());
+    if target.bind_policy == BindPolicy::SnOnly && by_account >= limits.sn_only_failures_per_account
+    {
+        return Err(ApiError::rate_limited(retry_account));
+    }
+    if !target.activated {
+        return Err(ApiError::new(ErrorCode::SnNotActivated));
+    }
+    // A code on the label is always checked; a missing one only passes on sn_only products.
+    match (&bind_code, &target.bind_code_hash, target.bind_policy) {
+        (Some(code), Some(hash), _) if hash.verify(code, &target.sn, &state.secret) => {}
+        (None, _, BindPolicy::SnOnly) => {}
+        (Some(_), None, BindPolicy::SnOnly) => {}
+        (None, _, BindPolicy::BindCodeRequired) => {
+            return Err(ApiError::with_message(
+                ErrorCode::BadBindCode,
+                "This product needs the code printed on its label: scan the label on the device itself.",
+            ))
+        }
+        _ => return Err(ApiError::new(ErrorCode::BadBindCode)),
+    }
+
+    for _ in 0..3 {
+        let did = format!("d_{}", random_hex(12));
+        let bound_at = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO bindings (did, sn, uid, name, bound_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (sn) DO NOTHING",
+        )
+        .bind(&did)
+        .bind(target.sn.as_str())
+        .bind(&user.uid)
+        .bind(name.as_str())
+        .bind(bound_at)
+        .execute(&state.writer)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            let device = Device {
+                did,
+                product_key: target.product_key,
+                product_name: target.product_name,
+                sn: target.sn,
+                name: name.as_str().to_owned(),
+                bound_at: from_ms(bound_at),
+            };
+            return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
+        }
+        // Someone holds it: us (a retry) or another account.
+        let holder: Option<(String, String)> =
+            sqlx::query_as("SELECT did, uid FROM bindings WHERE sn = $1")
+                .bind(target.sn.as_str())
+                .fetch_optional(&state.db)
+                .await?;
+        match holder {
+            Some((did, uid)) if uid == user.uid => {
+                let device = device_of(state, &user.uid, &did)
+                    .await?
+                    .ok_or_else(|| ApiError::Internal("binding vanished".into()))?;
+                return Ok((StatusCode::OK, Json(DeviceEnvelope { device })));
+            }
+            Some(_) => return Err(ApiError::new(ErrorCode::AlreadyBound)),
+            // Unbound between our insert and our read: try again.
+            None => continue,
+        }
+    }
+    Err(ApiError::Internal(
+        "binding kept changing under the bind".into(),
+    ))
+}
+
+type DeviceRow = (String, String, String, String, String, i64);
+
+const DEVICE_SELECT: &str = "SELECT b.did, d.product_key, p.name, b.sn, b.name, b.bound_at \
+     FROM bindings b JOIN devices d ON d.sn = b.sn JOIN products p ON p.product_key = d.product_key";
+
+fn device_from_row(row: DeviceRow) -> Result<Device, ApiError> {
+    let (did, pk, product_name, sn, name, bound_at) = row;
+    Ok(Device {
+        did,
+        product_key: ProductKey::parse(&pk)
+            .map_err(|e| ApiError::Internal(format!("stored product key: {e}")))?,
+        product_name,
+        sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(format!("stored SN: {e}")))?,
+        name,
+        bound_at: from_ms(bound_at),
+    })
+}
+
+/// The account's device `did`, if it is theirs.
+async fn device_of(state: &AppState, uid: &str, did: &str) -> Result<Option<Device>, ApiError> {
+    let sql = format!("{DEVICE_SELECT} WHERE b.did = $1 AND b.uid = $2");
+    let row: Option<DeviceRow> = sqlx::query_as(&sql)
+        .bind(did)
+        .bind(uid)
+        .fetch_optional(&state.db)
+        .await?;
+    row.map(device_from_row).transpose()
+}
+
+async fn list(State(state): State<AppState>, user: User) -> Result<Json<DeviceList>, ApiError> {
+    let sql = format!("{DEVICE_SELECT} WHERE b.uid = $1 ORDER BY b.bound_at, b.did");
+    let rows: Vec<DeviceRow> = sqlx::query_as(&sql)
+        .bind(&user.uid)
+        .fetch_all(&state.db)
+        .await?;
+    let devices = rows
+        .into_iter()
+        .map(device_from_row)
+        .collect::<Result<_, _>>()?;
+    Ok(Json(DeviceList { devices }))
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    user: User,
+    Path(did): Path<String>,
+    ApiJson(request): ApiJson<RenameRequest>,
+) -> Result<Json<DeviceEnvelope>, ApiError> {
+    let name = DeviceName::parse(&request.name)
+        .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
+    // Someone else's did answers exactly like a missing one.
+    let updated = sqlx::query("UPDATE bindings SET name = $1 WHERE did = $2 AND uid = $3")
+        .bind(name.as_str())
+        .bind(&did)
+        .bind(&user.uid)
+        .execute(&state.writer)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    let device = device_of(&state, &user.uid, &did)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    Ok(Json(DeviceEnvelope { device }))
+}
+
+async fn unbind(
+    State(state): State<AppState>,
+    user: User,
+    Path(did): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let deleted = sqlx::query("DELETE FROM bindings WHERE did = $1 AND uid = $2")
+        .bind(&did)
+        .bind(&user.uid)
+        .execute(&state.writer)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,190 @@
+//! SN batches: up to 10,000 fresh SNs of a product, each with its own bind code, and the zip
+//! of label images to print.
+//!
+//! Decision: the cloud stores only the keyed hash of each bind code, so the codes exist in
+//! clear only while the batch is being made. The archive (`sn_list.csv` + `qr/<SN>.png`) is
+//! therefore built at creation and stored in the `batches` row: it can be downloaded again,
+//! from any process on the same database, and the codes are never kept anywhere else.
+//! SNs are 16 Crockford base32 characters (80 random bits), so one cannot be guessed from
+//! another.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bindery_core::api::{Batch, BatchList, CreateBatch, MAX_BATCH_COUNT};
+use bindery_core::qr::format_bindery_v2;
+use bindery_core::{BindCode, ErrorCode, ProductKey, Sn};
+
+use super::{owned_product, placeholders};
+use crate::db::{from_ms, now_ms, random_hex};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, DevKey};
+use crate::labels::{build_archive, LabelSpec};
+use crate::state::AppState;
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A fresh random SN: 16 Crockford base32 characters.
+pub fn random_sn() -> Sn {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    let text: String = bytes
+        .iter()
+        .map(|b| CROCKFORD[(b & 31) as usize] as char)
+        .collect();
+    Sn::parse(&text).expect("16 base32 characters are a valid SN")
+}
+
+/// Makes a batch of `count` SNs of `product_key`: renders the archive, then stores the batch,
+/// its archive and its devices (not yet activated) in one transaction. `progress` gets the
+/// number of labels rendered so far.
+pub async fn create_batch(
+    state: &AppState,
+    product_key: &ProductKey,
+    count: u32,
+    progress: impl Fn(usize) + Send + Sync + 'static,
+) -> Result<(Batch, Vec<u8>), ApiError> {
+    if !(1..=MAX_BATCH_COUNT).contains(&count) {
+        return Err(ApiError::invalid(format!(
+            "count must be between 1 and {MAX_BATCH_COUNT}, not {count}"
+        )));
+    }
+    let secret = state.secret.clone();
+    let pk = product_key.clone();
+    let (devices, archive) = tokio::task::spawn_blocking(move || {
+        let mut devices = Vec::with_capacity(count as usize);
+        let mut csv = String::from("sn,bind_code,qr_content\n");
+        let mut labels = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let sn = random_sn();
+            let code = BindCode::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+            let content = format_bindery_v2(&pk, &sn, &code);
+            csv.push_str(&format!("{sn},{code},{content}\n"));
+            labels.push(LabelSpec {
+                path: format!("qr/{sn}.png"),
+                content,
+                caption: sn.to_string(),
+            });
+            devices.push((sn.to_string(), code.hash(&sn, &secret).as_bytes().to_vec()));
+        }
+        let archive = build_archive(&[("sn_list.csv", csv.into_bytes())], &labels, &progress)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok::<_, ApiError>((devices, archive))
+    })
+    .await??;
+
+    let batch_id = format!("b_{}", random_hex(12));
+    let created_at = now_ms();
+    let mut tx = state.writer.begin().await?;
+    sqlx::query(
+        "INSERT INTO batches (batch_id, product_key, count, archive, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&batch_id)
+    .bind(product_key.as_str())
+    .bind(i64::from(count))
+    .bind(archive.clone())
+    .bind(created_at)
+    .execute(&mut *tx)
+    .await?;
+    const PER_INSERT: usize = 500;
+    for chunk in devices.chunks(PER_INSERT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(state.backend, i * 5 + 1, 5)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO devices (sn, product_key, batch_id, bind_code_hash, created_at) VALUES {values}"
+        );
+        let mut query = sqlx::query(&sql);
+        for (sn, hash) in chunk {
+            query = query
+                .bind(sn.as_str())
+                .bind(product_key.as_str())
+                .bind(batch_id.as_str())
+                .bind(hash.clone())
+                .bind(created_at);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok((
+        Batch {
+            batch_id,
+            count,
+            created_at: from_ms(created_at),
+        },
+        archive,
+    ))
+}
+
+/// `POST /v1/products/{pk}/sn-batches`.
+pub async fn create(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(pk): Path<String>,
+    ApiJson(request): ApiJson<CreateBatch>,
+) -> Result<(StatusCode, Json<Batch>), ApiError> {
+    let product = owned_product(&state, &key, &pk).await?;
+    let (batch, _) = create_batch(&state, &product.product_key, request.count, |_| {}).await?;
+    Ok((StatusCode::CREATED, Json(batch)))
+}
+
+/// `GET /v1/products/{pk}/sn-batches`.
+pub async fn list(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(pk): Path<String>,
+) -> Result<Json<BatchList>, ApiError> {
+    let product = owned_product(&state, &key, &pk).await?;
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT batch_id, count, created_at FROM batches WHERE product_key = $1 ORDER BY created_at, batch_id",
+    )
+    .bind(product.product_key.as_str())
+    .fetch_all(&state.db)
+    .await?;
+    let batches = rows
+        .into_iter()
+        .map(|(batch_id, count, created_at)| Batch {
+            batch_id,
+            count: count as u32,
+            created_at: from_ms(created_at),
+        })
+        .collect();
+    Ok(Json(BatchList { batches }))
+}
+
+/// `GET /v1/sn-batches/{batch_id}/archive`: the zip made with the batch.
+pub async fn archive(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(batch_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let pk: Option<String> =
+        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
+            .bind(&batch_id)
+            .fetch_optional(&state.db)
+            .await?;
+    let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
+    owned_product(&state, &key, &pk).await?;
+    let archive: Vec<u8> = sqlx::query_scalar("SELECT archive FROM batches WHERE batch_id = $1")
+        .bind(&batch_id)
+        .fetch_one(&state.db)
+        .await?;
+    Ok(zip_response(archive, &format!("{batch_id}.zip")))
+}
+
+/// A zip download.
+pub fn zip_response(bytes: Vec<u8>, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

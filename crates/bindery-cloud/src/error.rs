@@ -1,0 +1,223 @@
+//! The one error type of the API and the middleware that gives every answer its request id.
+//!
+//! Handlers return [`ApiError`]; it becomes a bare response carrying an [`ErrorReport`]
+//! extension. The outermost middleware ([`request_context`]) knows the request id, so it is
+//! the one that writes the §4 body `{"error":{"code","message","request_id"}}`, logs internal
+//! details under that id, and turns any other bare error answer (axum's 404/405, the body
+//! limit's 413, the timeout's 408) into the same shape. Nothing internal reaches the client.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bindery_core::api::{ErrorBody, ErrorDetail};
+use bindery_core::ErrorCode;
+use tracing::Instrument;
+
+/// A failed API call.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request was refused with a §4 error code.
+    #[error("{code}: {message}")]
+    Refused {
+        code: ErrorCode,
+        message: String,
+        /// Seconds for `Retry-After` (with `rate_limited`).
+        retry_after: Option<u64>,
+    },
+    /// Something broke on our side; the detail is logged, the client sees `internal`.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A refusal with the code's default sentence.
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError::Refused {
+            code,
+            message: code.sentence().to_owned(),
+            retry_after: None,
+        }
+    }
+
+    /// A refusal with a specific message.
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError::Refused {
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// `rate_limited` with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        ApiError::Refused {
+            code: ErrorCode::RateLimited,
+            message: ErrorCode::RateLimited.sentence().to_owned(),
+            retry_after: Some(retry_after_secs.max(1)),
+        }
+    }
+
+    /// `invalid_request` with a message.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::with_message(ErrorCode::InvalidRequest, message)
+    }
+
+    /// The code this error answers with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Refused { code, .. } => *code,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Internal(format!("worker task: {e}"))
+    }
+}
+
+/// What an error response still needs to become the §4 body: set by [`ApiError`], read by
+/// [`request_context`].
+#[derive(Debug, Clone)]
+pub struct ErrorReport {
+    pub code: ErrorCode,
+    pub message: String,
+    pub retry_after: Option<u64>,
+    /// Logged, never sent.
+    pub internal: Option<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let report = match self {
+            ApiError::Refused {
+                code,
+                message,
+                retry_after,
+            } => ErrorReport {
+                code,
+                message,
+                retry_after,
+                internal: None,
+            },
+            ApiError::Internal(detail) => ErrorReport {
+                code: ErrorCode::Internal,
+                message: ErrorCode::Internal.sentence().to_owned(),
+                retry_after: None,
+                internal: Some(detail),
+            },
+        };
+        let status = StatusCode::from_u16(report.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = status.into_response();
+        response.extensions_mut().insert(report);
+        response
+    }
+}
+
+/// The id of the request being served (also sent back as `x-request-id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A fresh request id: `req_` and 96 random bits, so support can look one up unambiguously.
+pub fn new_request_id() -> String {
+    format!("req_{}", crate::db::random_hex(12))
+}
+
+/// Outermost middleware: assigns the request id (a client-sent `x-request-id` is ignored so
+/// support records cannot be forged), runs the request in a span that carries it, and
+/// finishes error answers into the §4 body.
+pub async fn request_context(mut request: Request, next: Next) -> Response {
+    let id = new_request_id();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    let response = next.run(request).instrument(span.clone()).await;
+    let mut response = span.in_scope(|| finish_error(response, &id));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+fn finish_error(response: Response, request_id: &str) -> Response {
+    let status = response.status();
+    let report = match response.extensions().get::<ErrorReport>() {
+        Some(report) => report.clone(),
+        None => {
+            let is_json = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+            if !(status.is_client_error() || status.is_server_error()) || is_json {
+                return response;
+            }
+            report_for_bare_status(status)
+        }
+    };
+    if let Some(detail) = &report.internal {
+        tracing::error!(request_id, %detail, "internal error");
+    } else if report.code == bindery_core::ErrorCode::Internal {
+        tracing::error!(request_id, status = status.as_u16(), "internal error");
+    }
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: report.code,
+            message: report.message.clone(),
+            request_id: request_id.to_owned(),
+        },
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    let status = StatusCode::from_u16(report.code.http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut out = Response::new(Body::from(json));
+    *out.status_mut() = status;
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(secs) = report.retry_after {
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    out
+}
+
+/// The §4 code for an error answer produced outside our handlers.
+fn report_for_bare_status(status: StatusCode) -> ErrorReport {
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, None),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, Some("no such API call")),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorCode::InvalidRequest,
+            Some("this method is not allowed on this path"),
+        ),
+        StatusCode::UNAUTHORIZED => (ErrorCode::Unauthorized, None),
+        StatusCode::FORBIDDEN => (ErrorCode::Forbidden, None),
+        StatusCode::REQUEST_TIMEOUT => (
+            ErrorCode::Internal,
+            Some("the server took too long to answer; try again"),
+        ),
+        s if s.is_client_error() => (ErrorCode::InvalidRequest, None),
+        _ => (ErrorCode::Internal, None),
+    };
+    ErrorReport {
+        code,
+        message: message.unwrap_or(code.sentence()).to_owned(),
+        retry_after: None,
+        internal: (code == ErrorCode::Internal).then(|| format!("bare {status} answer")),
+    }
+}

@@ -1,0 +1,168 @@
+//! Request extractors: JSON bodies that fail with §4 errors, and the three kinds of caller
+//! (a signed-in user, a developer key, a support key) plus the client's address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use bindery_core::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::db::{now_ms, secret_hash};
+use crate::error::{ApiError, RequestId};
+use crate::state::AppState;
+
+/// A JSON body whose rejections are `invalid_request` (with serde's reason) or
+/// `payload_too_large`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(ErrorCode::PayloadTooLarge))
+            }
+            Err(rejection) => Err(ApiError::invalid(rejection.body_text())),
+        }
+    }
+}
+
+/// The request id assigned by [`crate::error::request_context`].
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(crate::error::new_request_id())))
+    }
+}
+
+/// The client's IP address (the key of per-address rate limits).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientAddr(addr))
+    }
+}
+
+/// A signed-in app user (`Authorization: Bearer <token>`, unexpired, not revoked).
+#[derive(Debug, Clone)]
+pub struct User {
+    pub uid: String,
+    /// SHA-256 of the token, to revoke this session.
+    pub token_hash: Vec<u8>,
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+        let token_hash = secret_hash(token);
+        let uid: Option<String> = sqlx::query_scalar(
+            "SELECT uid FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL",
+        )
+        .bind(token_hash.clone())
+        .bind(now_ms())
+        .fetch_optional(&state.db)
+        .await?;
+        match uid {
+            Some(uid) => Ok(User { uid, token_hash }),
+            None => Err(ApiError::new(ErrorCode::Unauthorized)),
+        }
+    }
+}
+
+/// A caller with an `X-Api-Key`, whatever its role.
+#[derive(Debug, Clone)]
+struct ApiKey {
+    key_id: String,
+    support: bool,
+}
+
+async fn api_key(parts: &Parts, state: &AppState) -> Result<ApiKey, ApiError> {
+    let key = parts
+        .headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT key_id, support FROM api_keys WHERE key_hash = $1")
+            .bind(secret_hash(key))
+            .fetch_optional(&state.db)
+            .await?;
+    match row {
+        Some((key_id, support)) => Ok(ApiKey {
+            key_id,
+            support: support != 0,
+        }),
+        None => Err(ApiError::new(ErrorCode::Unauthorized)),
+    }
+}
+
+/// A Developer Center caller: a developer key (not a support key).
+#[derive(Debug, Clone)]
+pub struct DevKey {
+    pub key_id: String,
+}
+
+impl FromRequestParts<AppState> for DevKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = api_key(parts, state).await?;
+        if key.support {
+            return Err(ApiError::with_message(
+                ErrorCode::Forbidden,
+                "a support key cannot use the Developer Center",
+            ));
+        }
+        Ok(DevKey { key_id: key.key_id })
+    }
+}
+
+/// A support-view caller: a key made with `dev-key create --support`.
+#[derive(Debug, Clone)]
+pub struct SupportKey {
+    pub key_id: String,
+}
+
+impl FromRequestParts<AppState> for SupportKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = api_key(parts, state).await?;
+        if !key.support {
+            return Err(ApiError::with_message(
+                ErrorCode::Forbidden,
+                "this call needs a support key",
+            ));
+        }
+        Ok(SupportKey { key_id: key.key_id })
+    }
+}

@@ -1,0 +1,208 @@
+//! Gizwits-compatible QR tasks: a product key and a MAC range become devices (SN = DeviceKey =
+//! the MAC, activated at once) and a zip of `<product_key>/<mac>.png` labels served under
+//! `/static/zipfiles/<n>.zip`.
+//!
+//! As with SN batches, the zip is built when the task is made and stored with it: it is the
+//! only place the labels' bind codes exist in clear. Ranges are capped at 10,000 MACs.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bindery_core::api::{CreateQrTask, ListMeta, QrTask, QrTaskList, MAX_BATCH_COUNT};
+use bindery_core::qr::{format_bindery_v2, format_quectel_v1};
+use bindery_core::{BindCode, BindPolicy, DeviceKey, ErrorCode, Sn};
+use serde::Deserialize;
+
+use crate::db::{from_ms, now_ms};
+use crate::developer::batches::zip_response;
+use crate::developer::{owned_product, placeholders};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, DevKey};
+use crate::labels::{build_archive, LabelSpec};
+use crate::state::AppState;
+
+/// `/qrcode/v1/{pk}/tasks` and `/static/zipfiles/{file}`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/qrcode/v1/{pk}/tasks", post(create).get(list))
+        .route("/static/zipfiles/{file}", get(download))
+}
+
+fn mac(raw: &str, field: &str) -> Result<u64, ApiError> {
+    DeviceKey::parse(raw)
+        .ok()
+        .and_then(|k| k.mac_value())
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "{field} must be a MAC address (12 hex digits), not {raw:?}"
+            ))
+        })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(pk): Path<String>,
+    ApiJson(request): ApiJson<CreateQrTask>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let product = owned_product(&state, &key, &pk).await?;
+    let start = mac(&request.start_mac, "start_mac")?;
+    let end = mac(&request.end_mac, "end_mac")?;
+    if end < start {
+        return Err(ApiError::invalid("end_mac is before start_mac"));
+    }
+    let count = end - start + 1;
+    if count > u64::from(MAX_BATCH_COUNT) {
+        return Err(ApiError::invalid(format!(
+            "a task covers at most {MAX_BATCH_COUNT} MACs; this range has {count}"
+        )));
+    }
+
+    let secret = state.secret.clone();
+    let pk_typed = product.product_key.clone();
+    let policy = product.bind_policy;
+    let (devices, archive) = tokio::task::spawn_blocking(move || {
+        let mut devices = Vec::with_capacity(count as usize);
+        let mut labels = Vec::with_capacity(count as usize);
+        for value in start..=end {
+            let key = DeviceKey::mac_from_value(value);
+            let sn = Sn::parse(key.as_str()).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let (content, hash) = match policy {
+                BindPolicy::BindCodeRequired => {
+                    let code =
+                        BindCode::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+                    let hash = code.hash(&sn, &secret).as_bytes().to_vec();
+                    (format_bindery_v2(&pk_typed, &sn, &code), Some(hash))
+                }
+                BindPolicy::SnOnly => (format_quectel_v1(&pk_typed, &sn), None),
+            };
+            labels.push(LabelSpec {
+                path: format!("{pk_typed}/{sn}.png"),
+                content,
+                caption: sn.to_string(),
+            });
+            devices.push((sn.to_string(), hash));
+        }
+        let archive =
+            build_archive(&[], &labels, &|_| {}).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok::<_, ApiError>((devices, archive))
+    })
+    .await??;
+
+    let now = now_ms();
+    let mut tx = state.writer.begin().await?;
+    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
+        .bind(product.product_key.as_str())
+        .execute(&mut *tx)
+        .await?;
+    for chunk in devices.chunks(500) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(state.backend, i * 6 + 1, 6)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO devices (sn, product_key, device_key, bind_code_hash, imported_at, created_at) VALUES {values}"
+        );
+        let mut query = sqlx::query(&sql);
+        for (sn, hash) in chunk {
+            query = query
+                .bind(sn.as_str())
+                .bind(product.product_key.as_str())
+                .bind(sn.as_str())
+                .bind(hash.clone())
+                .bind(now)
+                .bind(now);
+        }
+        if let Err(e) = query.execute(&mut *tx).await {
+            if crate::db::is_unique_violation(&e) {
+                return Err(ApiError::invalid(
+                    "some MACs of this range are already devices; nothing was created",
+                ));
+            }
+            return Err(e.into());
+        }
+    }
+    sqlx::query(
+        "INSERT INTO qr_tasks (product_key, start_mac, end_mac, archive, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(product.product_key.as_str())
+    .bind(DeviceKey::mac_from_value(start).as_str())
+    .bind(DeviceKey::mac_from_value(end).as_str())
+    .bind(archive)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({}))))
+}
+
+/// `?limit=&offset=` of the Gizwits list.
+#[derive(Debug, Deserialize)]
+struct Paging {
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(pk): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<QrTaskList>, ApiError> {
+    let product = owned_product(&state, &key, &pk).await?;
+    let limit = paging.limit.unwrap_or(20).clamp(1, 100);
+    let offset = paging.offset.unwrap_or(0);
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM qr_tasks WHERE product_key = $1")
+        .bind(product.product_key.as_str())
+        .fetch_one(&state.db)
+        .await?;
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT n, created_at, updated_at FROM qr_tasks WHERE product_key = $1 ORDER BY n DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(product.product_key.as_str())
+    .bind(limit as i64)
+    .bind(offset.min(i64::MAX as u64) as i64)
+    .fetch_all(&state.db)
+    .await?;
+    Ok(Json(QrTaskList {
+        meta: ListMeta {
+            total_count: total as u64,
+            limit,
+            offset,
+        },
+        objects: rows
+            .into_iter()
+            .map(|(n, created_at, updated_at)| QrTask {
+                created_at: from_ms(created_at),
+                updated_at: from_ms(updated_at),
+                file: format!("/static/zipfiles/{n}.zip"),
+            })
+            .collect(),
+    }))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such task file");
+    let n: i64 = file
+        .strip_suffix(".zip")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(not_found)?;
+    let pk: Option<String> = sqlx::query_scalar("SELECT product_key FROM qr_tasks WHERE n = $1")
+        .bind(n)
+        .fetch_optional(&state.db)
+        .await?;
+    owned_product(&state, &key, &pk.ok_or_else(not_found)?).await?;
+    let archive: Vec<u8> = sqlx::query_scalar("SELECT archive FROM qr_tasks WHERE n = $1")
+        .bind(n)
+        .fetch_one(&state.db)
+        .await?;
+    Ok(zip_response(archive, &file))
+}

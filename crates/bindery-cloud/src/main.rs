@@ -1,0 +1,298 @@
+//! `bindery-cloud`: run the cloud, or do its administration straight on its database
+//! (developer keys, products, SN batches, imports, the support view).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bindery_cloud::developer::import::{import_file, ImportMode};
+use bindery_cloud::developer::{self, batches, products};
+use bindery_cloud::{ApiError, AppState, StateConfig};
+use bindery_core::api::CreateProduct;
+use bindery_core::{BindPolicy, ProductKey};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bindery-cloud",
+    version,
+    about = "Bindery's cloud: serve the API and administer it"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://… (default: a SQLite file in the user's data
+    /// directory).
+    #[arg(long, env = "BINDERY_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+
+    /// Key of bind-code hashes (default: generated once and kept in the database).
+    #[arg(long, env = "BINDERY_SECRET", global = true, hide_env_values = true)]
+    secret: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API until SIGTERM or Ctrl-C.
+    Serve {
+        #[arg(long, env = "BINDERY_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Database connections of this process.
+        #[arg(long, default_value_t = 16)]
+        max_connections: u32,
+    },
+    /// Developer and support keys.
+    DevKey {
+        #[command(subcommand)]
+        command: DevKeyCommand,
+    },
+    /// Products.
+    Product {
+        #[command(subcommand)]
+        command: ProductCommand,
+    },
+    /// SN batches.
+    Sn {
+        #[command(subcommand)]
+        command: SnCommand,
+    },
+    /// Import a DeviceKey↔SN file (CSV or XLSX) into a product.
+    Import {
+        #[arg(long)]
+        product: String,
+        #[arg(long, value_enum, default_value_t = Mode::Atomic)]
+        mode: Mode,
+        file: PathBuf,
+    },
+    /// The support view.
+    Support {
+        #[command(subcommand)]
+        command: SupportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DevKeyCommand {
+    /// Create a key and print it (it is shown only this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A support key (the support view) instead of a developer key.
+        #[arg(long)]
+        support: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProductCommand {
+    /// Create a product owned by a developer key.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        product_key: Option<String>,
+        #[arg(long, value_enum, default_value_t = Policy::BindCodeRequired)]
+        bind_policy: Policy,
+        /// The developer key that will own it.
+        #[arg(long, env = "BINDERY_API_KEY", hide_env_values = true)]
+        api_key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SnCommand {
+    /// Generate a batch of SNs and write its label archive.
+    Generate {
+        #[arg(long)]
+        product: String,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        count: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SupportCommand {
+    /// Everything about one SN, as JSON.
+    Device { sn: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Mode {
+    Atomic,
+    Partial,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Policy {
+    BindCodeRequired,
+    SnOnly,
+}
+
+fn default_database_url() -> anyhow::Result<String> {
+    let dirs = directories::ProjectDirs::from("", "", "bindery")
+        .ok_or_else(|| anyhow::anyhow!("no home directory: pass --database-url"))?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir)?;
+    Ok(bindery_cloud::db::sqlite_url(&dir.join("cloud.sqlite3")))
+}
+
+fn api_error(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Refused { code, message, .. } => anyhow::anyhow!("{code}: {message}"),
+        ApiError::Internal(detail) => anyhow::anyhow!("{detail}"),
+    }
+}
+
+fn product_key(pk: &str) -> anyhow::Result<ProductKey> {
+    ProductKey::parse(pk).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = match cli.database_url {
+        Some(url) => url,
+        None => default_database_url()?,
+    };
+    let mut config = StateConfig::new(url);
+    config.secret = cli.secret;
+    if let Command::Serve {
+        max_connections, ..
+    } = &cli.command
+    {
+        config.max_connections = *max_connections;
+    }
+    let state = AppState::open(config).await?;
+    match cli.command {
+        Command::Serve { listen, .. } => bindery_cloud::serve(listen, state).await?,
+        Command::DevKey {
+            command: DevKeyCommand::Create { name, support },
+        } => {
+            let key = developer::create_api_key(&state, &name, support)
+                .await
+                .map_err(api_error)?;
+            eprintln!(
+                "created {} key {} ({name}); keep it, it is not shown again:",
+                if support { "support" } else { "developer" },
+                key.key_id
+            );
+            println!("{}", key.key);
+        }
+        Command::Product {
+            command:
+                ProductCommand::Create {
+                    name,
+                    product_key,
+                    bind_policy,
+                    api_key,
+                },
+        } => {
+            let owner = developer::api_key_id(&state, &api_key)
+                .await
+                .map_err(api_error)?
+                .ok_or_else(|| anyhow::anyhow!("no such developer key"))?;
+            let request = CreateProduct {
+                name,
+                product_key,
+                bind_policy: Some(match bind_policy {
+                    Policy::BindCodeRequired => BindPolicy::BindCodeRequired,
+                    Policy::SnOnly => BindPolicy::SnOnly,
+                }),
+            };
+            let product = products::create_product(&state, Some(&owner), request)
+                .await
+                .map_err(api_error)?;
+            println!("{}", serde_json::to_string_pretty(&product)?);
+        }
+        Command::Sn {
+            command:
+                SnCommand::Generate {
+                    product,
+                    count,
+                    out,
+                },
+        } => {
+            let pk = product_key(&product)?;
+            developer::product(&state, pk.as_str())
+                .await
+                .map_err(api_error)?;
+            let bar = indicatif::ProgressBar::new(u64::from(count));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} labels {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = bar.clone();
+            let (batch, archive) =
+                batches::create_batch(&state, &pk, count, move |n| progress.set_position(n as u64))
+                    .await
+                    .map_err(api_error)?;
+            bar.finish_and_clear();
+            std::fs::write(&out, archive)?;
+            eprintln!(
+                "batch {} of {} SNs written to {}",
+                batch.batch_id,
+                batch.count,
+                out.display()
+            );
+            println!("{}", serde_json::to_string_pretty(&batch)?);
+        }
+        Command::Import {
+            product,
+            mode,
+            file,
+        } => {
+            let pk = product_key(&product)?;
+            developer::product(&state, pk.as_str())
+                .await
+                .map_err(api_error)?;
+            let body = std::fs::read(&file)?;
+            let mode = match mode {
+                Mode::Atomic => ImportMode::Atomic,
+                Mode::Partial => ImportMode::Partial,
+            };
+            let report = import_file(&state, &pk, &body, mode)
+                .await
+                .map_err(api_error)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.rejected.is_empty() {
+                anyhow::bail!("{} row problem(s)", report.rejected.len());
+            }
+        }
+        Command::Support {
+            command: SupportCommand::Device { sn },
+        } => {
+            let device = bindery_cloud::support::support_device(&state, &sn)
+                .await
+                .map_err(api_error)?;
+            println!("{}", serde_json::to_string_pretty(&device)?);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    // clap exits with status 2 on bad arguments.
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! What every handler shares: the database pool, the bind-code secret and the limits.
+//!
+//! Nothing here is per-process state that would break scale-out: counters and sessions live in
+//! the database; this is only configuration and a connection pool.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyPool;
+
+use crate::db::{self, Backend, DbError};
+
+/// Tunable limits. The defaults are the production values; tests use them too.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How long a session token stays valid.
+    pub session_ttl: Duration,
+    /// Failed sign-ins per email within `login_window` before `rate_limited`.
+    pub login_failures_per_email: i64,
+    /// Failed sign-ins per client address within `login_window`.
+    pub login_failures_per_address: i64,
+    pub login_window: Duration,
+    /// Failed binds per account within `bind_window`.
+    pub bind_failures_per_account: i64,
+    /// Failed binds per account within `bind_window` on `sn_only` products (whose labels
+    /// carry no secret, so guessing SNs must be slower).
+    pub sn_only_failures_per_account: i64,
+    /// Failed binds per client address within `bind_window`.
+    pub bind_failures_per_address: i64,
+    pub bind_window: Duration,
+    /// Largest JSON body.
+    pub json_body_bytes: usize,
+    /// Largest import file.
+    pub import_body_bytes: usize,
+    /// Longest a request may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_failures_per_email: 10,
+            login_failures_per_address: 100,
+            login_window: Duration::from_secs(15 * 60),
+            bind_failures_per_account: 10,
+            sn_only_failures_per_account: 5,
+            bind_failures_per_address: 100,
+            bind_window: Duration::from_secs(10 * 60),
+            json_body_bytes: 64 * 1024,
+            import_body_bytes: 256 * 1024 * 1024,
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// How to open the service's state.
+#[derive(Debug, Clone)]
+pub struct StateConfig {
+    pub database_url: String,
+    /// The bind-code HMAC key; `None` means the one stored in the database.
+    pub secret: Option<String>,
+    pub max_connections: u32,
+    pub limits: Limits,
+}
+
+impl StateConfig {
+    /// Defaults for a database URL.
+    pub fn new(database_url: impl Into<String>) -> Self {
+        StateConfig {
+            database_url: database_url.into(),
+            secret: None,
+            max_connections: 16,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The shared state of the service (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The inside of [`AppState`].
+pub struct Inner {
+    /// For reads (and, on PostgreSQL, everything).
+    pub db: AnyPool,
+    /// For writes. On SQLite a pool of one connection: writers queue here, in order, instead
+    /// of in SQLite's busy handler, which sleeps in steps of up to 100 ms. On PostgreSQL the
+    /// same pool as `db`.
+    pub writer: AnyPool,
+    pub backend: Backend,
+    /// HMAC key of bind-code hashes.
+    pub secret: Vec<u8>,
+    pub limits: Limits,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Connects, migrates and loads (or creates) the server secret.
+    pub async fn open(config: StateConfig) -> Result<AppState, DbError> {
+        let (db, backend) = db::connect(&config.database_url, config.max_connections).await?;
+        let writer = match backend {
+            Backend::Sqlite => db::connect(&config.database_url, 1).await?.0,
+            Backend::Postgres => db.clone(),
+        };
+        let secret = db::server_secret(&writer, config.secret.as_deref()).await?;
+        Ok(AppState(Arc::new(Inner {
+            db,
+            writer,
+            backend,
+            secret,
+            limits: config.limits,
+        })))
+    }
+}

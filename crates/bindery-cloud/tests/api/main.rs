@@ -1,0 +1,10 @@
+//! HTTP tests of API v1 against a real listener on 127.0.0.1, each on a fresh SQLite file and
+//! again on a fresh PostgreSQL database (see `common::pg` for the convention).
+
+mod common;
+
+mod accounts;
+mod bindings;
+mod developer;
+mod misc;
+mod support;

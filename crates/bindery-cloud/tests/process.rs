@@ -1,0 +1,487 @@
+//! Tests of the `bindery-cloud` binary as operators run it: the CLI, graceful shutdown on
+//! SIGTERM, SIGKILL in the middle of an import, and scale-out (two `serve` processes on one
+//! PostgreSQL database behaving as one service).
+
+#[path = "api/common/mod.rs"]
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bindery-cloud");
+
+fn cli(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("BINDERY_DATABASE_URL", url)
+        .env_remove("BINDERY_SECRET")
+        .output()
+        .expect("run bindery-cloud")
+}
+
+fn cli_ok(url: &str, args: &[&str]) -> String {
+    let out = cli(url, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A `serve` process and its base URL.
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Served {
+    async fn start(url: &str) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("BINDERY_DATABASE_URL", url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(format!("{base}/healthz")).await.is_err() {
+            assert!(Instant::now() < deadline, "serve did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Served { child, base }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn post(base: &str, path: &str, auth: (&str, &str), body: Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header(auth.0, auth.1)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn user(base: &str, email: &str) -> String {
+    let creds = json!({"email": email, "password": "correct horse battery"});
+    let c = reqwest::Client::new();
+    c.post(format!("{base}/v1/users"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let session: Value = c
+        .post(format!("{base}/v1/sessions"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["token"].as_str().unwrap().to_owned()
+}
+
+fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"))
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    for args in [
+        &["frobnicate"][..],
+        &["serve", "--listen", "not-an-address"],
+        &[
+            "sn",
+            "generate",
+            "--product",
+            "p1a2b3",
+            "--count",
+            "0",
+            "--out",
+            "x.zip",
+        ],
+        &[
+            "sn",
+            "generate",
+            "--product",
+            "p1a2b3",
+            "--count",
+            "10001",
+            "--out",
+            "x.zip",
+        ],
+        &["dev-key", "create"],
+    ] {
+        let out = cli("sqlite::memory:", args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn cli_administration() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let key = cli_ok(&url, &["dev-key", "create", "--name", "acme"]);
+    let key = key.trim();
+    assert!(key.starts_with("bk_"));
+    let product = cli_ok(
+        &url,
+        &[
+            "product",
+            "create",
+            "--name",
+            "Plug",
+            "--product-key",
+            "plug01",
+            "--api-key",
+            key,
+        ],
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&product).unwrap()["product_key"],
+        "plug01"
+    );
+    let out = dir.path().join("batch.zip");
+    cli_ok(
+        &url,
+        &[
+            "sn",
+            "generate",
+            "--product",
+            "plug01",
+            "--count",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let labels = common::sn_list(&std::fs::read(&out).unwrap());
+    assert_eq!(labels.len(), 5);
+    let csv = dir.path().join("import.csv");
+    let mut text = String::from("*DeviceKey,*ProductKey,Device SN\n");
+    for (i, label) in labels.iter().enumerate() {
+        text.push_str(&format!("aabbccdd00{i:02},plug01,{}\n", label.sn));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let report = cli_ok(
+        &url,
+        &["import", "--product", "plug01", csv.to_str().unwrap()],
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&report).unwrap()["imported"],
+        5
+    );
+    // Importing again reports every row and fails.
+    assert!(!cli(
+        &url,
+        &["import", "--product", "plug01", csv.to_str().unwrap()]
+    )
+    .status
+    .success());
+    let support = cli_ok(&url, &["support", "device", &labels[0].sn]);
+    let support: Value = serde_json::from_str(&support).unwrap();
+    assert_eq!(support["device_key"], "aabbccdd0000");
+    let missing = cli(&url, &["support", "device", "NOSUCHSN01"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("sn_not_found"));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(&sqlite_url(&dir)).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(exit) = served.child.try_wait().unwrap() {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGKILL while a large atomic import is being written: after a restart the product has
+/// either all of the rows or none of them.
+async fn killed_import(url: String, wal: Option<std::path::PathBuf>) {
+    let key = cli_ok(&url, &["dev-key", "create", "--name", "acme"]);
+    let key = key.trim().to_owned();
+    cli_ok(
+        &url,
+        &[
+            "product",
+            "create",
+            "--name",
+            "Plug",
+            "--product-key",
+            "plug01",
+            "--api-key",
+            &key,
+        ],
+    );
+    const ROWS: u64 = 200_000;
+    let mut csv = String::from("*DeviceKey,*ProductKey,Device SN\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("{:012x},plug01,\n", 0x0400_0000_0000u64 + i));
+    }
+    let served = Served::start(&url).await;
+    let base = served.base.clone();
+    let upload = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{base}/v1/products/plug01/devices/import"))
+            .header("x-api-key", key)
+            .body(csv)
+            .send()
+            .await
+    });
+    wait_for_writes(&url, wal.as_deref()).await;
+    drop(served); // SIGKILL
+    let finished = upload.await.unwrap().is_ok();
+    assert!(!finished, "the import finished before the kill");
+
+    let state = bindery_cloud::AppState::open(bindery_cloud::StateConfig::new(url))
+        .await
+        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices")
+        .fetch_one(&state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "rows of a killed atomic import survived");
+}
+
+/// Waits until the import is writing rows: PostgreSQL shows the INSERT in
+/// `pg_stat_activity`; SQLite's write-ahead log grows past a few megabytes.
+async fn wait_for_writes(url: &str, wal: Option<&std::path::Path>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let probe = match wal {
+        Some(_) => None,
+        None => Some(
+            bindery_cloud::AppState::open(bindery_cloud::StateConfig::new(url))
+                .await
+                .unwrap(),
+        ),
+    };
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the import never started writing"
+        );
+        let writing = match (wal, &probe) {
+            (Some(wal), _) => std::fs::metadata(wal)
+                .map(|m| m.len() > 4 << 20)
+                .unwrap_or(false),
+            (None, Some(state)) => {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND query LIKE 'INSERT INTO devices%'",
+                )
+                .fetch_one(&state.db)
+                .await
+                .unwrap();
+                n > 0
+            }
+            (None, None) => unreachable!(),
+        };
+        if writing {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigkill_mid_import_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    killed_import(sqlite_url(&dir), Some(dir.path().join("cloud.sqlite3-wal"))).await;
+}
+
+#[tokio::test]
+async fn sigkill_mid_import_postgres() {
+    let Some(admin) = common::pg::admin_url() else {
+        return;
+    };
+    killed_import(common::pg::fresh_database(&admin).await, None).await;
+}
+
+/// Two processes on one PostgreSQL database: one service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scale_out_postgres() {
+    let Some(admin) = common::pg::admin_url() else {
+        return;
+    };
+    let url = common::pg::fresh_database(&admin).await;
+    // Both start at once: they must agree on the bind-code secret.
+    let (a, b) = tokio::join!(Served::start(&url), Served::start(&url));
+    let key = cli_ok(&url, &["dev-key", "create", "--name", "acme"]);
+    let key = key.trim().to_owned();
+    let dev = ("x-api-key", key.as_str());
+    let (status, _) = post(
+        &a.base,
+        "/v1/products",
+        dev,
+        json!({"name": "Plug", "product_key": "plug01"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // A batch made on A downloads from B, identical.
+    let (status, batch) = post(
+        &a.base,
+        "/v1/products/plug01/sn-batches",
+        dev,
+        json!({"count": 3}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let path = format!(
+        "/v1/sn-batches/{}/archive",
+        batch["batch_id"].as_str().unwrap()
+    );
+    let fetch = |base: String| {
+        let key = key.clone();
+        let path = path.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{base}{path}"))
+                .header("x-api-key", key)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec()
+        }
+    };
+    let from_a = fetch(a.base.clone()).await;
+    let from_b = fetch(b.base.clone()).await;
+    assert_eq!(from_a, from_b);
+    let labels = common::sn_list(&from_b);
+    let mut csv = String::from("*DeviceKey,*ProductKey,Device SN\n");
+    for (i, label) in labels.iter().enumerate() {
+        csv.push_str(&format!("aabbccdd10{i:02},plug01,{}\n", label.sn));
+    }
+    let imported = reqwest::Client::new()
+        .post(format!("{}/v1/products/plug01/devices/import", b.base))
+        .header("x-api-key", &key)
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+
+    // The race, split across both processes: exactly one winner.
+    let mut tokens = Vec::new();
+    for i in 0..50 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        tokens.push((
+            base.clone(),
+            user(base, &format!("racer{i}@example.com")).await,
+        ));
+    }
+    let qr = labels[0].qr_content.clone();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|(base, token)| {
+            let qr = qr.clone();
+            tokio::spawn(async move {
+                let bearer = format!("Bearer {token}");
+                post(
+                    &base,
+                    "/v1/bindings",
+                    ("authorization", &bearer),
+                    json!({"qr_content": qr, "name": "Mine"}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        if status == 409 {
+            assert_eq!(body["error"]["code"], "already_bound");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 1);
+    assert_eq!(statuses.iter().filter(|&&s| s == 409).count(), 49);
+
+    // Failed binds counted across both: the limit holds whichever process is asked.
+    let token = user(&a.base, "guesser@example.com").await;
+    let bearer = format!("Bearer {token}");
+    let limit = bindery_cloud::Limits::default().bind_failures_per_account;
+    for i in 0..limit {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let (status, _) = post(
+            base,
+            "/v1/bindings",
+            ("authorization", &bearer),
+            json!({"qr_content": format!("pk=plug01&sn=GUESS{i:07}&v=1"), "name": "x"}),
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+    for base in [&a.base, &b.base] {
+        let (status, body) = post(
+            base,
+            "/v1/bindings",
+            ("authorization", &bearer),
+            json!({"qr_content": labels[1].qr_content, "name": "x"}),
+        )
+        .await;
+        assert_eq!(status, 429, "{body}");
+    }
+    // The secret both processes use is the one stored once: a label made on A binds on B.
+    let bob = user(&b.base, "bob@example.com").await;
+    let bearer = format!("Bearer {bob}");
+    let (status, _) = post(
+        &b.base,
+        "/v1/bindings",
+        ("authorization", &bearer),
+        json!({"qr_content": labels[2].qr_content, "name": "x"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+}
+
+/// The reusable cluster starter itself (needs PostgreSQL 15 and, as root, the `pgtest` user):
+/// `cargo test -p bindery-cloud --test process -- --ignored throwaway_cluster`.
+#[tokio::test]
+#[ignore]
+async fn throwaway_cluster() {
+    let run_as = std::env::var("BINDERY_PG_USER").unwrap_or_else(|_| "pgtest".into());
+    let cluster = common::pg::PgCluster::start(Some(&run_as)).expect("start the cluster");
+    let url = common::pg::fresh_database(&cluster.url()).await;
+    let state = bindery_cloud::AppState::open(bindery_cloud::StateConfig::new(url))
+        .await
+        .unwrap();
+    assert_eq!(state.backend, bindery_cloud::db::Backend::Postgres);
+}

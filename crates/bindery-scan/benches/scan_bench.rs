@@ -1,0 +1,574 @@
+//! The scanner bench: our pipeline against rqrr alone, rxing alone and zxing-cpp (through
+//! Python), on the photo sets in `shared/bench/qr-photos/` and on synthetic camera frames,
+//! in one run, printing the table of the scanner issue with our columns added.
+//!
+//! ```text
+//! cargo bench -p bindery-scan --bench scan_bench -- [--data DIR] [--python PATH] [--reps N]
+//! ```
+//!
+//! `--data` is the folder holding `qr-photos/` (default: `shared/bench` next to the
+//! workspace; cargo runs benches in the crate folder, so pass an absolute path); `--python` is a Python with `zxing-cpp`, `pillow` and `numpy` (default
+//! `/tmp/zx/bin/python3`; the zxing-cpp column is left empty when it is missing).
+//! Scoring: ZXing / zxing-cpp sets count an image when its expected text (`<stem>.txt`,
+//! trailing CR/LF trimmed) is among the decoded texts; BoofCV sets count a labelled code
+//! when a decoded result's centre lies inside its polygon.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use bindery_scan::source::{is_image_path, load_image};
+use bindery_scan::{Decoder, Effort, GrayImage};
+
+/// A decoded result, reduced to what scoring needs.
+#[derive(Debug, Clone)]
+struct Hit {
+    text: String,
+    center: (f32, f32),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Engine {
+    Rqrr,
+    Rxing,
+    ZxingCpp,
+    Ours,
+    OursLive,
+}
+
+const ENGINES: [Engine; 5] = [
+    Engine::Rqrr,
+    Engine::Rxing,
+    Engine::ZxingCpp,
+    Engine::Ours,
+    Engine::OursLive,
+];
+
+impl Engine {
+    fn title(self) -> &'static str {
+        match self {
+            Engine::Rqrr => "rqrr 0.11",
+            Engine::Rxing => "rxing 0.9",
+            Engine::ZxingCpp => "zxing-cpp (C++)",
+            Engine::Ours => "bindery-scan",
+            Engine::OursLive => "bindery-scan live",
+        }
+    }
+}
+
+fn center(points: &[(f32, f32)]) -> (f32, f32) {
+    let n = points.len().max(1) as f32;
+    (
+        points.iter().map(|p| p.0).sum::<f32>() / n,
+        points.iter().map(|p| p.1).sum::<f32>() / n,
+    )
+}
+
+fn run_rqrr(img: &GrayImage) -> Vec<Hit> {
+    let (w, px) = (img.width(), img.pixels());
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(w, img.height(), |x, y| px[y * w + x]);
+        prepared
+            .detect_grids()
+            .into_iter()
+            .filter_map(|g| {
+                let (_, text) = g.decode().ok()?;
+                let pts: Vec<_> = g.bounds.iter().map(|p| (p.x as f32, p.y as f32)).collect();
+                Some(Hit {
+                    text,
+                    center: center(&pts),
+                })
+            })
+            .collect()
+    }))
+    .unwrap_or_default()
+}
+
+fn run_rxing(img: &GrayImage) -> Vec<Hit> {
+    use rxing::multi::MultipleBarcodeReader;
+    use rxing::Reader;
+    catch_unwind(AssertUnwindSafe(|| {
+        let hints = rxing::DecodeHints {
+            TryHarder: Some(true),
+            PossibleFormats: Some([rxing::BarcodeFormat::QR_CODE].into_iter().collect()),
+            ..Default::default()
+        };
+        let source = rxing::Luma8Source::new_with_slice(
+            img.pixels(),
+            img.width() as u32,
+            img.height() as u32,
+        )
+        .unwrap();
+        let mut bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
+        let mut results = rxing::qrcode::cpp_port::QrReader
+            .decode_multiple_with_hints(&mut bitmap, &hints)
+            .unwrap_or_default();
+        if results.is_empty() {
+            results.extend(rxing::qrcode::QRCodeReader.decode_with_hints(&mut bitmap, &hints));
+        }
+        results
+            .iter()
+            .map(|r| {
+                let pts: Vec<_> = r.getPoints().iter().map(|p| (p.x, p.y)).collect();
+                Hit {
+                    text: r.getText().to_owned(),
+                    center: center(&pts),
+                }
+            })
+            .collect()
+    }))
+    .unwrap_or_default()
+}
+
+fn run_ours(decoder: &mut Decoder, img: &GrayImage) -> Vec<Hit> {
+    decoder
+        .decode(img.view())
+        .into_iter()
+        .map(|c| {
+            let p = c.center();
+            Hit {
+                text: c.text,
+                center: (p.x, p.y),
+            }
+        })
+        .collect()
+}
+
+/// zxing-cpp results for many files at once (one Python process).
+fn run_zxing_cpp(python: &Path, jobs: &[(usize, PathBuf)]) -> HashMap<PathBuf, (Vec<Hit>, f64)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/zxing_cpp.py");
+    let mut child = match Command::new(python)
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("zxing-cpp skipped: cannot run {}: {e}", python.display());
+            return HashMap::new();
+        }
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let input: String = jobs
+        .iter()
+        .map(|(reps, p)| format!("{reps}\t{}\n", p.display()))
+        .collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut out = HashMap::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let Ok(line) = line else { break };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let file = PathBuf::from(v["file"].as_str().unwrap_or_default());
+        let ms = v["ms"].as_f64().unwrap_or(0.0);
+        let hits = v["codes"]
+            .as_array()
+            .map(|codes| {
+                codes
+                    .iter()
+                    .map(|c| {
+                        let pts: Vec<(f32, f32)> = c["corners"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .map(|p| {
+                                        (
+                                            p[0].as_f64().unwrap_or(0.0) as f32,
+                                            p[1].as_f64().unwrap_or(0.0) as f32,
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        Hit {
+                            text: c["text"].as_str().unwrap_or_default().to_owned(),
+                            center: center(&pts),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.insert(file, (hits, ms));
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    out
+}
+
+/// What an image is expected to contain.
+enum Truth {
+    Text(String),
+    Polygons(Vec<Vec<(f32, f32)>>),
+}
+
+fn trim_eol(s: &str) -> &str {
+    s.trim_end_matches(['\r', '\n'])
+}
+
+fn read_polygons(text: &str) -> Vec<Vec<(f32, f32)>> {
+    let mut numbers_per_line = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line == "SETS" {
+            continue;
+        }
+        let nums: Vec<f32> = line
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        numbers_per_line.push(nums);
+    }
+    let flat: Vec<f32> = if numbers_per_line.iter().all(|l| l.len() == 8) {
+        return numbers_per_line
+            .iter()
+            .map(|l| l.chunks(2).map(|p| (p[0], p[1])).collect())
+            .collect();
+    } else {
+        numbers_per_line.concat()
+    };
+    flat.chunks(8)
+        .filter(|c| c.len() == 8)
+        .map(|c| c.chunks(2).map(|p| (p[0], p[1])).collect())
+        .collect()
+}
+
+fn inside(poly: &[(f32, f32)], p: (f32, f32)) -> bool {
+    let mut c = false;
+    let n = poly.len();
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[(i + n - 1) % n]);
+        if (a.1 > p.1) != (b.1 > p.1) && p.0 < (b.0 - a.0) * (p.1 - a.1) / (b.1 - a.1) + a.0 {
+            c = !c;
+        }
+    }
+    c
+}
+
+/// How many expected items `hits` satisfies, out of how many.
+fn score(truth: &Truth, hits: &[Hit]) -> (usize, usize) {
+    match truth {
+        Truth::Text(expected) => {
+            let ok = hits.iter().any(|h| trim_eol(&h.text) == trim_eol(expected));
+            (ok as usize, 1)
+        }
+        Truth::Polygons(polys) => {
+            let ok = polys
+                .iter()
+                .filter(|poly| hits.iter().any(|h| inside(poly, h.center)))
+                .count();
+            (ok, polys.len())
+        }
+    }
+}
+
+struct Group {
+    title: &'static str,
+    prefix: &'static str,
+    unit: &'static str,
+}
+
+const GROUPS: [Group; 3] = [
+    Group {
+        title: "ZXing blackbox photos (text)",
+        prefix: "zxing-qrcode-",
+        unit: "images",
+    },
+    Group {
+        title: "zxing-cpp samples (text)",
+        prefix: "zxingcpp-qrcode-",
+        unit: "images",
+    },
+    Group {
+        title: "BoofCV nominal+blurred+perspective+rotations (codes located and decoded)",
+        prefix: "boofcv-",
+        unit: "codes",
+    },
+];
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// A synthetic frame: width, height, whether it shows a code.
+type FrameKind = (usize, usize, bool);
+
+#[derive(Default)]
+struct Tally {
+    found: usize,
+    total: usize,
+    ms: Vec<f64>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let data = arg("--data")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench"));
+    let photos = if data.join("qr-photos").is_dir() {
+        data.join("qr-photos")
+    } else {
+        data.clone()
+    };
+    let python = arg("--python")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/zx/bin/python3"));
+    let reps: usize = arg("--reps").and_then(|r| r.parse().ok()).unwrap_or(25);
+    let only = arg("--only");
+    // rqrr's assertion failures are caught and counted; their messages would drown the table.
+    std::panic::set_hook(Box::new(|_| {}));
+
+    // The photo sets: every image with its truth file.
+    let mut sets: Vec<(String, Vec<(PathBuf, Truth)>)> = Vec::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(&photos)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_image_path(p))
+            .collect();
+        files.sort();
+        let mut items = Vec::new();
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(f.with_extension("txt")) else {
+                continue;
+            };
+            let truth = if name.starts_with("boofcv-") {
+                Truth::Polygons(read_polygons(&text))
+            } else {
+                Truth::Text(text)
+            };
+            items.push((f, truth));
+        }
+        sets.push((name, items));
+    }
+    if sets.is_empty() {
+        eprintln!(
+            "no photo sets under {} (pass --data DIR); synthetic frames only",
+            photos.display()
+        );
+    }
+
+    // Synthetic camera frames, also written as PGM for zxing-cpp.
+    let tmp = std::env::temp_dir().join(format!("bindery-scan-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let label = "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD";
+    let mut synthetic = Vec::new();
+    for (w, h) in [(640, 480), (1280, 720), (1920, 1080)] {
+        for with_code in [true, false] {
+            let img = common::camera_frame(w, h, with_code.then_some(label), (w * 7 + h) as u64);
+            let path = tmp.join(format!(
+                "{w}x{h}-{}.pgm",
+                if with_code { "qr" } else { "empty" }
+            ));
+            let mut f = std::fs::File::create(&path).unwrap();
+            write!(f, "P5\n{w} {h}\n255\n").unwrap();
+            f.write_all(img.pixels()).unwrap();
+            synthetic.push(((w, h, with_code), img, path));
+        }
+    }
+
+    eprintln!("running zxing-cpp ...");
+    let mut jobs: Vec<(usize, PathBuf)> = sets
+        .iter()
+        .flat_map(|(_, items)| items.iter().map(|(p, _)| (1, p.clone())))
+        .collect();
+    jobs.extend(synthetic.iter().map(|(_, _, p)| (reps, p.clone())));
+    let zx = run_zxing_cpp(&python, &jobs);
+    let have_zx = !zx.is_empty();
+
+    let mut ours = Decoder::new(Effort::Thorough);
+    let mut live = Decoder::new(Effort::Live);
+    // per set name, per engine
+    let mut tallies: HashMap<(String, Engine), Tally> = HashMap::new();
+    let mut misses: Vec<String> = Vec::new();
+    for (name, items) in &sets {
+        eprintln!("{name}: {} images", items.len());
+        for (path, truth) in items {
+            let img = match load_image(path) {
+                Ok(i) => i,
+                Err(e) => {
+                    eprintln!("  skipped {}: {e}", path.display());
+                    continue;
+                }
+            };
+            let mut per_engine = Vec::new();
+            for engine in ENGINES {
+                let (hits, ms) = match engine {
+                    Engine::ZxingCpp => match zx.get(path) {
+                        Some((h, ms)) => (h.clone(), *ms),
+                        None => continue,
+                    },
+                    _ => {
+                        let t = Instant::now();
+                        let hits = match engine {
+                            Engine::Rqrr => run_rqrr(&img),
+                            Engine::Rxing => run_rxing(&img),
+                            Engine::Ours => run_ours(&mut ours, &img),
+                            _ => run_ours(&mut live, &img),
+                        };
+                        (hits, t.elapsed().as_secs_f64() * 1000.0)
+                    }
+                };
+                let (ok, total) = score(truth, &hits);
+                per_engine.push((engine, ok));
+                let t = tallies.entry((name.clone(), engine)).or_default();
+                t.found += ok;
+                t.total += total;
+                t.ms.push(ms);
+            }
+            let get = |e| per_engine.iter().find(|(x, _)| *x == e).map(|x| x.1);
+            if let (Some(o), Some(z)) = (get(Engine::Ours), get(Engine::ZxingCpp)) {
+                if o < z {
+                    misses.push(format!("{} (ours {o}, zxing-cpp {z})", path.display()));
+                }
+            }
+        }
+    }
+
+    // Synthetic timings.
+    let mut synth_ms: HashMap<(FrameKind, Engine), (f64, bool)> = HashMap::new();
+    for (key, img, path) in &synthetic {
+        for engine in ENGINES {
+            let (ms, ok) = match engine {
+                Engine::ZxingCpp => match zx.get(path) {
+                    Some((h, ms)) => (*ms, h.iter().any(|h| h.text == label)),
+                    None => continue,
+                },
+                _ => {
+                    let mut times = Vec::with_capacity(reps);
+                    let mut ok = false;
+                    for _ in 0..reps {
+                        let t = Instant::now();
+                        let hits = match engine {
+                            Engine::Rqrr => run_rqrr(img),
+                            Engine::Rxing => run_rxing(img),
+                            Engine::Ours => run_ours(&mut ours, img),
+                            _ => run_ours(&mut live, img),
+                        };
+                        times.push(t.elapsed().as_secs_f64() * 1000.0);
+                        ok = hits.iter().any(|h| h.text == label);
+                    }
+                    (median(&mut times), ok)
+                }
+            };
+            synth_ms.insert((*key, engine), (ms, ok));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+
+    // The issue's table, our columns added.
+    let engines: Vec<Engine> = ENGINES
+        .into_iter()
+        .filter(|e| *e != Engine::ZxingCpp || have_zx)
+        .collect();
+    let mut header = "| set | images / codes |".to_owned();
+    for e in &engines {
+        header += &format!(" {} |", e.title());
+    }
+    println!("{header}");
+    println!("|---|---|{}", "---|".repeat(engines.len()));
+    for g in &GROUPS {
+        let names: Vec<&String> = sets
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| n.starts_with(g.prefix))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let total: usize = names
+            .iter()
+            .filter_map(|n| tallies.get(&((*n).clone(), Engine::Rqrr)))
+            .map(|t| t.total)
+            .sum();
+        let mut row = format!("| {} | {total} {} |", g.title, g.unit);
+        for e in &engines {
+            let found: usize = names
+                .iter()
+                .filter_map(|n| tallies.get(&((*n).clone(), *e)))
+                .map(|t| t.found)
+                .sum();
+            row += &format!(" {found} |");
+        }
+        println!("{row}");
+    }
+    for (w, h) in [(640, 480), (1280, 720), (1920, 1080)] {
+        for with_code in [true, false] {
+            let mut row = format!(
+                "| {w}x{h} frame {} a QR, median ms | |",
+                if with_code { "with" } else { "without" }
+            );
+            for e in &engines {
+                match synth_ms.get(&((w, h, with_code), *e)) {
+                    Some((ms, ok)) => {
+                        let flag = if with_code && !ok { " (missed)" } else { "" };
+                        row += &format!(" {ms:.1}{flag} |");
+                    }
+                    None => row += " |",
+                }
+            }
+            println!("{row}");
+        }
+    }
+
+    // Per folder, with the median time per photo.
+    println!();
+    let mut header = "| folder | items |".to_owned();
+    for e in &engines {
+        header += &format!(" {} (found / median ms) |", e.title());
+    }
+    println!("{header}");
+    println!("|---|---|{}", "---|".repeat(engines.len()));
+    for (name, _) in &sets {
+        let total = tallies
+            .get(&(name.clone(), Engine::Rqrr))
+            .map_or(0, |t| t.total);
+        let mut row = format!("| {name} | {total} |");
+        for e in &engines {
+            match tallies.get_mut(&(name.clone(), *e)) {
+                Some(t) => row += &format!(" {} / {:.1} |", t.found, median(&mut t.ms)),
+                None => row += " |",
+            }
+        }
+        println!("{row}");
+    }
+    println!();
+    println!(
+        "decoder panics caught: thorough {}, live {}",
+        ours.stats().panics,
+        live.stats().panics
+    );
+    if !misses.is_empty() {
+        println!("\nimages where zxing-cpp found more than bindery-scan:");
+        for m in &misses {
+            println!("- {m}");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The one picture type every source produces and the pipeline consumes: 8-bit gray.
+//!
+//! QR decoding only needs luminance, so sources hand over gray pixels as early as they can
+//! (the Y plane of a video frame is used as is, an 8-bit gray PNG is not converted) and the
+//! pipeline borrows them through [`GrayView`] instead of copying.
+
+use std::time::Duration;
+
+/// An owned 8-bit gray image, rows packed without padding (0 = black, 255 = white).
+#[derive(Clone, PartialEq, Eq)]
+pub struct GrayImage {
+    width: usize,
+    height: usize,
+    pixels: Vec<u8>,
+}
+
+impl std::fmt::Debug for GrayImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GrayImage({}x{})", self.width, self.height)
+    }
+}
+
+impl GrayImage {
+    /// Wraps `pixels` (row-major, `width * height` bytes); `None` when the length is wrong.
+    pub fn new(width: usize, height: usize, pixels: Vec<u8>) -> Option<Self> {
+        (width.checked_mul(height)? == pixels.len()).then_some(GrayImage {
+            width,
+            height,
+            pixels,
+        })
+    }
+
+    /// A `width x height` image of one gray level.
+    pub fn filled(width: usize, height: usize, level: u8) -> Self {
+        GrayImage {
+            width,
+            height,
+            pixels: vec![level; width * height],
+        }
+    }
+
+    /// Converts packed RGB (3 bytes a pixel) with the integer BT.601 weights.
+    pub fn from_rgb(width: usize, height: usize, rgb: &[u8]) -> Option<Self> {
+        if width.checked_mul(height)?.checked_mul(3)? != rgb.len() {
+            return None;
+        }
+        let pixels = rgb
+            .chunks_exact(3)
+            .map(|p| ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32) >> 8) as u8)
+            .collect();
+        GrayImage::new(width, height, pixels)
+    }
+
+    /// Takes an `image` crate picture; 8-bit gray ones are moved, not converted.
+    pub fn from_dynamic(img: image::DynamicImage) -> Self {
+        let luma = img.into_luma8();
+        let (w, h) = (luma.width() as usize, luma.height() as usize);
+        GrayImage {
+            width: w,
+            height: h,
+            pixels: luma.into_raw(),
+        }
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The pixels, row after row.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+
+    /// The pixels, mutably (for drawing test fixtures and in-place filters).
+    pub fn pixels_mut(&mut self) -> &mut [u8] {
+        &mut self.pixels
+    }
+
+    /// Gives the pixel buffer back.
+    pub fn into_pixels(self) -> Vec<u8> {
+        self.pixels
+    }
+
+    /// Borrows the whole image.
+    pub fn view(&self) -> GrayView<'_> {
+        GrayView {
+            width: self.width,
+            height: self.height,
+            stride: self.width,
+            pixels: &self.pixels,
+        }
+    }
+}
+
+/// A borrowed gray picture: possibly a window into a larger buffer (`stride` ≥ `width`).
+#[derive(Clone, Copy, Debug)]
+pub struct GrayView<'a> {
+    width: usize,
+    height: usize,
+    stride: usize,
+    pixels: &'a [u8],
+}
+
+impl<'a> GrayView<'a> {
+    /// Borrows `pixels` as `height` rows of `stride` bytes of which the first `width` are
+    /// the picture (a camera's padded Y plane, say). `None` when the buffer is too short.
+    pub fn new(width: usize, height: usize, stride: usize, pixels: &'a [u8]) -> Option<Self> {
+        let needed = if height == 0 {
+            0
+        } else {
+            stride.checked_mul(height - 1)?.checked_add(width)?
+        };
+        (stride >= width && pixels.len() >= needed).then_some(GrayView {
+            width,
+            height,
+            stride,
+            pixels,
+        })
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// One row of `width` pixels.
+    #[inline]
+    pub fn row(&self, y: usize) -> &'a [u8] {
+        &self.pixels[y * self.stride..y * self.stride + self.width]
+    }
+
+    /// The pixels as one packed slice, when rows have no padding.
+    pub fn as_packed(&self) -> Option<&'a [u8]> {
+        (self.stride == self.width).then(|| &self.pixels[..self.width * self.height])
+    }
+
+    /// Copies into an owned packed image.
+    pub fn to_owned_image(&self) -> GrayImage {
+        let mut pixels = Vec::with_capacity(self.width * self.height);
+        for y in 0..self.height {
+            pixels.extend_from_slice(self.row(y));
+        }
+        GrayImage {
+            width: self.width,
+            height: self.height,
+            pixels,
+        }
+    }
+}
+
+/// A frame from a source: the picture and when it was taken.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub image: GrayImage,
+    /// Time since the source started (for files: position in the sequence at its frame rate).
+    pub timestamp: Duration,
+    /// Which frame of the source this is, counting from 0.
+    pub index: u64,
+}

@@ -1,0 +1,246 @@
+//! Black or white for every pixel, decided locally. One global threshold fails as soon as a
+//! label has glare on one half or a shadow on the other, or the hallway is dim; so the
+//! threshold comes from each pixel's neighbourhood, computed per 8x8 block to stay cheap
+//! (the frame is read twice: once for block statistics, once while the detector's buffer is
+//! filled — no binary image is stored in between).
+
+use crate::frame::GrayView;
+
+/// Block side in pixels for the statistics.
+const BLOCK: usize = 8;
+/// Blocks flatter than this (max − min) hold no edge; ZXing's value.
+const MIN_DYNAMIC_RANGE: u8 = 24;
+
+/// How the local threshold is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// ZXing's "hybrid" rule: per-block black point (flat blocks inherit their neighbours'),
+    /// averaged over 5x5 blocks. Sharp on small modules; the default.
+    Hybrid,
+    /// The mean of a square window `2 * radius + 1` blocks wide, minus `offset` levels:
+    /// follows slow light changes (shadows, vignetting) over a larger area than `Hybrid`.
+    LocalMean { radius: usize, offset: u8 },
+}
+
+/// Per-block thresholds for one frame: a pixel is black when it is at or below its block's.
+#[derive(Debug, Clone)]
+pub struct Thresholds {
+    blocks_x: usize,
+    levels: Vec<u8>,
+}
+
+impl Thresholds {
+    /// Computes the thresholds of `img` with `method`.
+    pub fn compute(img: GrayView<'_>, method: Method) -> Self {
+        let bx = img.width().div_ceil(BLOCK).max(1);
+        let by = img.height().div_ceil(BLOCK).max(1);
+        let stats = block_stats(img, bx, by);
+        let levels = match method {
+            Method::Hybrid => hybrid(&stats, bx, by),
+            Method::LocalMean { radius, offset } => local_mean(&stats, bx, by, radius, offset),
+        };
+        Thresholds {
+            blocks_x: bx,
+            levels,
+        }
+    }
+
+    /// The threshold that applies at pixel (x, y).
+    #[inline]
+    pub fn at(&self, x: usize, y: usize) -> u8 {
+        self.levels[(y / BLOCK) * self.blocks_x + x / BLOCK]
+    }
+
+    /// Whether the pixel of value `v` at (x, y) is black.
+    #[inline]
+    pub fn is_black(&self, x: usize, y: usize, v: u8) -> bool {
+        v <= self.at(x, y)
+    }
+
+    /// `img` as a black (0) and white (255) picture, for engines that binarize themselves:
+    /// their own threshold then reproduces ours.
+    pub fn black_white(&self, img: GrayView<'_>) -> crate::frame::GrayImage {
+        let mut out = Vec::with_capacity(img.width() * img.height());
+        for y in 0..img.height() {
+            out.extend(img.row(y).iter().enumerate().map(|(x, &v)| {
+                if self.is_black(x, y, v) {
+                    0
+                } else {
+                    255
+                }
+            }));
+        }
+        crate::frame::GrayImage::new(img.width(), img.height(), out).expect("sizes match")
+    }
+
+    /// Every pixel of `img` binarized (1 = black), packed row-major; for tests and debugging.
+    pub fn apply(&self, img: GrayView<'_>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(img.width() * img.height());
+        for y in 0..img.height() {
+            let row = img.row(y);
+            out.extend(
+                row.iter()
+                    .enumerate()
+                    .map(|(x, &v)| self.is_black(x, y, v) as u8),
+            );
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy)]
+struct BlockStat {
+    sum: u32,
+    count: u32,
+    min: u8,
+    max: u8,
+}
+
+fn block_stats(img: GrayView<'_>, bx: usize, by: usize) -> Vec<BlockStat> {
+    let mut stats = vec![
+        BlockStat {
+            sum: 0,
+            count: 0,
+            min: 255,
+            max: 0
+        };
+        bx * by
+    ];
+    for y in 0..img.height() {
+        let row = img.row(y);
+        let line = &mut stats[(y / BLOCK) * bx..(y / BLOCK + 1) * bx];
+        for (chunk, st) in row.chunks(BLOCK).zip(line.iter_mut()) {
+            let mut sum = 0u32;
+            let (mut lo, mut hi) = (st.min, st.max);
+            for &p in chunk {
+                sum += p as u32;
+                lo = lo.min(p);
+                hi = hi.max(p);
+            }
+            st.sum += sum;
+            st.count += chunk.len() as u32;
+            st.min = lo;
+            st.max = hi;
+        }
+    }
+    stats
+}
+
+fn hybrid(stats: &[BlockStat], bx: usize, by: usize) -> Vec<u8> {
+    // Black point per block, as ZXing's HybridBinarizer::calculateBlackPoints.
+    let mut black = vec![0u8; bx * by];
+    for y in 0..by {
+        for x in 0..bx {
+            let st = stats[y * bx + x];
+            let avg = st.sum / st.count.max(1);
+            let mut point = avg;
+            if st.max.saturating_sub(st.min) <= MIN_DYNAMIC_RANGE {
+                // A flat block: assume white unless its neighbours say it lies in a dark area.
+                point = st.min as u32 / 2;
+                if y > 0 && x > 0 {
+                    let neighbours = (black[(y - 1) * bx + x] as u32
+                        + 2 * black[y * bx + x - 1] as u32
+                        + black[(y - 1) * bx + x - 1] as u32)
+                        / 4;
+                    if (st.min as u32) < neighbours {
+                        point = neighbours;
+                    }
+                }
+            }
+            black[y * bx + x] = point as u8;
+        }
+    }
+    // Threshold = mean black point over the 5x5 blocks around (window clamped inside).
+    let mut out = vec![0u8; bx * by];
+    let clamp = |v: usize, n: usize| v.clamp(2, n.saturating_sub(3).max(2));
+    for y in 0..by {
+        let cy = clamp(y, by);
+        for x in 0..bx {
+            let cx = clamp(x, bx);
+            let (mut sum, mut n) = (0u32, 0u32);
+            for yy in cy.saturating_sub(2)..(cy + 3).min(by) {
+                for xx in cx.saturating_sub(2)..(cx + 3).min(bx) {
+                    sum += black[yy * bx + xx] as u32;
+                    n += 1;
+                }
+            }
+            out[y * bx + x] = (sum / n.max(1)) as u8;
+        }
+    }
+    out
+}
+
+fn local_mean(stats: &[BlockStat], bx: usize, by: usize, radius: usize, offset: u8) -> Vec<u8> {
+    // Summed-area table over blocks so any window costs four lookups.
+    let (w1, h1) = (bx + 1, by + 1);
+    let mut sat = vec![(0u64, 0u64); w1 * h1];
+    for y in 0..by {
+        let (mut rs, mut rc) = (0u64, 0u64);
+        for x in 0..bx {
+            let st = stats[y * bx + x];
+            rs += st.sum as u64;
+            rc += st.count as u64;
+            let above = sat[y * w1 + x + 1];
+            sat[(y + 1) * w1 + x + 1] = (above.0 + rs, above.1 + rc);
+        }
+    }
+    let mut out = vec![0u8; bx * by];
+    for y in 0..by {
+        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(by));
+        for x in 0..bx {
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(bx));
+            let s = sat[y1 * w1 + x1].0 + sat[y0 * w1 + x0].0
+                - sat[y0 * w1 + x1].0
+                - sat[y1 * w1 + x0].0;
+            let c = sat[y1 * w1 + x1].1 + sat[y0 * w1 + x0].1
+                - sat[y0 * w1 + x1].1
+                - sat[y1 * w1 + x0].1;
+            let mean = (s / c.max(1)) as u8;
+            out[y * bx + x] = mean.saturating_sub(offset);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::GrayImage;
+
+    /// A dark square on a background whose brightness ramps from dim to bright.
+    fn ramp_with_square() -> GrayImage {
+        let (w, h) = (128, 64);
+        let mut px = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let bg = 40 + (x * 200 / w) as u8;
+                let inside = (20..40).contains(&y) && (x % 32) < 12;
+                px[y * w + x] = if inside { bg / 3 } else { bg };
+            }
+        }
+        GrayImage::new(w, h, px).unwrap()
+    }
+
+    #[test]
+    fn local_thresholds_follow_uneven_light() {
+        let img = ramp_with_square();
+        for method in [
+            Method::Hybrid,
+            Method::LocalMean {
+                radius: 4,
+                offset: 5,
+            },
+        ] {
+            let t = Thresholds::compute(img.view(), method);
+            let bits = t.apply(img.view());
+            for (x, y, black) in [
+                (2, 30, true),
+                (100, 30, true),
+                (20, 30, false),
+                (120, 5, false),
+            ] {
+                assert_eq!(bits[y * 128 + x] == 1, black, "{method:?} at {x},{y}");
+            }
+        }
+    }
+}

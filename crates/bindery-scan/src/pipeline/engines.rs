@@ -1,0 +1,197 @@
+//! The two decoder engines, behind the same small interface: `rqrr` (fast finder-pattern
+//! flood fill, fed our own binarization) and `rxing` (the pure-Rust ZXing port, whose
+//! zxing-cpp-derived detector finds codes rqrr misses). Both have panicked on real photos,
+//! so every call runs under `catch_unwind` and a panic becomes a counted miss.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rxing::common::HybridBinarizer;
+use rxing::multi::MultipleBarcodeReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::qrcode::QRCodeReader;
+use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, Reader};
+
+use super::binarize::Thresholds;
+use super::Point;
+use crate::frame::GrayView;
+
+/// A code one engine read, in the coordinates of the image it was given.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub text: String,
+    pub corners: Vec<Point>,
+}
+
+/// What one engine run gave.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub found: Vec<Found>,
+    /// Candidate codes located but not decoded (a hint that another pass may succeed).
+    pub undecoded: usize,
+    pub panicked: bool,
+}
+
+/// Decoded bytes as text: UTF-8 when valid, else ISO-8859-1 (the QR default charset).
+fn bytes_to_text(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
+    }
+}
+
+/// rqrr on `img` binarized with `thresholds`; the binarization is written straight into
+/// rqrr's own buffer (its buffer trait is private, so this is the one copy there is).
+pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
+    let run = || {
+        let (w, h) = (img.width(), img.height());
+        let mut row = img.row(0);
+        let mut row_y = 0;
+        let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| {
+            if y != row_y {
+                row = img.row(y);
+                row_y = y;
+            }
+            thresholds.is_black(x, y, row[x])
+        });
+        collect_rqrr(prepared.detect_grids())
+    };
+    if img.width() == 0 || img.height() == 0 {
+        return Outcome::default();
+    }
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
+        panicked: true,
+        ..Outcome::default()
+    })
+}
+
+/// rqrr alone, with its own row-average threshold (the baseline).
+pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
+    if img.width() == 0 || img.height() == 0 {
+        return Outcome::default();
+    }
+    let run = || {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(img.width(), img.height(), |x, y| {
+                img.row(y)[x]
+            });
+        collect_rqrr(prepared.detect_grids())
+    };
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
+        panicked: true,
+        ..Outcome::default()
+    })
+}
+
+fn collect_rqrr<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Outcome {
+    let mut outcome = Outcome::default();
+    for grid in grids {
+        let mut bytes = Vec::new();
+        match grid.decode_to(&mut bytes) {
+            Ok(_) => outcome.found.push(Found {
+                text: bytes_to_text(bytes),
+                corners: grid
+                    .bounds
+                    .iter()
+                    .map(|p| Point {
+                        x: p.x as f32,
+                        y: p.y as f32,
+                    })
+                    .collect(),
+            }),
+            Err(_) => outcome.undecoded += 1,
+        }
+    }
+    outcome
+}
+
+/// rxing's QR readers on `img` (ZXing's hybrid binarizer inside): the zxing-cpp port for
+/// every code in the picture, then ZXing's classic reader when that found none.
+pub(crate) fn rxing(img: GrayView<'_>, try_harder: bool) -> Outcome {
+    if img.width() < 21 || img.height() < 21 {
+        return Outcome::default();
+    }
+    let packed;
+    let luma = match img.as_packed() {
+        Some(p) => p,
+        None => {
+            packed = img.to_owned_image();
+            packed.pixels()
+        }
+    };
+    let run = || {
+        let hints = DecodeHints {
+            TryHarder: Some(try_harder),
+            PossibleFormats: Some([BarcodeFormat::QR_CODE].into_iter().collect()),
+            ..DecodeHints::default()
+        };
+        let source = Luma8Source::new_with_slice(luma, img.width() as u32, img.height() as u32)
+            .expect("size checked above");
+        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+        let mut results = QrReader
+            .decode_multiple_with_hints(&mut bitmap, &hints)
+            .unwrap_or_default();
+        if results.is_empty() {
+            results.extend(QRCodeReader.decode_with_hints(&mut bitmap, &hints));
+        }
+        Outcome {
+            found: results
+                .iter()
+                .map(|r| {
+                    let mut corners: Vec<Point> = r
+                        .getPoints()
+                        .iter()
+                        .map(|p| Point { x: p.x, y: p.y })
+                        .collect();
+                    // The zxing-cpp port lists top-left, top-right, bottom-left,
+                    // bottom-right; callers get the outline in order around the code.
+                    if corners.len() == 4 {
+                        corners.swap(2, 3);
+                    }
+                    Found {
+                        text: r.getText().to_owned(),
+                        corners,
+                    }
+                })
+                .collect(),
+            ..Outcome::default()
+        }
+    };
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
+        panicked: true,
+        ..Outcome::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::GrayImage;
+    use crate::pipeline::binarize::Method;
+
+    /// rqrr 0.11 trips a geometry assertion on this ZXing image; the engine must turn that
+    /// into a miss (or read it), never unwind into the caller.
+    #[test]
+    fn rqrr_panics_stay_inside() {
+        let bytes = include_bytes!("../../tests/fixtures/zxing-qrcode-6-7.png");
+        let img = GrayImage::from_dynamic(image::load_from_memory(bytes).unwrap());
+        for method in [
+            Method::Hybrid,
+            Method::LocalMean {
+                radius: 6,
+                offset: 6,
+            },
+        ] {
+            let t = Thresholds::compute(img.view(), method);
+            let outcome = rqrr(img.view(), &t);
+            assert!(outcome.found.iter().all(|f| f.text == "1234567890"));
+        }
+        let outcome = rxing(img.view(), true);
+        assert!(outcome.found.iter().all(|f| f.text == "1234567890"));
+    }
+
+    #[test]
+    fn latin1_fallback_for_non_utf8_bytes() {
+        assert_eq!(bytes_to_text(vec![0x41, 0xE9]), "Aé");
+        assert_eq!(bytes_to_text("ü".as_bytes().to_vec()), "ü");
+    }
+}

@@ -1,0 +1,348 @@
+//! One gray frame in, the QR codes in it out. The data path, one module per step:
+//!
+//! 1. [`prepare`]: bring the frame to a working scale (shrink 12 MP photos, enlarge tiny
+//!    crops) — borrowed, not copied, when no resampling is needed;
+//! 2. [`binarize`]: local thresholds that survive glare, shadow and dim light;
+//! 3. `engines`: detect finder patterns, identify the grid and decode it — rqrr on our
+//!    binarization first (cheap), rxing's ZXing/zxing-cpp port next;
+//! 4. here: the cascade that decides which pass runs next, maps corners back to frame
+//!    coordinates, parses each text with `bindery-core` and removes duplicates.
+//!
+//! Which passes run is data (a list of [`Pass`]es per [`Effort`]), chosen by measurement on
+//! the bench sets: live frames get the one pass that pays for itself, files get every pass
+//! that added codes plus fallbacks that only run when nothing was read.
+
+pub mod binarize;
+mod engines;
+pub mod prepare;
+
+use bindery_core::{parse_qr, QrError, QrPayload};
+
+use crate::frame::{GrayImage, GrayView};
+pub use binarize::Method;
+use binarize::Thresholds;
+use engines::{Found, Outcome};
+
+/// A point in frame pixel coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// Which engine read a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Rqrr,
+    Rxing,
+}
+
+/// A decoded QR code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Code {
+    /// The text exactly as decoded.
+    pub text: String,
+    /// The text read as a Bindery label (or why it is not one).
+    pub payload: Result<QrPayload, QrError>,
+    /// The code's outline in frame coordinates: four corners (top-left, top-right,
+    /// bottom-right, bottom-left) from rqrr and rxing's main reader; three finder-pattern
+    /// centres when ZXing's classic reader was the one that succeeded.
+    pub corners: Vec<Point>,
+    pub engine: Engine,
+}
+
+impl Code {
+    /// The middle of the outline.
+    pub fn center(&self) -> Point {
+        let n = self.corners.len().max(1) as f32;
+        Point {
+            x: self.corners.iter().map(|p| p.x).sum::<f32>() / n,
+            y: self.corners.iter().map(|p| p.y).sum::<f32>() / n,
+        }
+    }
+
+    /// The outline's longest side-or-diagonal, a rough code size in pixels.
+    fn extent(&self) -> f32 {
+        let mut best = 0.0f32;
+        for a in &self.corners {
+            for b in &self.corners {
+                best = best.max(((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt());
+            }
+        }
+        best
+    }
+}
+
+/// How hard to look: a preset list of [`Pass`]es.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// Camera frames: the cheap passes; the next frame is the retry.
+    Live,
+    /// Single images: every pass that can still add a code.
+    Thorough,
+}
+
+/// At which scale a pass looks at the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Shrunk so the longer side is at most the decoder's `max_side` (often the frame itself).
+    Working,
+    /// Half the working scale: blur spread over a few pixels shrinks below one, which
+    /// rescued blurred photos on the bench.
+    Half,
+    /// The frame as delivered.
+    Full,
+    /// The frame enlarged 2x (only for frames up to [`SMALL_SIDE`] on the longer side).
+    Double,
+}
+
+/// Which binarization an engine gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binarization {
+    /// The engine's own (rqrr: its row-average threshold; rxing: ZXing's hybrid).
+    Own,
+    /// Ours, handed over as a black/white picture.
+    Local(Method),
+    /// The engine's own, on the negative (light-on-dark codes).
+    Inverted,
+}
+
+/// One attempt: an engine at a scale with a binarization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub engine: Engine,
+    pub scale: Scale,
+    pub binarization: Binarization,
+    /// Run only when no earlier pass found anything.
+    pub only_if_nothing_yet: bool,
+}
+
+impl Pass {
+    const fn new(engine: Engine, scale: Scale, binarization: Binarization) -> Self {
+        Pass {
+            engine,
+            scale,
+            binarization,
+            only_if_nothing_yet: false,
+        }
+    }
+
+    const fn fallback(self) -> Self {
+        Pass {
+            only_if_nothing_yet: true,
+            ..self
+        }
+    }
+}
+
+const HYBRID: Binarization = Binarization::Local(Method::Hybrid);
+const WIDE_MEAN: Binarization = Binarization::Local(Method::LocalMean {
+    radius: 6,
+    offset: 6,
+});
+
+/// Live frames: rxing alone at working scale. Measured on the bench sets, every other
+/// pass adds a few codes but costs 1–4x rxing's time on every frame without a code, and on
+/// a live camera the next frame is the retry.
+const LIVE: &[Pass] = &[Pass::new(Engine::Rxing, Scale::Working, Binarization::Own)];
+/// Files: the passes that each added codes on the bench sets, all run (several codes may
+/// be in one photo), then the fallbacks for when none of them read anything.
+const THOROUGH: &[Pass] = &[
+    Pass::new(Engine::Rxing, Scale::Working, Binarization::Own),
+    Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN),
+    Pass::new(Engine::Rqrr, Scale::Working, WIDE_MEAN),
+    Pass::new(Engine::Rqrr, Scale::Working, HYBRID),
+    Pass::new(Engine::Rxing, Scale::Full, Binarization::Own).fallback(),
+    Pass::new(Engine::Rxing, Scale::Half, Binarization::Own).fallback(),
+    Pass::new(Engine::Rqrr, Scale::Double, HYBRID).fallback(),
+    Pass::new(Engine::Rxing, Scale::Double, Binarization::Own).fallback(),
+    Pass::new(Engine::Rxing, Scale::Working, Binarization::Inverted).fallback(),
+];
+
+/// Keeps the decoder engines' caught panics out of stderr. Call once at start-up in
+/// programs whose stderr users read (the CLI); the panics are still caught and counted in
+/// [`ScanStats::panics`]. Panics raised anywhere else are reported as before.
+pub fn quiet_engine_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_engine = info.location().is_some_and(|l| {
+            let file = l.file();
+            file.contains("/rqrr-") || file.contains("/rxing-")
+        });
+        if !in_engine {
+            previous(info);
+        }
+    }));
+}
+
+/// Counters kept across frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    pub frames: u64,
+    /// Frames with at least one code.
+    pub frames_with_codes: u64,
+    /// Engine panics caught (each one a miss, never a crash).
+    pub panics: u64,
+}
+
+/// The decode pipeline. Cheap to create; keep one per worker to accumulate [`ScanStats`].
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    passes: Vec<Pass>,
+    /// Stop after a pass that read codes and located none it could not read.
+    stop_early: bool,
+    max_side: usize,
+    stats: ScanStats,
+}
+
+/// Frames larger than this (longer side) are shrunk by an integer factor for the
+/// [`Scale::Working`] passes: a label needs ~3 px a module, and a 12 MP photo spends most
+/// of its time on pixels that add nothing.
+pub const DEFAULT_MAX_SIDE: usize = 1400;
+/// Frames up to this (longer side) can get [`Scale::Double`] passes.
+pub const SMALL_SIDE: usize = 720;
+
+impl Decoder {
+    pub fn new(effort: Effort) -> Self {
+        match effort {
+            Effort::Live => Decoder::with_passes(LIVE.to_vec(), true),
+            Effort::Thorough => Decoder::with_passes(THOROUGH.to_vec(), false),
+        }
+    }
+
+    /// A decoder running exactly `passes` (for experiments and the bench); with
+    /// `stop_early` it stops after a pass that read codes and located none it could not read.
+    pub fn with_passes(passes: Vec<Pass>, stop_early: bool) -> Self {
+        Decoder {
+            passes,
+            stop_early,
+            max_side: DEFAULT_MAX_SIDE,
+            stats: ScanStats::default(),
+        }
+    }
+
+    /// Changes the working-scale limit (longer side, pixels).
+    pub fn with_max_side(mut self, max_side: usize) -> Self {
+        self.max_side = max_side.max(64);
+        self
+    }
+
+    pub fn passes(&self) -> &[Pass] {
+        &self.passes
+    }
+
+    pub fn stats(&self) -> ScanStats {
+        self.stats
+    }
+
+    /// Every distinct code in `frame`.
+    pub fn decode(&mut self, frame: GrayView<'_>) -> Vec<Code> {
+        let mut found = Vec::new();
+        self.stats.frames += 1;
+        // The smallest QR code (21 modules) cannot be drawn in fewer pixels.
+        if frame.width() < 21 || frame.height() < 21 {
+            return found;
+        }
+        let factor = prepare::shrink_factor(frame.width(), frame.height(), self.max_side);
+        let shrunk: Option<GrayImage> = (factor > 1).then(|| prepare::shrink(frame, factor));
+        let mut doubled: Option<GrayImage> = None;
+        let mut halved: Option<GrayImage> = None;
+        for pass in &self.passes {
+            if pass.only_if_nothing_yet && !found.is_empty() {
+                continue;
+            }
+            let (img, scale) = match pass.scale {
+                Scale::Working => match &shrunk {
+                    Some(s) => (s.view(), factor as f32),
+                    None => (frame, 1.0),
+                },
+                Scale::Half => {
+                    if frame.width().min(frame.height()) / (2 * factor) < 64 {
+                        continue;
+                    }
+                    let img = halved.get_or_insert_with(|| prepare::shrink(frame, 2 * factor));
+                    (img.view(), (2 * factor) as f32)
+                }
+                Scale::Full => {
+                    if factor == 1
+                        && self.passes.contains(&Pass {
+                            scale: Scale::Working,
+                            ..*pass
+                        })
+                    {
+                        continue; // the same pass already ran on the same pixels
+                    }
+                    (frame, 1.0)
+                }
+                Scale::Double => {
+                    if frame.width().max(frame.height()) > SMALL_SIDE {
+                        continue;
+                    }
+                    (
+                        doubled
+                            .get_or_insert_with(|| prepare::enlarge2(frame))
+                            .view(),
+                        0.5,
+                    )
+                }
+            };
+            let outcome = run_pass(pass, img);
+            self.stats.panics += outcome.panicked as u64;
+            let read = outcome.found.len();
+            for f in outcome.found {
+                add_unique(&mut found, f, scale, pass.engine);
+            }
+            if self.stop_early && read > 0 && outcome.undecoded == 0 {
+                break;
+            }
+        }
+        self.stats.frames_with_codes += (!found.is_empty()) as u64;
+        found
+    }
+}
+
+fn run_pass(pass: &Pass, img: GrayView<'_>) -> Outcome {
+    match (pass.engine, pass.binarization) {
+        (Engine::Rqrr, Binarization::Local(method)) => {
+            engines::rqrr(img, &Thresholds::compute(img, method))
+        }
+        (Engine::Rqrr, Binarization::Own) => engines::rqrr_own(img),
+        (Engine::Rqrr, Binarization::Inverted) => engines::rqrr_own(prepare::invert(img).view()),
+        (Engine::Rxing, Binarization::Own) => engines::rxing(img, true),
+        (Engine::Rxing, Binarization::Inverted) => {
+            engines::rxing(prepare::invert(img).view(), true)
+        }
+        (Engine::Rxing, Binarization::Local(method)) => {
+            let bw = Thresholds::compute(img, method).black_white(img);
+            engines::rxing(bw.view(), true)
+        }
+    }
+}
+
+/// Adds `f` (in working coordinates, `scale` frame pixels per working pixel) unless the
+/// same text was already read at about the same place.
+fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) {
+    let corners: Vec<Point> = f
+        .corners
+        .iter()
+        .map(|p| Point {
+            x: (p.x + 0.5) * scale - 0.5,
+            y: (p.y + 0.5) * scale - 0.5,
+        })
+        .collect();
+    let code = Code {
+        payload: parse_qr(&f.text),
+        text: f.text,
+        corners,
+        engine,
+    };
+    let c = code.center();
+    let duplicate = codes.iter().any(|old| {
+        let o = old.center();
+        let near = old.extent().max(code.extent()) / 2.0;
+        old.text == code.text && ((o.x - c.x).powi(2) + (o.y - c.y).powi(2)).sqrt() <= near
+    });
+    if !duplicate {
+        codes.push(code);
+    }
+}

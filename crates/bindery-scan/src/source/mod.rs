@@ -1,0 +1,264 @@
+//! Where frames come from. A QA tester without a camera must be able to scan an image file,
+//! a folder of images or a video file exactly as a user scans with a camera, so every source
+//! hides behind [`FrameSource`] and the [`Scanner`](crate::Scanner) cannot tell them apart.
+
+#[cfg(feature = "camera")]
+pub mod camera;
+pub mod y4m;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::frame::{Frame, GrayImage};
+
+pub use y4m::{write_y4m, Y4mSource};
+
+/// Anything that yields gray frames: a camera, a video, a folder, one image.
+pub trait FrameSource {
+    /// The next frame; `Ok(None)` when the source has ended (a camera never ends).
+    /// A camera blocks until its next frame; files may be paced to their frame rate.
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
+
+    /// A short name for logs and error screens ("camera 0", "labels.y4m").
+    fn describe(&self) -> String;
+}
+
+impl<S: FrameSource + ?Sized> FrameSource for Box<S> {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        (**self).next_frame()
+    }
+
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+/// Why a source gave no frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read {path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("{path} is not an image this scanner can read: {message}")]
+    BadImage { path: PathBuf, message: String },
+    #[error("the folder {path} holds no images (png, jpg, jpeg, webp, gif, bmp)")]
+    EmptyFolder { path: PathBuf },
+    #[error("{path} is not a Y4M video: {reason}")]
+    BadVideo { path: PathBuf, reason: String },
+    #[error("{path} uses the Y4M colour space {colorspace:?}; only 8-bit ones are supported")]
+    UnsupportedVideo { path: PathBuf, colorspace: String },
+    #[error("{path} ends in the middle of frame {frame}")]
+    TruncatedVideo { path: PathBuf, frame: u64 },
+    #[error("no camera was found on this device")]
+    NoCamera,
+    #[error("there is no camera {index}: {available} camera(s) found")]
+    CameraNotFound { index: usize, available: usize },
+    #[error("the camera failed: {message}")]
+    Camera { message: String },
+}
+
+impl SourceError {
+    pub(crate) fn io(path: &Path, err: &std::io::Error) -> Self {
+        SourceError::Io {
+            path: path.to_owned(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// How a file source hands out frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    /// As fast as they are asked for (batch scans, tests, benchmarks).
+    Unpaced,
+    /// At the nominal frame rate, like a camera (so the scanner has to drop stale frames).
+    RealTime,
+}
+
+/// Keeps a file source at its nominal frame rate when asked to.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    pacing: Pacing,
+    started: Option<Instant>,
+}
+
+impl Clock {
+    pub(crate) fn new(pacing: Pacing) -> Self {
+        Clock {
+            pacing,
+            started: None,
+        }
+    }
+
+    /// Waits until `at` (time since the first frame) when pacing in real time.
+    pub(crate) fn wait_until(&mut self, at: Duration) {
+        if self.pacing == Pacing::Unpaced {
+            return;
+        }
+        let started = *self.started.get_or_insert_with(Instant::now);
+        let elapsed = started.elapsed();
+        if at > elapsed {
+            std::thread::sleep(at - elapsed);
+        }
+    }
+}
+
+/// Reads one picture file into gray.
+pub fn load_image(path: &Path) -> Result<GrayImage, SourceError> {
+    let bytes = std::fs::read(path).map_err(|e| SourceError::io(path, &e))?;
+    let img = image::load_from_memory(&bytes).map_err(|e| SourceError::BadImage {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(GrayImage::from_dynamic(img))
+}
+
+/// One image file as a source: a single frame, then the end.
+#[derive(Debug)]
+pub struct ImageFileSource {
+    path: PathBuf,
+    image: Option<GrayImage>,
+}
+
+impl ImageFileSource {
+    /// Loads the file now, so a bad path or format is reported at once.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, SourceError> {
+        let path = path.into();
+        let image = load_image(&path)?;
+        Ok(ImageFileSource {
+            path,
+            image: Some(image),
+        })
+    }
+}
+
+impl FrameSource for ImageFileSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        Ok(self.image.take().map(|image| Frame {
+            image,
+            timestamp: Duration::ZERO,
+            index: 0,
+        }))
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "webp", "gif", "bmp"];
+
+/// True when the file name has an extension this crate decodes.
+pub fn is_image_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(e)))
+}
+
+/// A folder of images as a source: each image a frame, in file-name order.
+#[derive(Debug)]
+pub struct FolderSource {
+    folder: PathBuf,
+    files: Vec<PathBuf>,
+    next: usize,
+    index: u64,
+    frame_interval: Duration,
+    looping: bool,
+    clock: Clock,
+}
+
+impl FolderSource {
+    /// Lists the folder's images (not recursively). `fps` sets the timestamps and, with
+    /// [`Pacing::RealTime`], the speed; `looping` starts over after the last image.
+    pub fn open(
+        folder: impl Into<PathBuf>,
+        fps: f64,
+        looping: bool,
+        pacing: Pacing,
+    ) -> Result<Self, SourceError> {
+        let folder = folder.into();
+        let entries = std::fs::read_dir(&folder).map_err(|e| SourceError::io(&folder, &e))?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| SourceError::io(&folder, &e))?.path();
+            if path.is_file() && is_image_path(&path) {
+                files.push(path);
+            }
+        }
+        if files.is_empty() {
+            return Err(SourceError::EmptyFolder { path: folder });
+        }
+        files.sort();
+        Ok(FolderSource {
+            folder,
+            files,
+            next: 0,
+            index: 0,
+            frame_interval: Duration::from_secs_f64(1.0 / fps.max(0.001)),
+            looping,
+            clock: Clock::new(pacing),
+        })
+    }
+
+    /// The images, in the order they are played.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+}
+
+impl FrameSource for FolderSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        if self.next == self.files.len() {
+            if !self.looping {
+                return Ok(None);
+            }
+            self.next = 0;
+        }
+        let image = load_image(&self.files[self.next])?;
+        self.next += 1;
+        let timestamp = self.frame_interval * self.index as u32;
+        self.clock.wait_until(timestamp);
+        let frame = Frame {
+            image,
+            timestamp,
+            index: self.index,
+        };
+        self.index += 1;
+        Ok(Some(frame))
+    }
+
+    fn describe(&self) -> String {
+        self.folder.display().to_string()
+    }
+}
+
+/// Frames already in memory (tests, the web app handing over canvas pixels).
+#[derive(Debug, Default)]
+pub struct MemorySource {
+    frames: std::collections::VecDeque<Frame>,
+}
+
+impl MemorySource {
+    /// Plays `images` once, `interval` apart in their timestamps.
+    pub fn new(images: impl IntoIterator<Item = GrayImage>, interval: Duration) -> Self {
+        let frames = images
+            .into_iter()
+            .enumerate()
+            .map(|(i, image)| Frame {
+                image,
+                timestamp: interval * i as u32,
+                index: i as u64,
+            })
+            .collect();
+        MemorySource { frames }
+    }
+}
+
+impl FrameSource for MemorySource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        Ok(self.frames.pop_front())
+    }
+
+    fn describe(&self) -> String {
+        "frames in memory".to_owned()
+    }
+}

@@ -1,0 +1,157 @@
+//! The decode pipeline on generated labels: every QR form of PRODUCT.md §3, and the ways a
+//! phone photo of a label goes wrong (angle, tiny modules, blur, glare, dim or washed-out
+//! light), plus the real images that made rqrr panic.
+
+mod common;
+
+use bindery_core::{parse_qr, QrKind};
+use bindery_scan::{Code, Decoder, Effort, GrayImage};
+use common::{background, blur, draw_code, glare, label, squeeze};
+
+const V2: &str = "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD";
+
+fn decode(img: &GrayImage) -> Vec<Code> {
+    Decoder::new(Effort::Thorough).decode(img.view())
+}
+
+fn assert_reads(img: &GrayImage, text: &str, what: &str) -> Code {
+    let codes = decode(img);
+    assert_eq!(codes.len(), 1, "{what}: expected one code, got {codes:?}");
+    assert_eq!(codes[0].text, text, "{what}");
+    codes[0].clone()
+}
+
+#[test]
+fn every_label_form_decodes_and_parses() {
+    let forms = [
+        (V2, Some(QrKind::BinderyV2)),
+        ("pk=p1a2b3&sn=VDR7098612099028&v=1", Some(QrKind::QuectelV1)),
+        (
+            "https://bind.example.com/b?pk=p1a2b3&sn=BD7K2M9Q4X&bc=7Q4XK2M9PD",
+            Some(QrKind::Url),
+        ),
+        (
+            "product_key=p1a2b3c4&did=abcDEF123&passcode=XYZ123",
+            Some(QrKind::GizwitsLegacy),
+        ),
+        ("type=share&code=abc123", Some(QrKind::GizwitsShare)),
+        ("MT:Y.K9042C00KA0648G00", Some(QrKind::Matter)),
+        ("VDR7098612099028", Some(QrKind::BareSn)),
+        ("hello, world", None),
+    ];
+    for (text, kind) in forms {
+        let code = assert_reads(&label(text, 4.0), text, text);
+        assert_eq!(code.payload, parse_qr(text), "{text}");
+        if let Some(kind) = kind {
+            assert_eq!(code.payload.as_ref().map(|p| p.kind()), Ok(kind), "{text}");
+        }
+    }
+}
+
+#[test]
+fn corners_outline_the_code() {
+    let img = label(V2, 4.0);
+    let code = assert_reads(&img, V2, "plain label");
+    assert!(code.corners.len() >= 3);
+    if let [tl, tr, br, bl] = code.corners[..] {
+        // Upright label: the outline goes round from the top-left corner.
+        assert!(tl.x < tr.x && tl.y < bl.y, "{:?}", code.corners);
+        assert!(br.x > bl.x && br.y > tr.y, "{:?}", code.corners);
+    }
+    let c = code.center();
+    let mid = img.width() as f32 / 2.0;
+    assert!(
+        (c.x - mid).abs() < 12.0 && (c.y - mid).abs() < 12.0,
+        "{c:?}"
+    );
+}
+
+#[test]
+fn rotated_codes() {
+    for angle in [17.0, 45.0, 90.0, 160.0, 233.0] {
+        let mut img = background(480, 480, 3);
+        draw_code(&mut img, V2, 240.0, 240.0, 5.0, angle, 25, 225);
+        assert_reads(&img, V2, &format!("rotated {angle}°"));
+    }
+}
+
+#[test]
+fn small_modules() {
+    for module in [2.0, 2.5, 3.0] {
+        let mut img = background(640, 480, 5);
+        draw_code(&mut img, V2, 300.0, 220.0, module, 4.0, 30, 220);
+        assert_reads(&img, V2, &format!("{module} px modules"));
+    }
+}
+
+#[test]
+fn blurred() {
+    let mut img = background(400, 400, 7);
+    draw_code(&mut img, V2, 200.0, 200.0, 5.0, 0.0, 20, 230);
+    assert_reads(&blur(&img, 2), V2, "blur radius 2");
+    let mut small = background(400, 400, 8);
+    draw_code(&mut small, V2, 200.0, 200.0, 4.0, 0.0, 20, 230);
+    assert_reads(&blur(&small, 1), V2, "4 px modules, blur radius 1");
+}
+
+#[test]
+fn glare_on_the_label() {
+    let mut img = background(480, 480, 9);
+    draw_code(&mut img, V2, 240.0, 240.0, 5.0, 10.0, 40, 200);
+    glare(&mut img, 200.0, 200.0, 45.0, 120.0);
+    assert_reads(&img, V2, "glare");
+}
+
+#[test]
+fn low_contrast_and_dim_light() {
+    let mut img = background(480, 480, 11);
+    draw_code(&mut img, V2, 240.0, 240.0, 4.0, 0.0, 20, 235);
+    let mut washed = img.clone();
+    squeeze(&mut washed, 120, 160);
+    assert_reads(&washed, V2, "washed out (120..160)");
+    let mut dim = img;
+    squeeze(&mut dim, 5, 40);
+    assert_reads(&dim, V2, "dim (5..40)");
+}
+
+#[test]
+fn a_frame_without_a_code_gives_nothing() {
+    assert!(decode(&background(640, 480, 1)).is_empty());
+    assert!(decode(&GrayImage::filled(1, 1, 0)).is_empty());
+    assert!(decode(&GrayImage::filled(0, 0, 0)).is_empty());
+}
+
+#[test]
+fn two_codes_in_one_frame_are_both_reported() {
+    let other = "pk=p1a2b3&sn=VDR7098612099028&v=1";
+    let mut img = background(900, 400, 13);
+    draw_code(&mut img, V2, 220.0, 200.0, 5.0, 0.0, 20, 230);
+    draw_code(&mut img, other, 680.0, 200.0, 5.0, 0.0, 20, 230);
+    let mut texts: Vec<String> = decode(&img).into_iter().map(|c| c.text).collect();
+    texts.sort();
+    let mut expected = [other, V2];
+    expected.sort();
+    assert_eq!(texts, expected);
+}
+
+/// The two images on which rqrr 0.11 panics (an assertion in its geometry code).
+#[test]
+fn images_that_made_rqrr_panic_decode_or_fail_cleanly() {
+    for name in ["zxing-qrcode-6-7.png", "zxingcpp-qrcode-6-7.png"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let img = bindery_scan::source::load_image(&path).unwrap();
+        for effort in [Effort::Live, Effort::Thorough] {
+            let mut decoder = Decoder::new(effort);
+            let codes = decoder.decode(img.view());
+            assert!(
+                codes.iter().all(|c| c.text == "1234567890"),
+                "{name}: {codes:?}"
+            );
+            if effort == Effort::Thorough {
+                assert_eq!(codes.len(), 1, "{name}");
+            }
+        }
+    }
+}
