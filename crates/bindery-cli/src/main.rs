@@ -129,6 +129,13 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` or `jq` may be cut short; like other Unix tools, end
+    // quietly then instead of panicking on the broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
