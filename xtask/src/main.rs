@@ -79,12 +79,15 @@ fn test() -> Result<(), Failure> {
         "-D",
         "warnings",
     ])?;
-    shell::step("bindery-core for wasm32-unknown-unknown");
+    shell::step("bindery-core and bindery-client for wasm32-unknown-unknown (the web build)");
     shell::ensure_rust_target("wasm32-unknown-unknown")?;
     cargo(&[
         "build",
         "--package",
         "bindery-core",
+        "--package",
+        "bindery-client",
+        "--no-default-features",
         "--target",
         "wasm32-unknown-unknown",
     ])?;
