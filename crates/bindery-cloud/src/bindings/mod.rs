@@ -19,6 +19,11 @@ use bindery_core::{
     parse_qr, BindCode, BindCodeHash, BindPolicy, DeviceName, ErrorCode, ProductKey, Sn,
 };
 
+mod commit;
+
+pub(crate) use commit::BindWriter;
+use commit::{Attempt, BindWrite, NewBinding, Written};
+
 use crate::db::{from_ms, now_ms, random_hex};
 use crate::error::{ApiError, RequestId};
 use crate::extract::{ApiJson, ClientAddr, User};
@@ -136,7 +141,7 @@ async fn inspect(
 }
 
 /// Result codes that count towards the failed-bind limits: the ones a guesser produces.
-fn counts_as_failure(code: ErrorCode) -> bool {
+pub(crate) fn counts_as_failure(code: ErrorCode) -> bool {
     matches!(
         code,
         ErrorCode::BadBindCode
@@ -155,29 +160,73 @@ async fn bind(
     ApiJson(request): ApiJson<BindRequest>,
 ) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
     let mut sn = None;
-    let result = bind_device(&state, &user, &address, &request, &mut sn).await;
-    let code = match &result {
-        Ok(_) => None,
-        Err(e) => Some(e.code()),
+    let checked = check_bind(&state, &user, &address, &request, &mut sn).await;
+    let attempt = |refusal: Option<ErrorCode>| Attempt {
+        attempt_id: format!("a_{}", random_hex(12)),
+        at: now_ms(),
+        uid: user.uid.clone(),
+        address: address.clone(),
+        sn: sn.as_ref().map(|s: &Sn| s.as_str().to_owned()),
+        request_id: request_id.clone(),
+        refusal,
     };
-    let recorded = sqlx::query(
-        "INSERT INTO bind_attempts (attempt_id, at, uid, address, sn, result, failed, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(format!("a_{}", random_hex(12)))
-    .bind(now_ms())
-    .bind(&user.uid)
-    .bind(&address)
-    .bind(sn.as_ref().map(|s: &Sn| s.as_str().to_owned()))
-    .bind(code.map_or("ok", ErrorCode::as_str))
-    .bind(i64::from(code.is_some_and(counts_as_failure)))
-    .bind(&request_id)
-    .execute(&state.writer)
-    .await;
-    if let Err(e) = recorded {
-        tracing::error!(%request_id, error = %e, "cannot record the bind attempt");
+    // A refused bind is only recorded; failing to record it does not change the answer.
+    let record_refusal = |error: ApiError| async {
+        let write = BindWrite {
+            binding: None,
+            attempt: attempt(Some(error.code())),
+        };
+        if let Err(e) = state.bind_writer.write(write).await {
+            tracing::error!(%request_id, error = %e, "cannot record the bind attempt");
+        }
+        Err(error)
+    };
+    let (target, name) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return record_refusal(error).await,
+    };
+    let device = |did: String, name: String, bound_at: i64| Device {
+        did,
+        product_key: target.product_key.clone(),
+        product_name: target.product_name.clone(),
+        sn: target.sn.clone(),
+        name,
+        bound_at: from_ms(bound_at),
+    };
+    for _ in 0..3 {
+        let binding = NewBinding {
+            did: format!("d_{}", random_hex(12)),
+            sn: target.sn.as_str().to_owned(),
+            uid: user.uid.clone(),
+            name: name.as_str().to_owned(),
+            bound_at: now_ms(),
+        };
+        let write = BindWrite {
+            binding: Some(binding.clone()),
+            attempt: attempt(None),
+        };
+        match state.bind_writer.write(write).await.map_err(ApiError::Internal)? {
+            Written::Bound => {
+                let device = device(binding.did, binding.name, binding.bound_at);
+                return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
+            }
+            Written::AlreadyYours {
+                did,
+                name,
+                bound_at,
+            } => {
+                let device = device(did, name, bound_at);
+                return Ok((StatusCode::OK, Json(DeviceEnvelope { device })));
+            }
+            Written::AlreadyBound => return Err(ApiError::new(ErrorCode::AlreadyBound)),
+            // Unbound between our insert and our read: try again.
+            Written::Vanished | Written::Recorded => continue,
+        }
     }
-    result
+    record_refusal(ApiError::Internal(
+        "binding kept changing under the bind".into(),
+    ))
+    .await
 }
 
 /// Failed binds within the window, by this account and by this address: how many, and in
@@ -201,13 +250,16 @@ async fn failures(state: &AppState, uid: &str, address: &str) -> Result<[(i64, u
     Ok(out)
 }
 
-async fn bind_device(
+/// Everything a bind checks before it writes: the name, the rate limits, the label, the
+/// activation and the bind code. `sn_seen` gets the SN as soon as it is known (for the
+/// attempt record).
+async fn check_bind(
     state: &AppState,
     user: &User,
     address: &str,
     request: &BindRequest,
     sn_seen: &mut Option<Sn>,
-) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
+) -> Result<(Target, DeviceName), ApiError> {
     let name = DeviceName::parse(&request.name)
         .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
     let limits = &state.limits;
@@ -242,53 +294,7 @@ async fn bind_device(
         }
         _ => return Err(ApiError::new(ErrorCode::BadBindCode)),
     }
-
-    for _ in 0..3 {
-        let did = format!("d_{}", random_hex(12));
-        let bound_at = now_ms();
-        let inserted = sqlx::query(
-            "INSERT INTO bindings (did, sn, uid, name, bound_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (sn) DO NOTHING",
-        )
-        .bind(&did)
-        .bind(target.sn.as_str())
-        .bind(&user.uid)
-        .bind(name.as_str())
-        .bind(bound_at)
-        .execute(&state.writer)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            let device = Device {
-                did,
-                product_key: target.product_key,
-                product_name: target.product_name,
-                sn: target.sn,
-                name: name.as_str().to_owned(),
-                bound_at: from_ms(bound_at),
-            };
-            return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
-        }
-        // Someone holds it: us (a retry) or another account.
-        let holder: Option<(String, String)> =
-            sqlx::query_as("SELECT did, uid FROM bindings WHERE sn = $1")
-                .bind(target.sn.as_str())
-                .fetch_optional(&state.db)
-                .await?;
-        match holder {
-            Some((did, uid)) if uid == user.uid => {
-                let device = device_of(state, &user.uid, &did)
-                    .await?
-                    .ok_or_else(|| ApiError::Internal("binding vanished".into()))?;
-                return Ok((StatusCode::OK, Json(DeviceEnvelope { device })));
-            }
-            Some(_) => return Err(ApiError::new(ErrorCode::AlreadyBound)),
-            // Unbound between our insert and our read: try again.
-            None => continue,
-        }
-    }
-    Err(ApiError::Internal(
-        "binding kept changing under the bind".into(),
-    ))
+    Ok((target, name))
 }
 
 type DeviceRow = (String, String, String, String, String, i64);
