@@ -64,8 +64,10 @@ impl Bitmap {
     /// Copies row `from` onto rows `to..to + n` (a module or glyph dot is several pixels tall).
     fn repeat_row(&mut self, from: usize, to: usize, n: usize) {
         for y in to..(to + n).min(self.height) {
-            self.rows
-                .copy_within(from * self.stride..(from + 1) * self.stride, y * self.stride);
+            self.rows.copy_within(
+                from * self.stride..(from + 1) * self.stride,
+                y * self.stride,
+            );
         }
     }
 
@@ -226,7 +228,11 @@ pub fn label_png(content: &str, caption: &str) -> Result<Vec<u8>, LabelError> {
         for (n, glyph) in glyphs.iter().enumerate() {
             for gx in 0..8 {
                 if glyph[gy] & (1 << gx) != 0 {
-                    bitmap.blacken(first, text_left + n * glyph_px + gx * FONT_SCALE, FONT_SCALE);
+                    bitmap.blacken(
+                        first,
+                        text_left + n * glyph_px + gx * FONT_SCALE,
+                        FONT_SCALE,
+                    );
                 }
             }
         }
@@ -323,13 +329,18 @@ mod tests {
         // The same penalty rules choose the same mask as `QrCode` (which scores every mask
         // through its slower accessors), so the labels are the symbols that crate would draw.
         for i in 0..300u32 {
-            let content = format!("pk=bench01&sn=S{:015X}&v=2&bc={:010}", i.wrapping_mul(2654435761), i);
-            let reference: Vec<bool> = qrcode::QrCode::with_error_correction_level(&content, EcLevel::M)
-                .unwrap()
-                .to_colors()
-                .into_iter()
-                .map(|c| c == Color::Dark)
-                .collect();
+            let content = format!(
+                "pk=bench01&sn=S{:015X}&v=2&bc={:010}",
+                i.wrapping_mul(2654435761),
+                i
+            );
+            let reference: Vec<bool> =
+                qrcode::QrCode::with_error_correction_level(&content, EcLevel::M)
+                    .unwrap()
+                    .to_colors()
+                    .into_iter()
+                    .map(|c| c == Color::Dark)
+                    .collect();
             assert_eq!(qr_modules(&content).unwrap().0, reference, "{content}");
         }
     }

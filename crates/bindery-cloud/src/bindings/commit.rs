@@ -148,11 +148,7 @@ impl BindWriter {
     }
 }
 
-async fn run(
-    pool: AnyPool,
-    backend: Backend,
-    mut rx: mpsc::Receiver<Job>,
-) {
+async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let writes: Vec<&BindWrite> = jobs.iter().map(|j| &j.write).collect();
@@ -253,7 +249,9 @@ async fn write_batch(
             .map(|(sn, did, uid, name, bound_at)| (sn, (did, uid, name, bound_at)))
             .collect();
         for i in pending {
-            let Some(b) = &writes[i].binding else { continue };
+            let Some(b) = &writes[i].binding else {
+                continue;
+            };
             results[i] = match holders.get(&b.sn) {
                 Some((did, uid, name, bound_at)) if *uid == b.uid => Written::AlreadyYours {
                     did: did.clone(),

@@ -205,7 +205,12 @@ async fn bind(
             binding: Some(binding.clone()),
             attempt: attempt(None),
         };
-        match state.bind_writer.write(write).await.map_err(ApiError::Internal)? {
+        match state
+            .bind_writer
+            .write(write)
+            .await
+            .map_err(ApiError::Internal)?
+        {
             Written::Bound => {
                 let device = device(binding.did, binding.name, binding.bound_at);
                 return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
