@@ -47,11 +47,15 @@ struct Target {
     bind_code_hash: Option<BindCodeHash>,
 }
 
-/// What a label names: the device row and the bind code it carries, if any.
-async fn resolve(
-    state: &AppState,
-    qr_content: &str,
-) -> Result<(Target, Option<BindCode>), ApiError> {
+/// What a label names, before any lookup: the product key (if the label has one), the SN and
+/// the bind code it carries.
+struct Label {
+    product_key: Option<ProductKey>,
+    sn: Sn,
+    bind_code: Option<BindCode>,
+}
+
+fn read_label(qr_content: &str) -> Result<Label, ApiError> {
     let payload = parse_qr(qr_content)
         .map_err(|e| ApiError::with_message(ErrorCode::BadQrContent, e.to_string()))?;
     let (product_key, sn) = match payload.content() {
@@ -82,28 +86,35 @@ async fn resolve(
         } => (Some(product_key.clone()), sn.clone()),
         QrContent::BareSn { sn } => (None, sn.clone()),
     };
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<Vec<u8>>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT d.sn, d.product_key, p.name, p.bind_policy, d.device_key, d.bind_code_hash \
-         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1",
-    )
-    .bind(sn.as_str())
-    .fetch_optional(&state.db)
-    .await?;
-    let Some((sn, pk, product_name, policy, device_key, hash)) = row else {
+    Ok(Label {
+        product_key,
+        sn,
+        bind_code: payload.bind_code().cloned(),
+    })
+}
+
+/// The columns of a device as the bind API reads it (all `NULL` when there is no such SN).
+const TARGET_COLUMNS: &str =
+    "d.sn, d.product_key, p.name, p.bind_policy, d.device_key, d.bind_code_hash";
+
+type TargetRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+);
+
+/// The device a label names, from its [`TARGET_COLUMNS`] row.
+fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiError> {
+    let (Some(sn), Some(pk), Some(product_name), Some(policy), device_key, hash) = row else {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     };
-    if product_key.is_some_and(|p| p.as_str() != pk) {
+    if label.product_key.as_ref().is_some_and(|p| p.as_str() != pk) {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     }
-    let target = Target {
+    Ok(Target {
         sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(format!("stored SN: {e}")))?,
         product_key: ProductKey::parse(&pk)
             .map_err(|e| ApiError::Internal(format!("stored product key: {e}")))?,
@@ -112,8 +123,25 @@ async fn resolve(
             .map_err(|e| ApiError::Internal(format!("stored policy: {e}")))?,
         activated: device_key.is_some(),
         bind_code_hash: hash.as_deref().and_then(BindCodeHash::from_slice),
-    };
-    Ok((target, payload.bind_code().cloned()))
+    })
+}
+
+/// What a label names: the device row and the bind code it carries, if any.
+async fn resolve(
+    state: &AppState,
+    qr_content: &str,
+) -> Result<(Target, Option<BindCode>), ApiError> {
+    let label = read_label(qr_content)?;
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM devices d JOIN products p ON p.product_key = d.product_key \
+         WHERE d.sn = $1"
+    );
+    let row: Option<TargetRow> = sqlx::query_as(&sql)
+        .bind(label.sn.as_str())
+        .fetch_optional(&state.db)
+        .await?;
+    let target = target_of(&label, row.unwrap_or_default())?;
+    Ok((target, label.bind_code))
 }
 
 async fn inspect(
@@ -234,25 +262,53 @@ async fn bind(
     .await
 }
 
-/// Failed binds within the window, by this account and by this address: how many, and in
-/// how many seconds the oldest of them leaves the window. One round trip.
-async fn failures(state: &AppState, uid: &str, address: &str) -> Result<[(i64, u64); 2], ApiError> {
+/// Failed binds within the window, by this account and by this address (how many, and in
+/// how many seconds the oldest of them leaves the window), and the device `sn` names — in
+/// one round trip, since a bind needs both before it can decide anything.
+async fn failures_and_target(
+    state: &AppState,
+    uid: &str,
+    address: &str,
+    sn: Option<&Sn>,
+) -> Result<([(i64, u64); 2], TargetRow), ApiError> {
     let since = now_ms() - state.limits.bind_window.as_millis() as i64;
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT 0, COUNT(*), COALESCE(MIN(at), 0) FROM bind_attempts WHERE uid = $1 AND at > $2 AND failed = 1 \
-         UNION ALL \
-         SELECT 1, COUNT(*), COALESCE(MIN(at), 0) FROM bind_attempts WHERE address = $3 AND at > $2 AND failed = 1",
-    )
-    .bind(uid)
-    .bind(since)
-    .bind(address)
-    .fetch_all(&state.db)
-    .await?;
-    let mut out = [(0, 1); 2];
-    for (which, count, oldest) in rows {
-        out[which.clamp(0, 1) as usize] = (count, ((oldest - since).max(0) / 1000 + 1) as u64);
-    }
-    Ok(out)
+    let sql = format!(
+        "SELECT a.n, a.oldest, b.n, b.oldest, {TARGET_COLUMNS} \
+         FROM (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
+               WHERE uid = $1 AND at > $2 AND failed = 1) a \
+         CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
+               WHERE address = $3 AND at > $2 AND failed = 1) b \
+         LEFT JOIN devices d ON d.sn = $4 \
+         LEFT JOIN products p ON p.product_key = d.product_key"
+    );
+    type Row = (
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Vec<u8>>,
+    );
+    let row: Row = sqlx::query_as(&sql)
+        .bind(uid)
+        .bind(since)
+        .bind(address)
+        .bind(sn.map(|s| s.as_str().to_owned()))
+        .fetch_one(&state.db)
+        .await?;
+    let retry = |oldest: i64| ((oldest - since).max(0) / 1000 + 1) as u64;
+    let (by_account, oldest_account, by_address, oldest_address, a, b, c, d, e, f) = row;
+    Ok((
+        [
+            (by_account, retry(oldest_account)),
+            (by_address, retry(oldest_address)),
+        ],
+        (a, b, c, d, e, f),
+    ))
 }
 
 /// Everything a bind checks before it writes: the name, the rate limits, the label, the
@@ -267,9 +323,12 @@ async fn check_bind(
 ) -> Result<(Target, DeviceName), ApiError> {
     let name = DeviceName::parse(&request.name)
         .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
+    let label = read_label(&request.qr_content);
     let limits = &state.limits;
-    let [(by_account, retry_account), (by_address, retry_address)] =
-        failures(state, &user.uid, address).await?;
+    let sn = label.as_ref().ok().map(|l| &l.sn);
+    let ([(by_account, retry_account), (by_address, retry_address)], row) =
+        failures_and_target(state, &user.uid, address, sn).await?;
+    // The limits come first: a caller who is locked out learns nothing about the label.
     if by_account >= limits.bind_failures_per_account {
         return Err(ApiError::rate_limited(retry_account));
     }
@@ -277,7 +336,9 @@ async fn check_bind(
         return Err(ApiError::rate_limited(retry_address));
     }
 
-    let (target, bind_code) = resolve(state, &request.qr_content).await?;
+    let label = label?;
+    let target = target_of(&label, row)?;
+    let bind_code = label.bind_code;
     *sn_seen = Some(target.sn.clone());
     if target.bind_policy == BindPolicy::SnOnly && by_account >= limits.sn_only_failures_per_account
     {
