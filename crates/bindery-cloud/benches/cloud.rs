@@ -1,12 +1,14 @@
 //! The cloud's benchmarks (numbers go to the crate README):
 //!
-//! - `bind`: bind throughput and p99 latency with 64 concurrent clients on loopback (SQLite),
-//!   and the same server's `/healthz` throughput for scale;
+//! - `bind`: bind throughput and p99 latency with 64 concurrent clients on loopback against a
+//!   `bindery-cloud serve` process on SQLite, and the same server's `/healthz` throughput;
 //! - `import`: a 1,000,000-row CSV import against `sqlite3 .import` of the same rows into a
-//!   table with the same unique indexes;
+//!   table with the same unique indexes, and on PostgreSQL against `COPY` (psql `\copy`)
+//!   when a server is given (`BINDERY_TEST_PG_URL` or `--pg URL`; skipped otherwise);
 //! - `sn`: `bindery-cloud sn generate --count 10000` against 10,000 `qrencode` runs.
 //!
-//! `cargo bench -p bindery-cloud --bench cloud [-- bind import sn]` (all by default).
+//! `cargo bench -p bindery-cloud --bench cloud [-- bind import sn] [--pg URL]` (all by
+//! default). Every peer is measured in the same run, so the ratios hold on a noisy machine.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -19,10 +21,23 @@ use bindery_core::api::CreateProduct;
 use bindery_core::ProductKey;
 use serde_json::json;
 
+#[path = "../tests/api/common/pg.rs"]
+mod pg;
+#[path = "../tests/support/server_process.rs"]
+mod server_process;
+
+use server_process::{cli_ok, Served};
+
 const CLIENTS: usize = 64;
 
 async fn open(dir: &tempfile::TempDir) -> AppState {
-    let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
+    open_url(bindery_cloud::db::sqlite_url(
+        &dir.path().join("cloud.sqlite3"),
+    ))
+    .await
+}
+
+async fn open_url(url: String) -> AppState {
     let mut config = StateConfig::new(url);
     config.max_connections = 8;
     AppState::open(config).await.expect("open")
@@ -80,14 +95,13 @@ async fn bind_bench() {
         .unwrap();
     assert_eq!(report.imported as usize, total);
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let serve_state = state.clone();
-    tokio::spawn(async move {
-        bindery_cloud::run(listener, serve_state, std::future::pending())
-            .await
-            .unwrap();
-    });
+    drop(state);
+    // The server is the real binary in its own process, as deployed; the clients share this one.
+    let served = Served::start(&bindery_cloud::db::sqlite_url(
+        &dir.path().join("cloud.sqlite3"),
+    ))
+    .await;
+    let base = served.base.clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -163,6 +177,7 @@ async fn bind_bench() {
         task.await.unwrap();
     }
     let health_per_s = total as f64 / health_started.elapsed().as_secs_f64();
+    drop(served);
     println!(
         "bind: {total} binds by {CLIENTS} clients in {:.2} s = {binds_per_s:.0} binds/s; p50 {:.1} ms, p99 {:.1} ms; \
          /healthz {health_per_s:.0} req/s; bind/healthz ratio {:.2}",
@@ -173,7 +188,22 @@ async fn bind_bench() {
     );
 }
 
-async fn import_bench() {
+/// Whether a command exists on `PATH`.
+fn have(command: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {command} >/dev/null"))
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The peer's table: the columns of an import file, the same unique indexes as `devices`.
+const PLAIN_TABLE: &str =
+    "CREATE TABLE devices (device_key TEXT NOT NULL UNIQUE, product_key TEXT NOT NULL, \
+     sn TEXT PRIMARY KEY, device_name TEXT, fingerprint TEXT); \
+     CREATE INDEX devices_product ON devices(product_key);";
+
+async fn import_bench(pg_admin: Option<String>) {
     const ROWS: u64 = 1_000_000;
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::with_capacity(ROWS as usize * 40);
@@ -194,79 +224,124 @@ async fn import_bench() {
     let ours = started.elapsed();
     assert_eq!(report.imported, ROWS);
 
-    let db = dir.path().join("plain.sqlite3");
+    if have("sqlite3") {
+        let db = dir.path().join("plain.sqlite3");
+        let script = format!(
+            "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n{PLAIN_TABLE}\n.import --csv --skip 1 {} devices\n",
+            file.display()
+        );
+        let theirs = timed_stdin(Command::new("sqlite3").arg(&db), &script);
+        println!(
+            "import (SQLite): {ROWS} rows: bindery {:.2} s, sqlite3 .import {:.2} s, ratio {:.2}",
+            ours.as_secs_f64(),
+            theirs.as_secs_f64(),
+            ours.as_secs_f64() / theirs.as_secs_f64()
+        );
+    } else {
+        println!(
+            "import (SQLite): {ROWS} rows: bindery {:.2} s; sqlite3 .import SKIPPED: sqlite3 is not installed (apt install sqlite3)",
+            ours.as_secs_f64()
+        );
+    }
+
+    let Some(admin) = pg_admin else {
+        println!(
+            "import (PostgreSQL): SKIPPED: no server (set BINDERY_TEST_PG_URL or pass --pg URL)"
+        );
+        return;
+    };
+    if !have("psql") {
+        println!(
+            "import (PostgreSQL): SKIPPED: psql is not installed (apt install postgresql-client)"
+        );
+        return;
+    }
+    let state = open_url(pg::fresh_database(&admin).await).await;
+    let pk = product(&state, "bench01").await;
+    let started = Instant::now();
+    let report = import_file(&state, &pk, csv.as_bytes(), ImportMode::Atomic)
+        .await
+        .unwrap();
+    let ours = started.elapsed();
+    assert_eq!(report.imported, ROWS);
+    let plain = pg::fresh_database(&admin).await;
     let script = format!(
-        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n\
-         CREATE TABLE devices (device_key TEXT NOT NULL UNIQUE, product_key TEXT NOT NULL, sn TEXT PRIMARY KEY, device_name TEXT, fingerprint TEXT);\n\
-         CREATE INDEX devices_product ON devices(product_key);\n\
-         .import --csv --skip 1 {} devices\n",
+        "{PLAIN_TABLE}\n\\copy devices FROM '{}' WITH (FORMAT csv, HEADER true)\n",
         file.display()
     );
-    let started = Instant::now();
-    let mut child = Command::new("sqlite3")
-        .arg(&db)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("sqlite3 (apt install sqlite3)");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success());
-    let theirs = started.elapsed();
+    let theirs = timed_stdin(
+        Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &plain]),
+        &script,
+    );
     println!(
-        "import: {ROWS} rows: bindery {:.2} s, sqlite3 .import {:.2} s, ratio {:.2}",
+        "import (PostgreSQL): {ROWS} rows: bindery {:.2} s, psql \\copy (COPY) {:.2} s, ratio {:.2}",
         ours.as_secs_f64(),
         theirs.as_secs_f64(),
         ours.as_secs_f64() / theirs.as_secs_f64()
     );
 }
 
+/// Runs `command` with `script` on its standard input; how long it took.
+fn timed_stdin(command: &mut Command, script: &str) -> Duration {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the peer");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success(), "the peer failed");
+    started.elapsed()
+}
+
 fn sn_bench() {
     let dir = tempfile::tempdir().unwrap();
     let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
-    let bin = env!("CARGO_BIN_EXE_bindery-cloud");
-    let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(args)
-            .env("BINDERY_DATABASE_URL", &url)
-            .output()
-            .expect("bindery-cloud binary (set BINDERY_CLOUD_BIN)");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let key = run(&["dev-key", "create", "--name", "bench"]);
-    run(&[
-        "product",
-        "create",
-        "--name",
-        "Bench",
-        "--product-key",
-        "bench01",
-        "--api-key",
-        key.trim(),
-    ]);
+    let key = cli_ok(&url, &["dev-key", "create", "--name", "bench"]);
+    cli_ok(
+        &url,
+        &[
+            "product",
+            "create",
+            "--name",
+            "Bench",
+            "--product-key",
+            "bench01",
+            "--api-key",
+            key.trim(),
+        ],
+    );
     let zip_path = dir.path().join("batch.zip");
     let started = Instant::now();
-    run(&[
-        "sn",
-        "generate",
-        "--product",
-        "bench01",
-        "--count",
-        "10000",
-        "--out",
-        zip_path.to_str().unwrap(),
-    ]);
+    cli_ok(
+        &url,
+        &[
+            "sn",
+            "generate",
+            "--product",
+            "bench01",
+            "--count",
+            "10000",
+            "--out",
+            zip_path.to_str().unwrap(),
+        ],
+    );
     let ours = started.elapsed();
 
+    if !have("qrencode") {
+        println!(
+            "sn generate: 10000 labels + zip: bindery {:.2} s; qrencode loop SKIPPED: qrencode is not installed (apt install qrencode)",
+            ours.as_secs_f64()
+        );
+        return;
+    }
     let out = dir.path().join("qrencode");
     std::fs::create_dir_all(&out).unwrap();
+    // The same kind of content (a Bindery v2 label of the same length), module size and
+    // quiet zone as our labels; qrencode writes the bare code (no caption).
     let script = format!(
-        "i=0; while [ $i -lt 10000 ]; do qrencode -m 4 -s 6 -o {}/$i.png \"pk=bench01&sn=BENCH$(printf %011d $i)&v=2&bc=7Q4XK2M9PD\"; i=$((i+1)); done",
+        "i=0; while [ $i -lt 10000 ]; do qrencode -l M -m 4 -s 6 -o {}/$i.png \"pk=bench01&sn=BENCH$(printf %011d $i)&v=2&bc=7Q4XK2M9PD\"; i=$((i+1)); done",
         out.display()
     );
     let started = Instant::now();
@@ -274,28 +349,38 @@ fn sn_bench() {
         .arg("-c")
         .arg(&script)
         .status()
-        .expect("qrencode (apt install qrencode)")
+        .unwrap()
         .success());
     let theirs = started.elapsed();
     println!(
-        "sn generate: 10000 labels + zip: bindery {:.2} s, qrencode loop (PNGs only) {:.2} s",
+        "sn generate: 10000 labels + zip: bindery {:.2} s, qrencode loop (PNGs only) {:.2} s, ratio {:.2}",
         ours.as_secs_f64(),
-        theirs.as_secs_f64()
+        theirs.as_secs_f64(),
+        ours.as_secs_f64() / theirs.as_secs_f64()
     );
 }
 
 fn main() {
-    let wanted: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let pg_admin = args
+        .iter()
+        .position(|a| a == "--pg")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var("BINDERY_TEST_PG_URL").ok())
+        .filter(|u| !u.is_empty());
+    let wanted: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with('-') && (*i == 0 || args[i - 1] != "--pg"))
+        .map(|(_, a)| a)
         .collect();
-    let wants = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
+    let wants = |name: &str| wanted.is_empty() || wanted.iter().any(|w| *w == name);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     if wants("bind") {
         runtime.block_on(bind_bench());
     }
     if wants("import") {
-        runtime.block_on(import_bench());
+        runtime.block_on(import_bench(pg_admin));
     }
     if wants("sn") {
         sn_bench();

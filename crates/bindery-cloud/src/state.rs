@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use sqlx::AnyPool;
 
+use crate::bindings::BindWriter;
 use crate::db::{self, Backend, DbError};
 
 /// Tunable limits. The defaults are the production values; tests use them too.
@@ -92,6 +93,8 @@ pub struct Inner {
     /// HMAC key of bind-code hashes.
     pub secret: Vec<u8>,
     pub limits: Limits,
+    /// Group commit of bind outcomes (bindings and attempt records) on `writer`.
+    pub(crate) bind_writer: BindWriter,
 }
 
 impl std::ops::Deref for AppState {
@@ -111,6 +114,7 @@ impl AppState {
         };
         let secret = db::server_secret(&writer, config.secret.as_deref()).await?;
         Ok(AppState(Arc::new(Inner {
+            bind_writer: BindWriter::new(writer.clone(), backend),
             db,
             writer,
             backend,

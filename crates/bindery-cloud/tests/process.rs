@@ -4,70 +4,14 @@
 
 #[path = "api/common/mod.rs"]
 mod common;
+#[path = "support/server_process.rs"]
+mod server_process;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_bindery-cloud");
-
-fn cli(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .env("BINDERY_DATABASE_URL", url)
-        .env_remove("BINDERY_SECRET")
-        .output()
-        .expect("run bindery-cloud")
-}
-
-fn cli_ok(url: &str, args: &[&str]) -> String {
-    let out = cli(url, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A `serve` process and its base URL.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Served {
-    async fn start(url: &str) -> Served {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("BINDERY_DATABASE_URL", url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn serve");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{base}/healthz")).await.is_err() {
-            assert!(Instant::now() < deadline, "serve did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Served { child, base }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use server_process::{cli, cli_ok, Served};
 
 async fn post(base: &str, path: &str, auth: (&str, &str), body: Value) -> (u16, Value) {
     let response = reqwest::Client::new()

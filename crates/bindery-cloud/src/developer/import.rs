@@ -19,10 +19,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bindery_core::api::{ImportReport, RejectedRow, IMPORT_TEMPLATE_HEADER};
 use bindery_core::{DeviceKey, DeviceName, ErrorCode, ProductKey, Sn};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 
 use super::{owned_product, placeholders, product};
-use crate::db::{from_ms, now_ms};
+use crate::db::{from_ms, now_ms, Backend};
 use crate::error::ApiError;
 use crate::extract::DevKey;
 use crate::labels::csv_safe;
@@ -360,29 +362,27 @@ pub async fn import_file(
     // SN → (product, already has a DeviceKey) for the SNs of the file that exist.
     let mut existing_sns: HashMap<String, (String, bool)> = HashMap::new();
     let mut taken_keys: HashMap<String, String> = HashMap::new();
-    for chunk in good.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT sn, product_key, device_key FROM devices WHERE sn IN ({})",
-            placeholders(state.backend, 1, chunk.len())
-        );
-        let mut query = sqlx::query_as::<_, (String, String, Option<String>)>(&sql);
-        for row in chunk {
-            query = query.bind(row.sn.as_str());
-        }
-        for (sn, pk, key) in query.fetch_all(&mut *tx).await? {
+    for chunk in good.chunks(chunk_rows(state.backend)) {
+        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
+        let found: Vec<(String, String, Option<String>)> = select_in(
+            &mut tx,
+            state.backend,
+            "SELECT sn, product_key, device_key FROM devices WHERE sn",
+            &sns,
+        )
+        .await?;
+        for (sn, pk, key) in found {
             existing_sns.insert(sn, (pk, key.is_some()));
         }
-        let sql = format!(
-            "SELECT device_key, sn FROM devices WHERE device_key IN ({})",
-            placeholders(state.backend, 1, chunk.len())
-        );
-        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
-        for row in chunk {
-            query = query.bind(row.device_key.as_str());
-        }
-        for (key, sn) in query.fetch_all(&mut *tx).await? {
-            taken_keys.insert(key, sn);
-        }
+        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
+        let found: Vec<(String, String)> = select_in(
+            &mut tx,
+            state.backend,
+            "SELECT device_key, sn FROM devices WHERE device_key",
+            &keys,
+        )
+        .await?;
+        taken_keys.extend(found);
     }
 
     let checked = started.elapsed();
@@ -430,26 +430,10 @@ pub async fn import_file(
     }
 
     let now = now_ms();
-    for chunk in create.chunks(CHUNK) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(state.backend, i * 7 + 1, 7)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
-        );
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = query
-                .bind(row.sn.as_str())
-                .bind(product_key.as_str())
-                .bind(row.device_key.as_str())
-                .bind(row.name.clone())
-                .bind(row.fingerprint.clone())
-                .bind(now)
-                .bind(now);
-        }
-        query.execute(&mut *tx).await.map_err(concurrent_change)?;
+    for chunk in create.chunks(chunk_rows(state.backend)) {
+        insert_devices(&mut tx, state.backend, product_key, chunk, now)
+            .await
+            .map_err(concurrent_change)?;
     }
     for row in &activate {
         sqlx::query(
@@ -480,6 +464,112 @@ pub async fn import_file(
         imported: (create.len() + activate.len()) as u64,
         rejected,
     })
+}
+
+/// Rows per statement: SQLite takes one parameter per value (a few thousand per statement
+/// stay fast); PostgreSQL takes a whole chunk as one JSON parameter.
+fn chunk_rows(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => CHUNK,
+        Backend::Postgres => 50_000,
+    }
+}
+
+/// The rows of `select … WHERE column` whose column is one of `values`.
+///
+/// On PostgreSQL the values travel as one JSON array (`json_array_elements_text`): binding
+/// thousands of `$n` parameters through the `Any` driver, and planning them, made a
+/// 1,000,000-row import take 5× as long as `COPY`.
+async fn select_in<T>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    select: &str,
+    values: &[&str],
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    match backend {
+        Backend::Sqlite => {
+            let sql = format!("{select} IN ({})", placeholders(backend, 1, values.len()));
+            let mut query = sqlx::query_as::<_, T>(&sql);
+            for value in values {
+                query = query.bind(*value);
+            }
+            query.fetch_all(&mut *conn).await
+        }
+        Backend::Postgres => {
+            let sql = format!("{select} IN (SELECT json_array_elements_text($1::json))");
+            sqlx::query_as::<_, T>(&sql)
+                .bind(serde_json::to_string(values).expect("strings serialise"))
+                .fetch_all(&mut *conn)
+                .await
+        }
+    }
+}
+
+/// A device row of an import as PostgreSQL's `json_to_recordset` reads it.
+#[derive(Serialize)]
+struct NewDevice<'a> {
+    sn: &'a str,
+    device_key: &'a str,
+    device_name: Option<&'a str>,
+    fingerprint: Option<&'a str>,
+}
+
+/// Inserts `rows` as new devices of `product_key`, imported at `now`.
+async fn insert_devices(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    product_key: &ProductKey,
+    rows: &[GoodRow],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Sqlite => {
+            let values = (0..rows.len())
+                .map(|i| format!("({})", placeholders(backend, i * 7 + 1, 7)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
+            );
+            let mut query = sqlx::query(&sql);
+            for row in rows {
+                query = query
+                    .bind(row.sn.as_str())
+                    .bind(product_key.as_str())
+                    .bind(row.device_key.as_str())
+                    .bind(row.name.clone())
+                    .bind(row.fingerprint.clone())
+                    .bind(now)
+                    .bind(now);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        Backend::Postgres => {
+            let devices: Vec<NewDevice> = rows
+                .iter()
+                .map(|row| NewDevice {
+                    sn: row.sn.as_str(),
+                    device_key: row.device_key.as_str(),
+                    device_name: row.name.as_deref(),
+                    fingerprint: row.fingerprint.as_deref(),
+                })
+                .collect();
+            sqlx::query(
+                "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) \
+                 SELECT r.sn, $2, r.device_key, r.device_name, r.fingerprint, $3, $3 \
+                 FROM json_to_recordset($1::json) AS r(sn TEXT, device_key TEXT, device_name TEXT, fingerprint TEXT)",
+            )
+            .bind(serde_json::to_string(&devices).expect("rows serialise"))
+            .bind(product_key.as_str())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A unique violation while writing means another product's import took a DeviceKey after

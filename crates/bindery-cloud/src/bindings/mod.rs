@@ -19,6 +19,11 @@ use bindery_core::{
     parse_qr, BindCode, BindCodeHash, BindPolicy, DeviceName, ErrorCode, ProductKey, Sn,
 };
 
+mod commit;
+
+pub(crate) use commit::BindWriter;
+use commit::{Attempt, BindWrite, NewBinding, Written};
+
 use crate::db::{from_ms, now_ms, random_hex};
 use crate::error::{ApiError, RequestId};
 use crate::extract::{ApiJson, ClientAddr, User};
@@ -42,11 +47,15 @@ struct Target {
     bind_code_hash: Option<BindCodeHash>,
 }
 
-/// What a label names: the device row and the bind code it carries, if any.
-async fn resolve(
-    state: &AppState,
-    qr_content: &str,
-) -> Result<(Target, Option<BindCode>), ApiError> {
+/// What a label names, before any lookup: the product key (if the label has one), the SN and
+/// the bind code it carries.
+struct Label {
+    product_key: Option<ProductKey>,
+    sn: Sn,
+    bind_code: Option<BindCode>,
+}
+
+fn read_label(qr_content: &str) -> Result<Label, ApiError> {
     let payload = parse_qr(qr_content)
         .map_err(|e| ApiError::with_message(ErrorCode::BadQrContent, e.to_string()))?;
     let (product_key, sn) = match payload.content() {
@@ -77,28 +86,35 @@ async fn resolve(
         } => (Some(product_key.clone()), sn.clone()),
         QrContent::BareSn { sn } => (None, sn.clone()),
     };
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<Vec<u8>>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT d.sn, d.product_key, p.name, p.bind_policy, d.device_key, d.bind_code_hash \
-         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1",
-    )
-    .bind(sn.as_str())
-    .fetch_optional(&state.db)
-    .await?;
-    let Some((sn, pk, product_name, policy, device_key, hash)) = row else {
+    Ok(Label {
+        product_key,
+        sn,
+        bind_code: payload.bind_code().cloned(),
+    })
+}
+
+/// The columns of a device as the bind API reads it (all `NULL` when there is no such SN).
+const TARGET_COLUMNS: &str =
+    "d.sn, d.product_key, p.name, p.bind_policy, d.device_key, d.bind_code_hash";
+
+type TargetRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+);
+
+/// The device a label names, from its [`TARGET_COLUMNS`] row.
+fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiError> {
+    let (Some(sn), Some(pk), Some(product_name), Some(policy), device_key, hash) = row else {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     };
-    if product_key.is_some_and(|p| p.as_str() != pk) {
+    if label.product_key.as_ref().is_some_and(|p| p.as_str() != pk) {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     }
-    let target = Target {
+    Ok(Target {
         sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(format!("stored SN: {e}")))?,
         product_key: ProductKey::parse(&pk)
             .map_err(|e| ApiError::Internal(format!("stored product key: {e}")))?,
@@ -107,8 +123,25 @@ async fn resolve(
             .map_err(|e| ApiError::Internal(format!("stored policy: {e}")))?,
         activated: device_key.is_some(),
         bind_code_hash: hash.as_deref().and_then(BindCodeHash::from_slice),
-    };
-    Ok((target, payload.bind_code().cloned()))
+    })
+}
+
+/// What a label names: the device row and the bind code it carries, if any.
+async fn resolve(
+    state: &AppState,
+    qr_content: &str,
+) -> Result<(Target, Option<BindCode>), ApiError> {
+    let label = read_label(qr_content)?;
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM devices d JOIN products p ON p.product_key = d.product_key \
+         WHERE d.sn = $1"
+    );
+    let row: Option<TargetRow> = sqlx::query_as(&sql)
+        .bind(label.sn.as_str())
+        .fetch_optional(&state.db)
+        .await?;
+    let target = target_of(&label, row.unwrap_or_default())?;
+    Ok((target, label.bind_code))
 }
 
 async fn inspect(
@@ -136,7 +169,7 @@ async fn inspect(
 }
 
 /// Result codes that count towards the failed-bind limits: the ones a guesser produces.
-fn counts_as_failure(code: ErrorCode) -> bool {
+pub(crate) fn counts_as_failure(code: ErrorCode) -> bool {
     matches!(
         code,
         ErrorCode::BadBindCode
@@ -155,64 +188,147 @@ async fn bind(
     ApiJson(request): ApiJson<BindRequest>,
 ) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
     let mut sn = None;
-    let result = bind_device(&state, &user, &address, &request, &mut sn).await;
-    let code = match &result {
-        Ok(_) => None,
-        Err(e) => Some(e.code()),
+    let checked = check_bind(&state, &user, &address, &request, &mut sn).await;
+    let attempt = |refusal: Option<ErrorCode>| Attempt {
+        attempt_id: format!("a_{}", random_hex(12)),
+        at: now_ms(),
+        uid: user.uid.clone(),
+        address: address.clone(),
+        sn: sn.as_ref().map(|s: &Sn| s.as_str().to_owned()),
+        request_id: request_id.clone(),
+        refusal,
     };
-    let recorded = sqlx::query(
-        "INSERT INTO bind_attempts (attempt_id, at, uid, address, sn, result, failed, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(format!("a_{}", random_hex(12)))
-    .bind(now_ms())
-    .bind(&user.uid)
-    .bind(&address)
-    .bind(sn.as_ref().map(|s: &Sn| s.as_str().to_owned()))
-    .bind(code.map_or("ok", ErrorCode::as_str))
-    .bind(i64::from(code.is_some_and(counts_as_failure)))
-    .bind(&request_id)
-    .execute(&state.writer)
-    .await;
-    if let Err(e) = recorded {
-        tracing::error!(%request_id, error = %e, "cannot record the bind attempt");
+    // A refused bind is only recorded; failing to record it does not change the answer.
+    let record_refusal = |error: ApiError| async {
+        let write = BindWrite {
+            binding: None,
+            attempt: attempt(Some(error.code())),
+        };
+        if let Err(e) = state.bind_writer.write(write).await {
+            tracing::error!(%request_id, error = %e, "cannot record the bind attempt");
+        }
+        Err(error)
+    };
+    let (target, name) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return record_refusal(error).await,
+    };
+    let device = |did: String, name: String, bound_at: i64| Device {
+        did,
+        product_key: target.product_key.clone(),
+        product_name: target.product_name.clone(),
+        sn: target.sn.clone(),
+        name,
+        bound_at: from_ms(bound_at),
+    };
+    for _ in 0..3 {
+        let binding = NewBinding {
+            did: format!("d_{}", random_hex(12)),
+            sn: target.sn.as_str().to_owned(),
+            uid: user.uid.clone(),
+            name: name.as_str().to_owned(),
+            bound_at: now_ms(),
+        };
+        let write = BindWrite {
+            binding: Some(binding.clone()),
+            attempt: attempt(None),
+        };
+        match state
+            .bind_writer
+            .write(write)
+            .await
+            .map_err(ApiError::Internal)?
+        {
+            Written::Bound => {
+                let device = device(binding.did, binding.name, binding.bound_at);
+                return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
+            }
+            Written::AlreadyYours {
+                did,
+                name,
+                bound_at,
+            } => {
+                let device = device(did, name, bound_at);
+                return Ok((StatusCode::OK, Json(DeviceEnvelope { device })));
+            }
+            Written::AlreadyBound => return Err(ApiError::new(ErrorCode::AlreadyBound)),
+            // Unbound between our insert and our read: try again.
+            Written::Vanished | Written::Recorded => continue,
+        }
     }
-    result
+    record_refusal(ApiError::Internal(
+        "binding kept changing under the bind".into(),
+    ))
+    .await
 }
 
-/// Failed binds within the window, by this account and by this address: how many, and in
-/// how many seconds the oldest of them leaves the window. One round trip.
-async fn failures(state: &AppState, uid: &str, address: &str) -> Result<[(i64, u64); 2], ApiError> {
+/// Failed binds within the window, by this account and by this address (how many, and in
+/// how many seconds the oldest of them leaves the window), and the device `sn` names — in
+/// one round trip, since a bind needs both before it can decide anything.
+async fn failures_and_target(
+    state: &AppState,
+    uid: &str,
+    address: &str,
+    sn: Option<&Sn>,
+) -> Result<([(i64, u64); 2], TargetRow), ApiError> {
     let since = now_ms() - state.limits.bind_window.as_millis() as i64;
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT 0, COUNT(*), COALESCE(MIN(at), 0) FROM bind_attempts WHERE uid = $1 AND at > $2 AND failed = 1 \
-         UNION ALL \
-         SELECT 1, COUNT(*), COALESCE(MIN(at), 0) FROM bind_attempts WHERE address = $3 AND at > $2 AND failed = 1",
-    )
-    .bind(uid)
-    .bind(since)
-    .bind(address)
-    .fetch_all(&state.db)
-    .await?;
-    let mut out = [(0, 1); 2];
-    for (which, count, oldest) in rows {
-        out[which.clamp(0, 1) as usize] = (count, ((oldest - since).max(0) / 1000 + 1) as u64);
-    }
-    Ok(out)
+    let sql = format!(
+        "SELECT a.n, a.oldest, b.n, b.oldest, {TARGET_COLUMNS} \
+         FROM (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
+               WHERE uid = $1 AND at > $2 AND failed = 1) a \
+         CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
+               WHERE address = $3 AND at > $2 AND failed = 1) b \
+         LEFT JOIN devices d ON d.sn = $4 \
+         LEFT JOIN products p ON p.product_key = d.product_key"
+    );
+    type Row = (
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Vec<u8>>,
+    );
+    let row: Row = sqlx::query_as(&sql)
+        .bind(uid)
+        .bind(since)
+        .bind(address)
+        .bind(sn.map(|s| s.as_str().to_owned()))
+        .fetch_one(&state.db)
+        .await?;
+    let retry = |oldest: i64| ((oldest - since).max(0) / 1000 + 1) as u64;
+    let (by_account, oldest_account, by_address, oldest_address, a, b, c, d, e, f) = row;
+    Ok((
+        [
+            (by_account, retry(oldest_account)),
+            (by_address, retry(oldest_address)),
+        ],
+        (a, b, c, d, e, f),
+    ))
 }
 
-async fn bind_device(
+/// Everything a bind checks before it writes: the name, the rate limits, the label, the
+/// activation and the bind code. `sn_seen` gets the SN as soon as it is known (for the
+/// attempt record).
+async fn check_bind(
     state: &AppState,
     user: &User,
     address: &str,
     request: &BindRequest,
     sn_seen: &mut Option<Sn>,
-) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
+) -> Result<(Target, DeviceName), ApiError> {
     let name = DeviceName::parse(&request.name)
         .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
+    let label = read_label(&request.qr_content);
     let limits = &state.limits;
-    let [(by_account, retry_account), (by_address, retry_address)] =
-        failures(state, &user.uid, address).await?;
+    let sn = label.as_ref().ok().map(|l| &l.sn);
+    let ([(by_account, retry_account), (by_address, retry_address)], row) =
+        failures_and_target(state, &user.uid, address, sn).await?;
+    // The limits come first: a caller who is locked out learns nothing about the label.
     if by_account >= limits.bind_failures_per_account {
         return Err(ApiError::rate_limited(retry_account));
     }
@@ -220,7 +336,9 @@ async fn bind_device(
         return Err(ApiError::rate_limited(retry_address));
     }
 
-    let (target, bind_code) = resolve(state, &request.qr_content).await?;
+    let label = label?;
+    let target = target_of(&label, row)?;
+    let bind_code = label.bind_code;
     *sn_seen = Some(target.sn.clone());
     if target.bind_policy == BindPolicy::SnOnly && by_account >= limits.sn_only_failures_per_account
     {
@@ -242,53 +360,7 @@ async fn bind_device(
         }
         _ => return Err(ApiError::new(ErrorCode::BadBindCode)),
     }
-
-    for _ in 0..3 {
-        let did = format!("d_{}", random_hex(12));
-        let bound_at = now_ms();
-        let inserted = sqlx::query(
-            "INSERT INTO bindings (did, sn, uid, name, bound_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (sn) DO NOTHING",
-        )
-        .bind(&did)
-        .bind(target.sn.as_str())
-        .bind(&user.uid)
-        .bind(name.as_str())
-        .bind(bound_at)
-        .execute(&state.writer)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            let device = Device {
-                did,
-                product_key: target.product_key,
-                product_name: target.product_name,
-                sn: target.sn,
-                name: name.as_str().to_owned(),
-                bound_at: from_ms(bound_at),
-            };
-            return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
-        }
-        // Someone holds it: us (a retry) or another account.
-        let holder: Option<(String, String)> =
-            sqlx::query_as("SELECT did, uid FROM bindings WHERE sn = $1")
-                .bind(target.sn.as_str())
-                .fetch_optional(&state.db)
-                .await?;
-        match holder {
-            Some((did, uid)) if uid == user.uid => {
-                let device = device_of(state, &user.uid, &did)
-                    .await?
-                    .ok_or_else(|| ApiError::Internal("binding vanished".into()))?;
-                return Ok((StatusCode::OK, Json(DeviceEnvelope { device })));
-            }
-            Some(_) => return Err(ApiError::new(ErrorCode::AlreadyBound)),
-            // Unbound between our insert and our read: try again.
-            None => continue,
-        }
-    }
-    Err(ApiError::Internal(
-        "binding kept changing under the bind".into(),
-    ))
+    Ok((target, name))
 }
 
 type DeviceRow = (String, String, String, String, String, i64);

@@ -1,0 +1,74 @@
+//! Running the `bindery-cloud` binary as operators do: one-shot CLI commands and `serve`
+//! processes on a free loopback port. Shared by `tests/process.rs` and `benches/cloud.rs`
+//! (each includes this file with `#[path]`), so the bench measures the same server process
+//! the tests check.
+
+#![allow(dead_code)]
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary cargo built for this test or bench target.
+pub const BIN: &str = env!("CARGO_BIN_EXE_bindery-cloud");
+
+/// Runs `bindery-cloud ARGS` on the database `url` (with the secret kept in the database).
+pub fn cli(url: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("BINDERY_DATABASE_URL", url)
+        .env_remove("BINDERY_SECRET")
+        .output()
+        .expect("run bindery-cloud")
+}
+
+/// [`cli`] that must succeed; its standard output.
+#[track_caller]
+pub fn cli_ok(url: &str, args: &[&str]) -> String {
+    let out = cli(url, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// A `bindery-cloud serve` process and its base URL; killed on drop.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Served {
+    /// Starts `serve` on a free port of 127.0.0.1 and waits until `/healthz` answers.
+    pub async fn start(url: &str) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("BINDERY_DATABASE_URL", url)
+            .env_remove("BINDERY_SECRET")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn bindery-cloud serve");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(format!("{base}/healthz")).await.is_err() {
+            assert!(Instant::now() < deadline, "serve did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Served { child, base }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
