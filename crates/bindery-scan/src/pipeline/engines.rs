@@ -15,6 +15,7 @@ use rxing::{
 };
 
 use super::binarize::Thresholds;
+use super::sample;
 use super::Point;
 use crate::frame::GrayView;
 
@@ -35,7 +36,7 @@ pub(crate) struct Outcome {
 }
 
 /// Decoded bytes as text: UTF-8 when valid, else ISO-8859-1 (the QR default charset).
-fn bytes_to_text(bytes: Vec<u8>) -> String {
+pub(crate) fn bytes_to_text(bytes: Vec<u8>) -> String {
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
@@ -56,7 +57,7 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
             }
             thresholds.is_black(x, y, row[x])
         });
-        collect_rqrr(prepared.detect_grids())
+        collect_rqrr(prepared.detect_grids(), Some((img, thresholds)))
     };
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
@@ -67,7 +68,7 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
     })
 }
 
-/// rqrr alone, with its own row-average threshold (the baseline).
+/// rqrr with its own row-average threshold (it locates some blurred codes ours does not).
 pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
@@ -77,7 +78,9 @@ pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
             rqrr::PreparedImage::prepare_from_greyscale(img.width(), img.height(), |x, y| {
                 img.row(y)[x]
             });
-        collect_rqrr(prepared.detect_grids())
+        // Resampling falls back to the local thresholds rqrr's own binarization lacks.
+        let thresholds = Thresholds::compute(img, super::binarize::Method::Hybrid);
+        collect_rqrr(prepared.detect_grids(), Some((img, &thresholds)))
     };
     catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
         panicked: true,
@@ -85,26 +88,61 @@ pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
     })
 }
 
-fn collect_rqrr<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Outcome {
+/// Located grids a pass resamples itself at most (photos of textured surfaces can yield
+/// dozens of false finder-pattern triples; each costs about a millisecond).
+const MAX_RESAMPLED: usize = 8;
+
+/// The grids rqrr decoded; with `resample`, those it located but could not read get our
+/// own sampling (see `sample`).
+fn collect_rqrr<G: rqrr::BitGrid>(
+    grids: Vec<rqrr::Grid<G>>,
+    resample: Option<(GrayView<'_>, &Thresholds)>,
+) -> Outcome {
     let mut outcome = Outcome::default();
+    let mut resampled = 0;
     for grid in grids {
         let mut bytes = Vec::new();
+        let corners = grid.bounds.map(|p| Point {
+            x: p.x as f32,
+            y: p.y as f32,
+        });
         match grid.decode_to(&mut bytes) {
             Ok(_) => outcome.found.push(Found {
                 text: bytes_to_text(bytes),
-                corners: grid
-                    .bounds
-                    .iter()
-                    .map(|p| Point {
-                        x: p.x as f32,
-                        y: p.y as f32,
-                    })
-                    .collect(),
+                corners: corners.to_vec(),
             }),
-            Err(_) => outcome.undecoded += 1,
+            Err(_) => {
+                let size = rqrr::BitGrid::size(&grid.grid);
+                let again = match resample {
+                    Some((img, thresholds)) if resampled < MAX_RESAMPLED => {
+                        resampled += 1;
+                        let located = sample::Located {
+                            corners: outer_corners(corners, size),
+                            size,
+                        };
+                        sample::resample(img, &located, thresholds)
+                    }
+                    _ => None,
+                };
+                match again {
+                    Some(found) => outcome.found.push(found),
+                    None => outcome.undecoded += 1,
+                }
+            }
         }
     }
     outcome
+}
+
+/// rqrr reports its bounds at module `size + 1` (one module past the far edges); the code's
+/// outer corners are at `size`.
+fn outer_corners(bounds: [Point; 4], size: usize) -> [Point; 4] {
+    let k = size as f32 / (size as f32 + 1.0);
+    let o = bounds[0];
+    bounds.map(|p| Point {
+        x: o.x + (p.x - o.x) * k,
+        y: o.y + (p.y - o.y) * k,
+    })
 }
 
 /// What rxing binarizes with.
@@ -118,14 +156,12 @@ pub(crate) enum RxingBits<'t> {
 }
 
 /// rxing's QR readers on `img`: the zxing-cpp port for every code in the picture, then
-/// ZXing's classic reader when that found none (`classic_fallback`). With `inverted` the
-/// black/white picture is flipped first (light-on-dark codes).
+/// ZXing's classic reader when that found none (`classic_fallback`).
 pub(crate) fn rxing(
     img: GrayView<'_>,
     bits: RxingBits<'_>,
     try_harder: bool,
     classic_fallback: bool,
-    inverted: bool,
 ) -> Outcome {
     if img.width() < 21 || img.height() < 21 {
         return Outcome::default();
@@ -151,7 +187,6 @@ pub(crate) fn rxing(
                 BinaryBitmap::new(HybridBinarizer::new(source)),
                 &hints,
                 classic_fallback,
-                inverted,
             ),
             RxingBits::Ours(thresholds) => read_rxing(
                 BinaryBitmap::new(Prebinarized {
@@ -160,7 +195,6 @@ pub(crate) fn rxing(
                 }),
                 &hints,
                 classic_fallback,
-                inverted,
             ),
         }
     };
@@ -174,11 +208,7 @@ fn read_rxing<B: Binarizer>(
     mut bitmap: BinaryBitmap<B>,
     hints: &DecodeHints,
     classic_fallback: bool,
-    inverted: bool,
 ) -> Outcome {
-    if inverted {
-        bitmap.invert();
-    }
     let mut results = QrReader
         .decode_multiple_with_hints(&mut bitmap, hints)
         .unwrap_or_default();
@@ -317,7 +347,7 @@ mod tests {
             let outcome = rqrr(img.view(), &t);
             assert!(outcome.found.iter().all(|f| f.text == "1234567890"));
         }
-        let outcome = rxing(img.view(), RxingBits::Own, true, true, false);
+        let outcome = rxing(img.view(), RxingBits::Own, true, true);
         assert!(outcome.found.iter().all(|f| f.text == "1234567890"));
     }
 

@@ -15,6 +15,7 @@
 pub mod binarize;
 mod engines;
 pub mod prepare;
+mod sample;
 
 use bindery_core::{parse_qr, QrError, QrPayload};
 
@@ -153,7 +154,12 @@ const THOROUGH: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN),
     Pass::new(Engine::Rqrr, Scale::Working, WIDE_MEAN),
     Pass::new(Engine::Rqrr, Scale::Working, HYBRID),
-    Pass::new(Engine::Rxing, Scale::Full, Binarization::Own).fallback(),
+    // rqrr's own row-average threshold locates some blurred codes that local thresholds
+    // break apart (boofcv-blurred/image018); located grids are resampled (see `sample`).
+    Pass::new(Engine::Rqrr, Scale::Working, Binarization::Own),
+    // Not a fallback: a photo with several codes (boofcv-rotations/image026) can have one
+    // too small for the working scale while the others were read there.
+    Pass::new(Engine::Rxing, Scale::Full, HYBRID),
     Pass::new(Engine::Rxing, Scale::Half, Binarization::Own).fallback(),
     Pass::new(Engine::Rqrr, Scale::Double, HYBRID).fallback(),
     Pass::new(Engine::Rxing, Scale::Double, Binarization::Own).fallback(),
@@ -265,13 +271,8 @@ impl Decoder {
                     (img.view(), (2 * factor) as f32)
                 }
                 Scale::Full => {
-                    if factor == 1
-                        && self.passes.contains(&Pass {
-                            scale: Scale::Working,
-                            ..*pass
-                        })
-                    {
-                        continue; // the same pass already ran on the same pixels
+                    if factor == 1 {
+                        continue; // the working-scale passes already saw these pixels
                     }
                     (frame, 1.0)
                 }
@@ -309,15 +310,15 @@ fn run_pass(pass: &Pass, img: GrayView<'_>) -> Outcome {
         }
         (Engine::Rqrr, Binarization::Own) => engines::rqrr_own(img),
         (Engine::Rqrr, Binarization::Inverted) => engines::rqrr_own(prepare::invert(img).view()),
-        (Engine::Rxing, Binarization::Own) => {
-            engines::rxing(img, RxingBits::Own, true, true, false)
-        }
+        (Engine::Rxing, Binarization::Own) => engines::rxing(img, RxingBits::Own, true, true),
+        // The negative is binarized afresh, not the black/white picture flipped: the hybrid
+        // rule turns flat areas white, and flipping would turn the background black.
         (Engine::Rxing, Binarization::Inverted) => {
-            engines::rxing(img, RxingBits::Own, true, true, true)
+            engines::rxing(prepare::invert(img).view(), RxingBits::Own, true, true)
         }
         (Engine::Rxing, Binarization::Local(method)) => {
             let t = Thresholds::compute(img, method);
-            engines::rxing(img, RxingBits::Ours(&t), true, true, false)
+            engines::rxing(img, RxingBits::Ours(&t), true, true)
         }
     }
 }
