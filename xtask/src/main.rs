@@ -5,6 +5,7 @@
 //! root, otherwise printing the one command to run), then does its job. Plain std only: the
 //! xtask is compiled on every call and must be quick to build.
 
+mod bench;
 mod packages;
 mod postgres;
 mod shell;
@@ -20,6 +21,7 @@ commands:
   run            install what the app needs, then start it (on the embedded sandbox cloud)
   test           install what the suites need, start their services, run every suite
   fuzz [SECS]    fuzz the QR parser with cargo-fuzz for SECS seconds (default 600)
+  bench scan     the scanner bench against zxing-cpp (`cargo xtask bench scan --help`)
   pg             start the throwaway PostgreSQL the tests use, print its URL, stop on Enter
 ";
 
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         Some("pg") => pg(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

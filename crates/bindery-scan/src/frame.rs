@@ -53,11 +53,15 @@ impl GrayImage {
 
     /// Takes an `image` crate picture; 8-bit gray ones are moved, not converted.
     pub fn from_dynamic(img: image::DynamicImage) -> Self {
-        let luma = img.into_luma8();
-        let (w, h) = (luma.width() as usize, luma.height() as usize);
+        GrayImage::from_luma(img.into_luma8())
+    }
+
+    /// Takes the `image` crate's 8-bit gray buffer (what decoders and nokhwa hand out)
+    /// without copying its pixels.
+    pub fn from_luma(luma: image::GrayImage) -> Self {
         GrayImage {
-            width: w,
-            height: h,
+            width: luma.width() as usize,
+            height: luma.height() as usize,
             pixels: luma.into_raw(),
         }
     }

@@ -155,3 +155,32 @@ fn images_that_made_rqrr_panic_decode_or_fail_cleanly() {
         }
     }
 }
+
+/// A big photo with a large code and a small one: the small one is below a module a pixel
+/// at the working scale, so only the full-resolution pass can read it, and it must run
+/// although the large code was already read (the miss of boofcv-rotations/image026).
+#[test]
+fn a_small_code_beside_a_large_one_in_a_big_photo() {
+    let other = "pk=p1a2b3&sn=VDR7098612099028&v=1";
+    let mut img = background(2400, 800, 17);
+    draw_code(&mut img, V2, 600.0, 400.0, 12.0, 0.0, 20, 230);
+    draw_code(&mut img, other, 1900.0, 400.0, 2.5, 0.0, 20, 230);
+    let mut texts: Vec<String> = decode(&img).into_iter().map(|c| c.text).collect();
+    texts.sort();
+    let mut expected = [other, V2];
+    expected.sort();
+    assert_eq!(texts, expected);
+}
+
+/// A light-on-dark code on a dark page: read through the negative, which is binarized
+/// afresh rather than taken as the flipped black/white picture (the hybrid rule treats
+/// flat areas asymmetrically).
+#[test]
+fn a_light_on_dark_code() {
+    let mut img = background(480, 480, 19);
+    for p in img.pixels_mut() {
+        *p /= 2;
+    }
+    draw_code(&mut img, V2, 240.0, 240.0, 5.0, 7.0, 225, 30);
+    assert_reads(&img, V2, "light on dark");
+}

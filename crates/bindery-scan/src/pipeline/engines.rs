@@ -3,15 +3,19 @@
 //! zxing-cpp-derived detector finds codes rqrr misses). Both have panicked on real photos,
 //! so every call runs under `catch_unwind` and a panic becomes a counted miss.
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use rxing::common::HybridBinarizer;
+use rxing::common::{BitArray, BitMatrix, HybridBinarizer, LineOrientation};
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::qrcode::QRCodeReader;
-use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, Reader};
+use rxing::{
+    BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, LuminanceSource, Reader,
+};
 
 use super::binarize::Thresholds;
+use super::sample;
 use super::Point;
 use crate::frame::GrayView;
 
@@ -32,7 +36,7 @@ pub(crate) struct Outcome {
 }
 
 /// Decoded bytes as text: UTF-8 when valid, else ISO-8859-1 (the QR default charset).
-fn bytes_to_text(bytes: Vec<u8>) -> String {
+pub(crate) fn bytes_to_text(bytes: Vec<u8>) -> String {
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
@@ -53,7 +57,7 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
             }
             thresholds.is_black(x, y, row[x])
         });
-        collect_rqrr(prepared.detect_grids())
+        collect_rqrr(prepared.detect_grids(), Some((img, thresholds)))
     };
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
@@ -64,7 +68,7 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
     })
 }
 
-/// rqrr alone, with its own row-average threshold (the baseline).
+/// rqrr with its own row-average threshold (it locates some blurred codes ours does not).
 pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
@@ -74,7 +78,9 @@ pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
             rqrr::PreparedImage::prepare_from_greyscale(img.width(), img.height(), |x, y| {
                 img.row(y)[x]
             });
-        collect_rqrr(prepared.detect_grids())
+        // Resampling falls back to the local thresholds rqrr's own binarization lacks.
+        let thresholds = Thresholds::compute(img, super::binarize::Method::Hybrid);
+        collect_rqrr(prepared.detect_grids(), Some((img, &thresholds)))
     };
     catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
         panicked: true,
@@ -82,31 +88,81 @@ pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
     })
 }
 
-fn collect_rqrr<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Outcome {
+/// Located grids a pass resamples itself at most (photos of textured surfaces can yield
+/// dozens of false finder-pattern triples; each costs about a millisecond).
+const MAX_RESAMPLED: usize = 8;
+
+/// The grids rqrr decoded; with `resample`, those it located but could not read get our
+/// own sampling (see `sample`).
+fn collect_rqrr<G: rqrr::BitGrid>(
+    grids: Vec<rqrr::Grid<G>>,
+    resample: Option<(GrayView<'_>, &Thresholds)>,
+) -> Outcome {
     let mut outcome = Outcome::default();
+    let mut resampled = 0;
     for grid in grids {
         let mut bytes = Vec::new();
+        let corners = grid.bounds.map(|p| Point {
+            x: p.x as f32,
+            y: p.y as f32,
+        });
         match grid.decode_to(&mut bytes) {
             Ok(_) => outcome.found.push(Found {
                 text: bytes_to_text(bytes),
-                corners: grid
-                    .bounds
-                    .iter()
-                    .map(|p| Point {
-                        x: p.x as f32,
-                        y: p.y as f32,
-                    })
-                    .collect(),
+                corners: corners.to_vec(),
             }),
-            Err(_) => outcome.undecoded += 1,
+            Err(_) => {
+                let size = rqrr::BitGrid::size(&grid.grid);
+                let again = match resample {
+                    Some((img, thresholds)) if resampled < MAX_RESAMPLED => {
+                        resampled += 1;
+                        let located = sample::Located {
+                            corners: outer_corners(corners, size),
+                            size,
+                        };
+                        sample::resample(img, &located, thresholds)
+                    }
+                    _ => None,
+                };
+                match again {
+                    Some(found) => outcome.found.push(found),
+                    None => outcome.undecoded += 1,
+                }
+            }
         }
     }
     outcome
 }
 
-/// rxing's QR readers on `img` (ZXing's hybrid binarizer inside): the zxing-cpp port for
-/// every code in the picture, then ZXing's classic reader when that found none.
-pub(crate) fn rxing(img: GrayView<'_>, try_harder: bool) -> Outcome {
+/// rqrr reports its bounds at module `size + 1` (one module past the far edges); the code's
+/// outer corners are at `size`.
+fn outer_corners(bounds: [Point; 4], size: usize) -> [Point; 4] {
+    let k = size as f32 / (size as f32 + 1.0);
+    let o = bounds[0];
+    bounds.map(|p| Point {
+        x: o.x + (p.x - o.x) * k,
+        y: o.y + (p.y - o.y) * k,
+    })
+}
+
+/// What rxing binarizes with.
+#[derive(Clone, Copy)]
+pub(crate) enum RxingBits<'t> {
+    /// ZXing's hybrid binarizer inside rxing (the reference; ~4x slower than ours, as it
+    /// copies the frame and sets the matrix bit by bit).
+    Own,
+    /// Our thresholds, packed straight into rxing's bit matrix.
+    Ours(&'t Thresholds),
+}
+
+/// rxing's QR readers on `img`: the zxing-cpp port for every code in the picture, then
+/// ZXing's classic reader when that found none (`classic_fallback`).
+pub(crate) fn rxing(
+    img: GrayView<'_>,
+    bits: RxingBits<'_>,
+    try_harder: bool,
+    classic_fallback: bool,
+) -> Outcome {
     if img.width() < 21 || img.height() < 21 {
         return Outcome::default();
     }
@@ -126,40 +182,146 @@ pub(crate) fn rxing(img: GrayView<'_>, try_harder: bool) -> Outcome {
         };
         let source = Luma8Source::new_with_slice(luma, img.width() as u32, img.height() as u32)
             .expect("size checked above");
-        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-        let mut results = QrReader
-            .decode_multiple_with_hints(&mut bitmap, &hints)
-            .unwrap_or_default();
-        if results.is_empty() {
-            results.extend(QRCodeReader.decode_with_hints(&mut bitmap, &hints));
-        }
-        Outcome {
-            found: results
-                .iter()
-                .map(|r| {
-                    let mut corners: Vec<Point> = r
-                        .getPoints()
-                        .iter()
-                        .map(|p| Point { x: p.x, y: p.y })
-                        .collect();
-                    // The zxing-cpp port lists top-left, top-right, bottom-left,
-                    // bottom-right; callers get the outline in order around the code.
-                    if corners.len() == 4 {
-                        corners.swap(2, 3);
-                    }
-                    Found {
-                        text: r.getText().to_owned(),
-                        corners,
-                    }
-                })
-                .collect(),
-            ..Outcome::default()
+        match bits {
+            RxingBits::Own => read_rxing(
+                BinaryBitmap::new(HybridBinarizer::new(source)),
+                &hints,
+                classic_fallback,
+            ),
+            RxingBits::Ours(thresholds) => read_rxing(
+                BinaryBitmap::new(Prebinarized {
+                    matrix: black_matrix(img, thresholds),
+                    source,
+                }),
+                &hints,
+                classic_fallback,
+            ),
         }
     };
     catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
         panicked: true,
         ..Outcome::default()
     })
+}
+
+fn read_rxing<B: Binarizer>(
+    mut bitmap: BinaryBitmap<B>,
+    hints: &DecodeHints,
+    classic_fallback: bool,
+) -> Outcome {
+    let mut results = QrReader
+        .decode_multiple_with_hints(&mut bitmap, hints)
+        .unwrap_or_default();
+    if results.is_empty() && classic_fallback {
+        results.extend(QRCodeReader.decode_with_hints(&mut bitmap, hints));
+    }
+    Outcome {
+        found: results
+            .iter()
+            .map(|r| {
+                let mut corners: Vec<Point> = r
+                    .getPoints()
+                    .iter()
+                    .map(|p| Point { x: p.x, y: p.y })
+                    .collect();
+                // The zxing-cpp port lists top-left, top-right, bottom-left,
+                // bottom-right; callers get the outline in order around the code.
+                if corners.len() == 4 {
+                    corners.swap(2, 3);
+                }
+                Found {
+                    text: r.getText().to_owned(),
+                    corners,
+                }
+            })
+            .collect(),
+        ..Outcome::default()
+    }
+}
+
+/// `img` binarized with `thresholds` as rxing's bit matrix, a machine word at a time.
+fn black_matrix(img: GrayView<'_>, thresholds: &Thresholds) -> BitMatrix {
+    const WORD_BYTES: usize = std::mem::size_of::<usize>();
+    let (w, h) = (img.width(), img.height());
+    let mut matrix = BitMatrix::new(w as u32, h as u32).expect("size checked by the caller");
+    let mut row_bits = BitArray::with_size(w);
+    let mut bytes = vec![0u8; w.div_ceil(8).next_multiple_of(WORD_BYTES)];
+    for y in 0..h {
+        thresholds.pack_row(y, img.row(y), &mut bytes);
+        for (i, word) in bytes.chunks_exact(WORD_BYTES).enumerate() {
+            let word = usize::from_le_bytes(word.try_into().expect("word-sized chunk"));
+            row_bits.setBulk(i * usize::BITS as usize, word);
+        }
+        matrix.setRow(y as u32, &row_bits);
+    }
+    matrix
+}
+
+/// A binarizer whose answer is already known: our black/white matrix, built once.
+struct Prebinarized<'a> {
+    source: Luma8Source<'a>,
+    matrix: BitMatrix,
+}
+
+impl<'a> Binarizer for Prebinarized<'a> {
+    type Source = Luma8Source<'a>;
+
+    fn get_luminance_source(&self) -> &Self::Source {
+        &self.source
+    }
+
+    fn get_black_row(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
+        if y >= self.matrix.getHeight() as usize {
+            return Err(rxing::Exceptions::INDEX_OUT_OF_BOUNDS);
+        }
+        Ok(Cow::Owned(self.matrix.getRow(y as u32)))
+    }
+
+    fn get_black_row_from_matrix(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
+        self.get_black_row(y)
+    }
+
+    fn get_black_matrix(&self) -> rxing::common::Result<&BitMatrix> {
+        Ok(&self.matrix)
+    }
+
+    fn get_black_line(
+        &self,
+        l: usize,
+        lt: LineOrientation,
+    ) -> rxing::common::Result<Cow<'_, BitArray>> {
+        match lt {
+            LineOrientation::Row => self.get_black_row(l),
+            LineOrientation::Column if l < self.matrix.getWidth() as usize => {
+                Ok(Cow::Owned(self.matrix.getCol(l as u32)))
+            }
+            LineOrientation::Column => Err(rxing::Exceptions::INDEX_OUT_OF_BOUNDS),
+        }
+    }
+
+    fn create_binarizer(&self, source: Self::Source) -> Self {
+        // Only rxing's crop/rotate helpers call this, which the QR readers do not use; a
+        // fresh picture gets ZXing's hybrid rule, as our thresholds belong to the old one.
+        let matrix = HybridBinarizer::new(source.clone())
+            .get_black_matrix()
+            .cloned()
+            .unwrap_or_else(|_| {
+                BitMatrix::new(
+                    source.get_width().max(1) as u32,
+                    source.get_height().max(1) as u32,
+                )
+                .expect("non-zero size")
+            });
+        Prebinarized { source, matrix }
+    }
+
+    fn get_width(&self) -> usize {
+        self.matrix.getWidth() as usize
+    }
+
+    fn get_height(&self) -> usize {
+        self.matrix.getHeight() as usize
+    }
 }
 
 #[cfg(test)]
@@ -185,7 +347,7 @@ mod tests {
             let outcome = rqrr(img.view(), &t);
             assert!(outcome.found.iter().all(|f| f.text == "1234567890"));
         }
-        let outcome = rxing(img.view(), true);
+        let outcome = rxing(img.view(), RxingBits::Own, true, true);
         assert!(outcome.found.iter().all(|f| f.text == "1234567890"));
     }
 

@@ -13,7 +13,7 @@ use nokhwa::utils::{
 };
 use nokhwa::Camera;
 
-use super::{FrameSource, SourceError};
+use super::{FrameCounter, FrameSource, SourceError};
 use crate::frame::{Frame, GrayImage};
 
 /// A camera as the system lists it.
@@ -69,7 +69,7 @@ pub struct CameraSource {
     camera: Camera,
     name: String,
     started: Instant,
-    index: u64,
+    counter: FrameCounter,
 }
 
 impl CameraSource {
@@ -96,7 +96,7 @@ impl CameraSource {
             camera,
             name: format!("camera {index} ({})", device.name),
             started: Instant::now(),
-            index: 0,
+            counter: FrameCounter::default(),
         })
     }
 
@@ -112,17 +112,9 @@ impl FrameSource for CameraSource {
         let buffer = self.camera.frame().map_err(camera_error)?;
         let timestamp = self.started.elapsed();
         let luma = buffer.decode_image::<LumaFormat>().map_err(camera_error)?;
-        let (w, h) = (luma.width() as usize, luma.height() as usize);
-        let image = GrayImage::new(w, h, luma.into_raw()).ok_or_else(|| SourceError::Camera {
-            message: "the camera delivered a frame of the wrong size".to_owned(),
-        })?;
-        let frame = Frame {
-            image,
-            timestamp,
-            index: self.index,
-        };
-        self.index += 1;
-        Ok(Some(frame))
+        Ok(Some(
+            self.counter.frame(GrayImage::from_luma(luma), timestamp),
+        ))
     }
 
     fn describe(&self) -> String {

@@ -102,6 +102,31 @@ impl Clock {
     }
 }
 
+/// Numbers a source's frames: every source hands out `Frame`s the same way (index from 0,
+/// its own timestamp), so that bookkeeping lives here once.
+#[derive(Debug, Default)]
+pub(crate) struct FrameCounter {
+    next: u64,
+}
+
+impl FrameCounter {
+    /// How many frames were handed out so far (the index the next one gets).
+    pub(crate) fn count(&self) -> u64 {
+        self.next
+    }
+
+    /// `image` as the source's next frame.
+    pub(crate) fn frame(&mut self, image: GrayImage, timestamp: Duration) -> Frame {
+        let index = self.next;
+        self.next += 1;
+        Frame {
+            image,
+            timestamp,
+            index,
+        }
+    }
+}
+
 /// Reads one picture file into gray.
 pub fn load_image(path: &Path) -> Result<GrayImage, SourceError> {
     let bytes = std::fs::read(path).map_err(|e| SourceError::io(path, &e))?;
@@ -133,11 +158,11 @@ impl ImageFileSource {
 
 impl FrameSource for ImageFileSource {
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
-        Ok(self.image.take().map(|image| Frame {
-            image,
-            timestamp: Duration::ZERO,
-            index: 0,
-        }))
+        let mut counter = FrameCounter::default();
+        Ok(self
+            .image
+            .take()
+            .map(|image| counter.frame(image, Duration::ZERO)))
     }
 
     fn describe(&self) -> String {
@@ -160,7 +185,7 @@ pub struct FolderSource {
     folder: PathBuf,
     files: Vec<PathBuf>,
     next: usize,
-    index: u64,
+    counter: FrameCounter,
     frame_interval: Duration,
     looping: bool,
     clock: Clock,
@@ -192,7 +217,7 @@ impl FolderSource {
             folder,
             files,
             next: 0,
-            index: 0,
+            counter: FrameCounter::default(),
             frame_interval: Duration::from_secs_f64(1.0 / fps.max(0.001)),
             looping,
             clock: Clock::new(pacing),
@@ -215,15 +240,9 @@ impl FrameSource for FolderSource {
         }
         let image = load_image(&self.files[self.next])?;
         self.next += 1;
-        let timestamp = self.frame_interval * self.index as u32;
+        let timestamp = self.frame_interval.mul_f64(self.counter.count() as f64);
         self.clock.wait_until(timestamp);
-        let frame = Frame {
-            image,
-            timestamp,
-            index: self.index,
-        };
-        self.index += 1;
-        Ok(Some(frame))
+        Ok(Some(self.counter.frame(image, timestamp)))
     }
 
     fn describe(&self) -> String {
@@ -240,13 +259,12 @@ pub struct MemorySource {
 impl MemorySource {
     /// Plays `images` once, `interval` apart in their timestamps.
     pub fn new(images: impl IntoIterator<Item = GrayImage>, interval: Duration) -> Self {
+        let mut counter = FrameCounter::default();
         let frames = images
             .into_iter()
-            .enumerate()
-            .map(|(i, image)| Frame {
-                image,
-                timestamp: interval * i as u32,
-                index: i as u64,
+            .map(|image| {
+                let timestamp = interval.mul_f64(counter.count() as f64);
+                counter.frame(image, timestamp)
             })
             .collect();
         MemorySource { frames }

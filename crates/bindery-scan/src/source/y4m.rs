@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{Clock, FrameSource, Pacing, SourceError};
+use super::{Clock, FrameCounter, FrameSource, Pacing, SourceError};
 use crate::frame::{Frame, GrayImage};
 
 /// The longest header line accepted (real ones are well under 100 bytes).
@@ -29,7 +29,7 @@ pub struct Y4mSource<R = BufReader<File>> {
     /// Where the first `FRAME` starts, for looping.
     data_start: u64,
     looping: bool,
-    index: u64,
+    counter: FrameCounter,
     clock: Clock,
 }
 
@@ -110,7 +110,7 @@ impl<R: BufRead + Seek> Y4mSource<R> {
             frame_interval: Duration::from_secs_f64(1.0 / fps),
             data_start,
             looping,
-            index: 0,
+            counter: FrameCounter::default(),
             clock: Clock::new(pacing),
         })
     }
@@ -133,12 +133,12 @@ impl<R: BufRead + Seek> Y4mSource<R> {
         if !line.starts_with("FRAME") {
             return Err(SourceError::BadVideo {
                 path: self.path.clone(),
-                reason: format!("frame {} does not start with FRAME", self.index),
+                reason: format!("frame {} does not start with FRAME", self.counter.count()),
             });
         }
         let truncated = || SourceError::TruncatedVideo {
             path: self.path.clone(),
-            frame: self.index,
+            frame: self.counter.count(),
         };
         let mut pixels = vec![0; self.width * self.height];
         self.reader
@@ -159,7 +159,7 @@ impl<R: BufRead + Seek> Y4mSource<R> {
 impl<R: BufRead + Seek> FrameSource for Y4mSource<R> {
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
         let mut image = self.read_frame()?;
-        if image.is_none() && self.looping && self.index > 0 {
+        if image.is_none() && self.looping && self.counter.count() > 0 {
             self.reader
                 .seek(SeekFrom::Start(self.data_start))
                 .map_err(|e| SourceError::io(&self.path, &e))?;
@@ -168,15 +168,9 @@ impl<R: BufRead + Seek> FrameSource for Y4mSource<R> {
         let Some(image) = image else {
             return Ok(None);
         };
-        let timestamp = self.frame_interval.mul_f64(self.index as f64);
+        let timestamp = self.frame_interval.mul_f64(self.counter.count() as f64);
         self.clock.wait_until(timestamp);
-        let frame = Frame {
-            image,
-            timestamp,
-            index: self.index,
-        };
-        self.index += 1;
-        Ok(Some(frame))
+        Ok(Some(self.counter.frame(image, timestamp)))
     }
 
     fn describe(&self) -> String {

@@ -1,0 +1,168 @@
+//! `cargo xtask bench scan`: the scanner bench against zxing-cpp in one command.
+//!
+//! The peer decoder is the C++ one on PyPI (`zxing-cpp`), so the bench needs a Python with
+//! it; that lives in a throwaway venv under the cargo target directory (never in the repo,
+//! rebuilt by deleting the folder), created and filled on first use. The bench data is not
+//! in the repo either: it is a folder given on the command line, by default
+//! `../shared/bench` next to the workspace.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::packages;
+use crate::shell::{self, workspace_root, Failure};
+
+pub const USAGE: &str = "\
+usage: cargo xtask bench scan [--data DIR] [--reps N] [--only NAME]
+
+  --data DIR    the folder holding qr-photos/ (default: ../shared/bench next to the workspace)
+  --reps N      repetitions per synthetic frame for the median time (default 25)
+  --only NAME   only the photo folders whose name contains NAME (while iterating)
+";
+
+/// What the venv must be able to import, and the PyPI names that provide it.
+const IMPORTS: &str = "import zxingcpp, PIL, numpy";
+const PYPI: [&str; 3] = ["zxing-cpp", "pillow", "numpy"];
+
+/// `cargo xtask bench <what> [options]`.
+pub fn bench(args: &[String]) -> Result<(), Failure> {
+    match args.first().map(String::as_str) {
+        Some("scan") => scan(&args[1..]),
+        Some("-h" | "--help") | None => {
+            eprint!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Failure::Usage(format!(
+            "bench: unknown bench {other:?} (there is `scan`)\n\n{USAGE}"
+        ))),
+    }
+}
+
+fn scan(args: &[String]) -> Result<(), Failure> {
+    let mut data: Option<PathBuf> = None;
+    let mut passed: Vec<String> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = |v: Option<&String>| {
+            v.cloned()
+                .ok_or_else(|| Failure::Usage(format!("bench scan: {flag} needs a value")))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => {
+                eprint!("{USAGE}");
+                return Ok(());
+            }
+            "--data" => data = Some(PathBuf::from(value(rest.next())?)),
+            "--reps" | "--only" => {
+                let v = value(rest.next())?;
+                passed.extend([flag.clone(), v]);
+            }
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "bench scan: unknown option {flag:?}\n\n{USAGE}"
+                )))
+            }
+        }
+    }
+    let data = bench_data(data)?;
+    let python = zxing_venv()?;
+
+    shell::step("scan bench (this takes a few minutes)");
+    let mut cmd = vec![
+        "bench".to_owned(),
+        "--package".into(),
+        "bindery-scan".into(),
+        "--bench".into(),
+        "scan_bench".into(),
+        "--".into(),
+        "--data".into(),
+        path_arg(&data)?,
+        "--python".into(),
+        path_arg(&python)?,
+    ];
+    cmd.extend(passed);
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    shell::cargo(&cmd)
+}
+
+/// The bench data folder as an absolute path (cargo runs benches in the crate's folder).
+fn bench_data(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    let default = workspace_root().join("../shared/bench");
+    let folder = given.unwrap_or(default);
+    let photos = folder.join("qr-photos");
+    if !photos.is_dir() {
+        return Err(Failure::Needs(format!(
+            "no bench photos at {}.\n\
+             Pass the folder that holds qr-photos/ (the ZXing, zxing-cpp and BoofCV sets), e.g.\n\n    \
+             cargo xtask bench scan --data /path/to/shared/bench\n",
+            photos.display()
+        )));
+    }
+    folder.canonicalize().map_err(|e| Failure::Io(folder, e))
+}
+
+/// A Python that can import zxing-cpp: the venv's, created and filled when missing.
+fn zxing_venv() -> Result<PathBuf, Failure> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let venv = target.join("bench-venv");
+    let python = venv.join("bin/python3");
+    if imports_ok(&python) {
+        return Ok(python);
+    }
+    if !python.exists() {
+        shell::step(&format!("creating a Python venv in {}", venv.display()));
+        let venv_arg = path_arg(&venv)?;
+        if shell::run_in(
+            &workspace_root(),
+            "python3",
+            &["-m", "venv", &venv_arg],
+            &[],
+        )
+        .is_err()
+        {
+            // Debian ships the venv module separately.
+            let _ = std::fs::remove_dir_all(&venv);
+            packages::ensure(&["python3", "python3-venv"])?;
+            shell::run_in(
+                &workspace_root(),
+                "python3",
+                &["-m", "venv", &venv_arg],
+                &[],
+            )?;
+        }
+    }
+    shell::step(&format!("installing {} from PyPI", PYPI.join(" ")));
+    let mut pip = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
+    pip.extend(PYPI);
+    shell::run_in(&workspace_root(), &path_arg(&python)?, &pip, &[])?;
+    if imports_ok(&python) {
+        Ok(python)
+    } else {
+        Err(Failure::Needs(format!(
+            "{} still cannot `{IMPORTS}` after pip install; delete {} and try again",
+            python.display(),
+            venv.display()
+        )))
+    }
+}
+
+fn imports_ok(python: &Path) -> bool {
+    Command::new(python)
+        .args(["-c", IMPORTS])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+fn path_arg(path: &Path) -> Result<String, Failure> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Failure::Usage(format!("{} is not a UTF-8 path", path.display())))
+}
