@@ -582,3 +582,36 @@ fn bad_usage_is_exit_2_with_a_clear_message() {
     let run = user.run(&["--timeout", "-1", "devices"]);
     run.exit(2);
 }
+
+#[test]
+fn scan_reads_every_label_of_a_batch() {
+    let cloud = Cloud::start();
+    let key = cloud.key("maker", false);
+    cloud.product(&key, "lampscan", BindPolicy::BindCodeRequired);
+    let labels = cloud.batch(&key, "lampscan", 100, false);
+    let folder = labels[0].png.parent().unwrap();
+    let user = User::new(&cloud.base, "scan@example.com");
+    let run = user.run(&["scan", folder.to_str().unwrap()]);
+    run.ok();
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), labels.len());
+    for label in &labels {
+        let line = lines
+            .iter()
+            .find(|l| {
+                l["file"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("{}.png", label.sn))
+            })
+            .unwrap_or_else(|| panic!("{} not scanned", label.sn));
+        let codes = line["codes"].as_array().unwrap();
+        assert_eq!(codes.len(), 1, "{line}");
+        assert_eq!(codes[0]["text"], label.qr_content.as_str(), "{line}");
+        assert_eq!(codes[0]["payload"]["sn"], label.sn.as_str(), "{line}");
+    }
+}
