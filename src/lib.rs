@@ -22,11 +22,14 @@ use state::{Action, Model, Screen};
 /// The stylesheet, inlined so the app needs no asset bundler to look right.
 pub const STYLESHEET: &str = include_str!("../assets/bindery.css");
 
+/// The model and the action to perform first.
+type Start = (Model, Option<Action>);
+
 /// What the app starts with: the model (with the action to run first, usually a refresh of
 /// a restored session) and the host. Given to [`App`] as a context value.
 #[derive(Clone)]
 pub struct Boot {
-    start: Arc<Mutex<Option<(Model, Option<Action>)>>>,
+    start: Arc<Mutex<Option<Start>>>,
     pub host: HostHandle,
 }
 
@@ -38,7 +41,7 @@ impl Boot {
         }
     }
 
-    fn take(&self) -> (Model, Option<Action>) {
+    fn take(&self) -> Start {
         self.start
             .lock()
             .expect("not poisoned")
@@ -59,10 +62,13 @@ pub fn use_host() -> HostHandle {
 
 /// Runs `action`: checks it and marks the model busy now, talks to the cloud in a task, then
 /// folds the answer in (and runs the follow-up, such as the list after signing in).
+///
+/// The task belongs to the app's root, not to the screen that asked: the screen may be gone
+/// (signed in, navigated back) before the cloud answers, and the answer must still land.
 pub fn dispatch(mut model: Signal<Model>, action: Action) {
     let job = model.write().start(action);
     if let Some(job) = job {
-        spawn(async move {
+        dioxus::dioxus_core::spawn_forever(async move {
             let outcome = job.run().await;
             let next = model.write().apply(outcome);
             if let Some(next) = next {

@@ -340,7 +340,7 @@ async fn a_demo_label_image_is_decoded_and_confirmed() {
         };
         let mut ui = scan_screen(in_lang(model.clone(), lang), host).await;
         assert!(ui.html().contains(t(lang, Text::DemoLabels)));
-        ui.click("demo-label\"");
+        ui.click("data-file=\"blank.png\"");
         // Listener order matches the document: the first demo label is the blank one.
         let html = ui.html();
         assert!(html.contains("blank.png"), "{html}");
@@ -351,7 +351,7 @@ async fn a_demo_label_image_is_decoded_and_confirmed() {
         assert!(html.contains(expected), "{html}");
         let mut ui = ui.remount();
         // The second demo label holds a real code.
-        ui.click_nth("demo-label\"", 1);
+        ui.click(&format!("data-file=\"{}.png\"", label.sn));
         ui.settle().await;
         let html = ui.html();
         assert!(html.contains(t(lang, Text::ConfirmTitle)), "{html}");
@@ -426,7 +426,7 @@ async fn enter_code_reads_the_label_as_typed_and_continues_to_confirm() {
         let mut m = in_lang(model.clone(), lang);
         m.go(Screen::EnterCode);
         let mut ui = Ui::new(m);
-        assert!(ui.html().contains(t(lang, Text::EnterCodeHint)));
+        assert!(ui.shows(t(lang, Text::EnterCodeHint)), "{}", ui.html());
         ui.input("code-box", "pk=p1a2b3&sn=BD7&v=1");
         let html = ui.html();
         assert!(html.contains("role=\"alert\""), "{html}");
@@ -636,7 +636,7 @@ async fn settings_switch_language_show_the_cloud_and_sign_out() {
     assert!(html.contains(&cloud.url));
     assert!(html.contains("jay@example.com"));
     assert!(html.contains("English") && html.contains("简体中文"));
-    ui.click("lang\" role=\"radio\" aria-checked=false");
+    ui.click("lang=\"zh-CN\"");
     let html = ui.html();
     assert!(html.contains(t(Lang::ZhCn, Text::SettingsTitle)), "{html}");
     assert!(html.contains(t(Lang::ZhCn, Text::SignOut)));
@@ -693,16 +693,17 @@ fn every_refusal_shows_its_sentence_request_id_and_cloud() {
                 },
                 retry,
             );
-            let html = Ui::new(model).html();
-            assert!(html.contains(error_sentence(lang, code)), "{code}: {html}");
+            let ui = Ui::new(model);
+            let html = ui.html();
+            assert!(ui.shows(error_sentence(lang, code)), "{code}: {html}");
             assert!(html.contains("req_0123abcd"), "{code}");
             assert!(html.contains("http://127.0.0.1:9"), "{code}");
             assert!(html.contains(t(lang, Text::RefusedTitle)), "{code}");
             assert!(html.contains(&format!("data-code=\"{}\"", code.as_str())));
             assert_eq!(
-                html.contains(t(lang, Text::Retry)),
+                html.contains("class=\"primary retry\""),
                 code.is_retryable(),
-                "{code}: Retry only where it helps"
+                "{code}: Retry only where it helps: {html}"
             );
             if code == ErrorCode::RateLimited {
                 assert!(html.contains("42"), "{html}");
@@ -778,8 +779,8 @@ fn unreadable_answers_bad_addresses_and_sandbox_failures_are_explained() {
     });
 }
 
-#[test]
-fn retry_runs_the_failed_action_again_and_ok_dismisses() {
+#[tokio::test]
+async fn retry_runs_the_failed_action_again_and_ok_dismisses() {
     let mut ui = Ui::new(with_failure(
         Lang::En,
         FailureKind::Unreachable { timeout: false },

@@ -172,6 +172,7 @@ texts! {
     Account => "Account", "账号";
     SignedInAs => "Signed in as {email}", "当前账号：{email}";
     SignOut => "Sign out", "退出登录";
+    SigningOut => "Signing out…", "正在退出登录…";
     SessionKept => "Session kept in: {where}", "会话保存位置：{where}";
     QaSource => "QA camera source", "测试用摄像头来源";
     QaSourceHint => "An image, a folder of images or a .y4m video to use instead of a camera.", "用图片、图片文件夹或 .y4m 视频代替摄像头。";

@@ -156,6 +156,7 @@ pub fn Scan() -> Element {
                             li { key: "{path.display()}",
                                 button {
                                     class: "demo-label",
+                                    "data-file": path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
                                     disabled: busy,
                                     onclick: {
                                         let host = host.clone();

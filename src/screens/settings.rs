@@ -165,6 +165,6 @@ fn switch_cloud(mut model: Signal<Model>, cloud: Cloud) {
     match result {
         Ok(Some(action)) => dispatch(model, action),
         Ok(None) => {}
-        Err(failure) => model.write().failure = Some(failure),
+        Err(failure) => model.write().failure = Some(*failure),
     }
 }

@@ -125,7 +125,7 @@ impl Busy {
         match self {
             Busy::SigningIn => Text::SigningIn,
             Busy::SigningUp => Text::SigningUp,
-            Busy::SigningOut => Text::SigningIn,
+            Busy::SigningOut => Text::SigningOut,
             Busy::Refreshing => Text::Refreshing,
             Busy::Inspecting => Text::Checking,
             Busy::Binding => Text::Binding,
@@ -826,17 +826,19 @@ impl Model {
 
     /// Points the app at another cloud. The session of that cloud is restored if one is kept;
     /// the returned action (a refresh) should be performed next.
-    pub fn use_cloud(&mut self, cloud: Cloud) -> Result<Option<Action>, Failure> {
-        let client = Client::new(&cloud.url).map_err(|e| Failure {
-            kind: FailureKind::BadCloudUrl {
-                url: match e {
-                    ClientError::BadUrl { url } => url,
-                    other => other.to_string(),
+    pub fn use_cloud(&mut self, cloud: Cloud) -> Result<Option<Action>, Box<Failure>> {
+        let client = Client::new(&cloud.url)
+            .map_err(|e| Failure {
+                kind: FailureKind::BadCloudUrl {
+                    url: match e {
+                        ClientError::BadUrl { url } => url,
+                        other => other.to_string(),
+                    },
                 },
-            },
-            cloud: self.cloud.clone(),
-            retry: None,
-        })?;
+                cloud: self.cloud.clone(),
+                retry: None,
+            })
+            .map_err(Box::new)?;
         self.client = client;
         self.cloud = cloud;
         self.account = None;

@@ -1,11 +1,11 @@
 //! Rendering the app without a window: a VirtualDom with the real [`bindery::App`], SSR for
 //! what the user sees, and events fired into the DOM by element id.
 //!
-//! Element ids come from the `NewEventListener` mutations of the first render; which element
-//! an id belongs to is read from the pre-rendered HTML, whose hydration markers list the
-//! elements with listeners in the same (document) order. [`Ui::find`] asserts both lists
-//! have the same length, so a mismatch fails loudly instead of clicking the wrong button.
-
+//! Which element an id belongs to is learnt the way a renderer learns it: [`Recorder`]
+//! applies the mutations to a stack of template roots, so each id with a listener is known by
+//! its tag and attributes (static ones from the template, dynamic ones from `SetAttribute`).
+//! [`Ui::find`] picks the element whose description contains a marker and fails loudly when
+//! none or several match.
 #![allow(dead_code)]
 
 use std::any::Any;
@@ -15,15 +15,147 @@ use std::time::Duration;
 use bindery::host::HostHandle;
 use bindery::state::Model;
 use bindery::{App, Boot};
-use dioxus::dioxus_core::{ElementId, Mutation};
+use std::collections::HashMap;
+
+use dioxus::dioxus_core::{
+    AttributeValue, ElementId, Template, TemplateAttribute, TemplateNode, WriteMutations,
+};
 use dioxus::prelude::*;
 use dioxus_html::{PlatformEventData, SerializedFormData, SerializedMouseData};
 
 pub struct Ui {
     pub dom: VirtualDom,
     host: HostHandle,
-    /// (event name, element id) in the order the first render created them.
-    listeners: Vec<(String, ElementId)>,
+    recorder: Recorder,
+}
+
+/// An element as the mutations described it.
+#[derive(Debug, Default, Clone)]
+struct Element {
+    tag: String,
+    attrs: Vec<(String, String)>,
+    listeners: Vec<String>,
+}
+
+impl Element {
+    fn describe(&self) -> String {
+        let mut out = self.tag.clone();
+        for (name, value) in &self.attrs {
+            out.push_str(&format!(" {name}=\"{value}\""));
+        }
+        out
+    }
+}
+
+/// Follows the mutations far enough to know every element that has listeners.
+#[derive(Default)]
+struct Recorder {
+    /// Nodes on the renderer's stack: a template root (template, root index) or another node.
+    stack: Vec<Option<(Template, usize)>>,
+    elements: HashMap<ElementId, Element>,
+}
+
+fn element_of(node: &TemplateNode) -> Element {
+    match node {
+        TemplateNode::Element { tag, attrs, .. } => Element {
+            tag: tag.to_string(),
+            attrs: attrs
+                .iter()
+                .filter_map(|a| match a {
+                    TemplateAttribute::Static { name, value, .. } => {
+                        Some((name.to_string(), value.to_string()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            listeners: Vec::new(),
+        },
+        _ => Element::default(),
+    }
+}
+
+impl Recorder {
+    fn pop(&mut self, m: usize) {
+        let keep = self.stack.len().saturating_sub(m);
+        self.stack.truncate(keep);
+    }
+}
+
+impl WriteMutations for Recorder {
+    fn append_children(&mut self, _id: ElementId, m: usize) {
+        self.pop(m);
+    }
+    fn assign_node_id(&mut self, path: &'static [u8], id: ElementId) {
+        if let Some(Some((template, index))) = self.stack.last() {
+            let mut node = &template.roots[*index];
+            for step in path {
+                match node {
+                    TemplateNode::Element { children, .. } => node = &children[*step as usize],
+                    _ => return,
+                }
+            }
+            self.elements.insert(id, element_of(node));
+        }
+    }
+    fn create_placeholder(&mut self, _id: ElementId) {
+        self.stack.push(None);
+    }
+    fn create_text_node(&mut self, _value: &str, _id: ElementId) {
+        self.stack.push(None);
+    }
+    fn load_template(&mut self, template: Template, index: usize, id: ElementId) {
+        self.elements.insert(id, element_of(&template.roots[index]));
+        self.stack.push(Some((template, index)));
+    }
+    fn replace_node_with(&mut self, _id: ElementId, m: usize) {
+        self.pop(m);
+    }
+    fn replace_placeholder_with_nodes(&mut self, _path: &'static [u8], m: usize) {
+        self.pop(m);
+    }
+    fn insert_nodes_after(&mut self, _id: ElementId, m: usize) {
+        self.pop(m);
+    }
+    fn insert_nodes_before(&mut self, _id: ElementId, m: usize) {
+        self.pop(m);
+    }
+    fn set_attribute(
+        &mut self,
+        name: &'static str,
+        _ns: Option<&'static str>,
+        value: &AttributeValue,
+        id: ElementId,
+    ) {
+        let text = match value {
+            AttributeValue::Text(t) => t.clone(),
+            AttributeValue::Float(f) => f.to_string(),
+            AttributeValue::Int(i) => i.to_string(),
+            AttributeValue::Bool(b) => b.to_string(),
+            _ => String::new(),
+        };
+        let element = self.elements.entry(id).or_default();
+        element.attrs.retain(|(n, _)| n != name);
+        element.attrs.push((name.to_owned(), text));
+    }
+    fn set_node_text(&mut self, _value: &str, _id: ElementId) {}
+    fn create_event_listener(&mut self, name: &'static str, id: ElementId) {
+        self.elements
+            .entry(id)
+            .or_default()
+            .listeners
+            .push(name.to_owned());
+    }
+    fn remove_event_listener(&mut self, name: &'static str, id: ElementId) {
+        if let Some(e) = self.elements.get_mut(&id) {
+            e.listeners.retain(|l| l != name);
+        }
+    }
+    fn remove_node(&mut self, id: ElementId) {
+        self.elements.remove(&id);
+    }
+    fn push_root(&mut self, _id: ElementId) {
+        self.stack.push(None);
+    }
 }
 
 impl Ui {
@@ -35,36 +167,27 @@ impl Ui {
         dioxus_html::set_event_converter(Box::new(dioxus_html::SerializedHtmlEventConverter));
         let boot = Boot::new(model, None, host.clone());
         let mut dom = VirtualDom::new(App).with_root_context(boot);
-        let mutations = dom.rebuild_to_vec();
+        let mut recorder = Recorder::default();
+        dom.rebuild(&mut recorder);
         let mut ui = Ui {
             dom,
             host,
-            listeners: Vec::new(),
+            recorder,
         };
-        ui.track(mutations.edits);
         // Effects (the Scan screen's camera) run after the first render.
         ui.flush();
         ui
     }
 
-    fn track(&mut self, edits: Vec<Mutation>) {
-        for edit in edits {
-            if let Mutation::NewEventListener { name, id } = edit {
-                self.listeners.push((name, id));
-            }
-        }
-    }
-
     /// Renders what changed.
     pub fn flush(&mut self) {
-        let mutations = self.dom.render_immediate_to_vec();
-        self.track(mutations.edits);
+        self.dom.render_immediate(&mut self.recorder);
     }
 
     /// The app's model.
     pub fn model(&self) -> Signal<Model> {
         self.dom
-            .in_scope(ScopeId::APP, || consume_context::<Signal<Model>>())
+            .in_scope(ScopeId::APP, consume_context::<Signal<Model>>)
     }
 
     /// Changes the model as the app would, then renders.
@@ -80,54 +203,46 @@ impl Ui {
         Ui::with_host(model, self.host.clone())
     }
 
+    /// Whether the page shows `text` (escaped as the renderer escapes it).
+    pub fn shows(&self, text: &str) -> bool {
+        self.html().contains(&escape(text))
+    }
+
     /// What the user sees.
     pub fn html(&self) -> String {
-        dioxus_ssr::render(&self.dom)
-    }
-
-    /// The id of the element whose opening tag contains `marker` (a class, say) and that
-    /// listens to `event`.
-    pub fn find(&self, event: &str, marker: &str) -> ElementId {
-        self.find_nth(event, marker, 0)
-    }
-
-    /// Like [`Ui::find`], for the `n`-th (0-based) such element.
-    pub fn find_nth(&self, event: &str, marker: &str, n: usize) -> ElementId {
-        let html = dioxus_ssr::pre_render(&self.dom);
-        let mut with_listener = Vec::new();
-        for tag in html.split('<').skip(1) {
-            let open = tag.split('>').next().unwrap_or_default();
-            if let Some(h) = open.split("data-node-hydration=\"").nth(1) {
-                let h = h.split('"').next().unwrap_or_default();
-                if h.split(',')
-                    .skip(1)
-                    .any(|l| l.starts_with(&format!("{event}:")))
-                {
-                    with_listener.push(open.to_owned());
-                }
-            }
+        let html = dioxus_ssr::render(&self.dom);
+        // The inlined stylesheet is not what the user reads.
+        match (html.find("<style>"), html.find("</style>")) {
+            (Some(a), Some(b)) => format!("{}{}", &html[..a], &html[b + "</style>".len()..]),
+            _ => html,
         }
-        let ids: Vec<ElementId> = self
-            .listeners
+    }
+
+    /// The id of the element listening to `event` whose tag and attributes contain
+    /// `marker` (say `class="sign-out"`); exactly one must match.
+    pub fn find(&self, event: &str, marker: &str) -> ElementId {
+        let matches: Vec<(ElementId, String)> = self
+            .recorder
+            .elements
             .iter()
-            .filter(|(name, _)| name == event)
-            .map(|(_, id)| *id)
+            .filter(|(_, e)| e.listeners.iter().any(|l| l == event))
+            .map(|(id, e)| (*id, e.describe()))
+            .filter(|(_, d)| d.contains(marker))
             .collect();
-        assert_eq!(
-            with_listener.len(),
-            ids.len(),
-            "{event} listeners in the page and in the mutations differ; remount first\n{with_listener:#?}"
-        );
-        let index = with_listener
-            .iter()
-            .enumerate()
-            .filter(|(_, open)| open.contains(marker))
-            .map(|(i, _)| i)
-            .nth(n)
-            .unwrap_or_else(|| {
-                panic!("no {event} listener #{n} on {marker:?} in {with_listener:#?}")
-            });
-        ids[index]
+        match matches.as_slice() {
+            [(id, _)] => *id,
+            [] => {
+                let all: Vec<String> = self
+                    .recorder
+                    .elements
+                    .values()
+                    .filter(|e| e.listeners.iter().any(|l| l == event))
+                    .map(Element::describe)
+                    .collect();
+                panic!("no {event} listener on {marker:?}; there are {all:#?}")
+            }
+            several => panic!("several {event} listeners match {marker:?}: {several:#?}"),
+        }
     }
 
     fn fire(&mut self, event: &str, id: ElementId, data: Box<dyn Any>, bubbles: bool) {
@@ -139,11 +254,7 @@ impl Ui {
     }
 
     pub fn click(&mut self, marker: &str) {
-        self.click_nth(marker, 0);
-    }
-
-    pub fn click_nth(&mut self, marker: &str, n: usize) {
-        let id = self.find_nth("click", marker, n);
+        let id = self.find("click", marker);
         self.fire("click", id, Box::new(SerializedMouseData::default()), true);
     }
 
@@ -170,6 +281,16 @@ impl Ui {
             let _ = tokio::time::timeout(Duration::from_millis(50), self.dom.wait_for_work()).await;
             self.flush();
         }
-        panic!("the app stayed busy");
+        let state = self.dom.in_runtime(|| format!("{:?}", self.model().read()));
+        panic!("the app stayed busy: {state}\n{}", self.html());
     }
+}
+
+/// `text` as it appears in rendered HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
