@@ -92,47 +92,79 @@ fn state_of(error: &SourceError) -> CameraState {
     }
 }
 
-fn open_source(
-    index: usize,
-    qa_source: Option<&Path>,
-) -> Result<(Box<dyn FrameSource + Send>, String, usize), SourceError> {
-    if let Some(path) = qa_source {
-        let name = path.display().to_string();
-        let source: Box<dyn FrameSource + Send> = if path.is_dir() {
-            Box::new(FolderSource::open(path, 5.0, true, Pacing::RealTime)?)
-        } else if path
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("y4m"))
-        {
-            Box::new(Y4mSource::open(path, true, Pacing::RealTime)?)
-        } else {
-            Box::new(ImageFileSource::open(path)?)
-        };
-        return Ok((source, name, 1));
+/// What to open, decided before the capture thread opens it.
+enum Plan {
+    Qa(PathBuf),
+    Camera {
+        index: usize,
+        name: String,
+        count: usize,
+    },
+}
+
+impl Plan {
+    fn choose(index: usize, qa_source: Option<PathBuf>) -> Result<Plan, SourceError> {
+        match qa_source {
+            Some(path) => Ok(Plan::Qa(path)),
+            None => cameras(index),
+        }
     }
-    camera_source(index)
+
+    fn name_and_count(&self) -> (String, usize) {
+        match self {
+            Plan::Qa(path) => (path.display().to_string(), 1),
+            Plan::Camera { name, count, .. } => (name.clone(), *count),
+        }
+    }
+
+    /// Opens the source; runs on the capture thread (cameras are not `Send`).
+    fn open(self) -> Result<Box<dyn FrameSource>, SourceError> {
+        match self {
+            Plan::Qa(path) => {
+                if path.is_dir() {
+                    Ok(Box::new(FolderSource::open(&path, 5.0, true, Pacing::RealTime)?))
+                } else if path
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("y4m"))
+                {
+                    Ok(Box::new(Y4mSource::open(&path, true, Pacing::RealTime)?))
+                } else {
+                    Ok(Box::new(ImageFileSource::open(&path)?))
+                }
+            }
+            Plan::Camera { index, .. } => open_camera(index),
+        }
+    }
 }
 
 #[cfg(feature = "camera")]
-fn camera_source(
-    index: usize,
-) -> Result<(Box<dyn FrameSource + Send>, String, usize), SourceError> {
-    use bindery_scan::source::camera::{list_cameras, CameraRequest, CameraSource};
-    let cameras = list_cameras()?;
+fn cameras(index: usize) -> Result<Plan, SourceError> {
+    let cameras = bindery_scan::source::camera::list_cameras()?;
     if cameras.is_empty() {
         return Err(SourceError::NoCamera);
     }
     let count = cameras.len();
     let index = index % count;
-    let name = cameras[index].name.clone();
-    let source = CameraSource::open(index, CameraRequest::default())?;
-    Ok((Box::new(source), name, count))
+    Ok(Plan::Camera {
+        index,
+        name: cameras[index].name.clone(),
+        count,
+    })
+}
+
+#[cfg(feature = "camera")]
+fn open_camera(index: usize) -> Result<Box<dyn FrameSource>, SourceError> {
+    use bindery_scan::source::camera::{CameraRequest, CameraSource};
+    Ok(Box::new(CameraSource::open(index, CameraRequest::default())?))
 }
 
 #[cfg(not(feature = "camera"))]
-fn camera_source(
-    _index: usize,
-) -> Result<(Box<dyn FrameSource + Send>, String, usize), SourceError> {
+fn cameras(_index: usize) -> Result<Plan, SourceError> {
+    Err(SourceError::NoCamera)
+}
+
+#[cfg(not(feature = "camera"))]
+fn open_camera(_index: usize) -> Result<Box<dyn FrameSource>, SourceError> {
     Err(SourceError::NoCamera)
 }
 
@@ -143,22 +175,31 @@ fn run(
     preview: &Arc<PreviewSlot>,
     stop: &Arc<AtomicBool>,
 ) {
-    let (source, name, cameras) = match open_source(index, qa_source.as_deref()) {
-        Ok(opened) => opened,
+    let plan = match Plan::choose(index, qa_source) {
+        Ok(plan) => plan,
         Err(e) => {
             let _ = tx.unbounded_send(FeedEvent::State(state_of(&e)));
             return;
         }
     };
-    let _ = tx.unbounded_send(FeedEvent::State(CameraState::Live { name, cameras }));
-    let tee = Tee {
-        inner: source,
-        preview: preview.clone(),
-        wake: tx.clone(),
-        stop: stop.clone(),
-        last: None,
-    };
-    let scanner = Scanner::start(tee, Decoder::new(Effort::Live));
+    let (name, cameras) = plan.name_and_count();
+    let live = CameraState::Live { name, cameras };
+    let wake = tx.clone();
+    let preview = preview.clone();
+    let tee_stop = stop.clone();
+    let scanner = Scanner::start_with(
+        move || {
+            plan.open().map(|inner| Tee {
+                inner,
+                preview,
+                wake,
+                stop: tee_stop,
+                last: None,
+                live: Some(live),
+            })
+        },
+        Decoder::new(Effort::Live),
+    );
     loop {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -184,11 +225,13 @@ fn run(
 
 /// Passes frames on to the scanner and puts a small copy in the preview slot.
 struct Tee {
-    inner: Box<dyn FrameSource + Send>,
+    inner: Box<dyn FrameSource>,
     preview: Arc<PreviewSlot>,
     wake: UnboundedSender<FeedEvent>,
     stop: Arc<AtomicBool>,
     last: Option<Instant>,
+    /// Sent with the first frame: the camera is live once frames arrive.
+    live: Option<CameraState>,
 }
 
 impl FrameSource for Tee {
@@ -198,6 +241,9 @@ impl FrameSource for Tee {
         }
         let frame = self.inner.next_frame()?;
         if let Some(frame) = &frame {
+            if let Some(live) = self.live.take() {
+                let _ = self.wake.unbounded_send(FeedEvent::State(live));
+            }
             let due = self.last.is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL);
             if due && !self.preview.pending.load(Ordering::SeqCst) {
                 self.last = Some(Instant::now());

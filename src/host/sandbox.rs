@@ -1,6 +1,7 @@
 //! The sandbox: an embedded bindery-cloud on 127.0.0.1 with SQLite in the data directory, a
 //! demo product and a batch of demo labels written as PNGs to `<data dir>/sandbox-labels/`,
-//! so a new user can try the whole flow with nothing else installed.
+//! so a new user can try the whole flow with nothing else installed. `labels.csv` next to
+//! them holds each label's text, for typing or pasting it into "Enter code".
 //!
 //! Decision: the cloud runs on its own tokio runtime on its own threads, so it neither
 //! depends on nor competes with the window's event loop, and a reset (stop, delete the
@@ -281,6 +282,14 @@ fn write_labels(archive: &[u8], dir: &Path) -> Result<Vec<String>, SandboxError>
             .by_index(i)
             .map_err(|e| SandboxError::Database(format!("label archive: {e}")))?;
         let name = entry.name().to_owned();
+        // The label texts, for QA typing or pasting them into "Enter code".
+        if name == "sn_list.csv" {
+            let mut csv = Vec::new();
+            entry.read_to_end(&mut csv).map_err(|e| io(dir, e))?;
+            let path = dir.join("labels.csv");
+            std::fs::write(&path, csv).map_err(|e| io(&path, e))?;
+            continue;
+        }
         let Some(file) = name.strip_prefix("qr/") else {
             continue;
         };
