@@ -64,6 +64,7 @@ fn run(app_args: &[String]) -> Result<(), Failure> {
 fn test() -> Result<(), Failure> {
     let mut needed = packages::APP.to_vec();
     needed.extend_from_slice(packages::SCAN);
+    needed.extend_from_slice(packages::CLIENT);
     needed.extend_from_slice(packages::CLOUD);
     packages::ensure(&needed)?;
 
@@ -93,6 +94,7 @@ fn test() -> Result<(), Failure> {
     let envs = [
         ("BINDERY_TEST_PG_URL", pg.url()),
         ("BINDERY_REQUIRE_PG", "1".to_owned()),
+        ("BINDERY_REQUIRE_KEYRING", "1".to_owned()),
     ];
 
     shell::step("doc tests");

@@ -15,6 +15,8 @@ pub const APP: &[&str] = &[
 ];
 /// The scanner: nokhwa's bindings are generated with libclang.
 pub const SCAN: &[&str] = &["clang", "libclang-dev"];
+/// The session store's keyring test runs gnome-keyring on a private D-Bus session.
+pub const CLIENT: &[&str] = &["dbus", "gnome-keyring"];
 /// The cloud's PostgreSQL suite runs against a throwaway server.
 pub const CLOUD: &[&str] = &["postgresql"];
 

@@ -3,15 +3,17 @@
 //!
 //! Modules follow a call's path: [`request`] builds and sends one HTTP exchange (timeouts,
 //! retries, tracing), [`error`] turns a failed one into [`ClientError`], and [`calls`] holds
-//! one method per API call.
+//! one method per API call. [`session`] keeps the sign-in between runs.
 
 mod calls;
 mod error;
 mod request;
+pub mod session;
 
 pub use calls::{BindOutcome, ImportFormat};
 pub use error::{ClientError, NetworkKind};
-pub use request::{Exchange, RetryPolicy, TraceHook};
+pub use request::{Exchange, RawAnswer, RetryPolicy, TraceHook};
+pub use session::{SessionBackend, SessionError, SessionStore, StoredSession};
 
 use std::{sync::Arc, time::Duration};
 
@@ -38,7 +40,8 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// The default time one request may take before it counts as a network failure.
+    /// The default time one call may take, retries included, before it counts as a network
+    /// failure.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
     /// A client of the cloud at `base_url` (for example `http://127.0.0.1:8080`).
@@ -93,11 +96,13 @@ impl Client {
         self
     }
 
+    /// The time one call may take, retries included, before it fails as a network error.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
+    /// How repeatable calls are retried after network failures.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self

@@ -106,14 +106,19 @@ impl Client {
         };
         let mut delay = self.retry.first_delay;
         let mut attempt = 1;
+        // The timeout bounds the whole call, retries included: a user who allows ten
+        // seconds gets an answer or a network error within ten seconds.
+        let deadline = Deadline::after(self.timeout);
         loop {
-            let result = self.send_once(&method, path, &body, attempt).await;
+            let result = self
+                .send_once(&method, path, &body, attempt, deadline.remaining())
+                .await;
             let retry = match &result {
                 Err(ClientError::Network { .. }) => true,
                 Err(ClientError::Decode { status, .. }) => matches!(status, 502..=504),
                 _ => false,
             };
-            if !retry || attempt >= attempts {
+            if !retry || attempt >= attempts || !deadline.allows(delay) {
                 return result;
             }
             tracing::debug!(%path, attempt, ?delay, "retrying after a failure");
@@ -123,19 +128,22 @@ impl Client {
         }
     }
 
-    async fn send_once(
+    async fn exchange_once(
         &self,
         method: &Method,
         path: &str,
         body: &Body,
         attempt: u32,
-    ) -> Result<Answer, ClientError> {
+        budget: Option<Duration>,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), ClientError> {
         let url = format!("{}{}", self.base_url, path);
         let mut request = self.http.request(method.clone(), &url);
         #[cfg(not(target_arch = "wasm32"))]
-        {
-            request = request.timeout(self.timeout);
+        if let Some(budget) = budget {
+            request = request.timeout(budget.max(Duration::from_millis(1)));
         }
+        #[cfg(target_arch = "wasm32")]
+        let _ = budget;
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -192,7 +200,21 @@ impl Client {
             }
             hook(exchange);
         }
-        let (status, headers, bytes) = outcome?;
+        outcome
+    }
+
+    /// One exchange, answered with whatever status: the low layer of [`Client::send`].
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &Body,
+        attempt: u32,
+        budget: Option<Duration>,
+    ) -> Result<Answer, ClientError> {
+        let (status, headers, bytes) = self
+            .exchange_once(method, path, body, attempt, budget)
+            .await?;
         let request_id = headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
@@ -205,6 +227,44 @@ impl Client {
             });
         }
         Err(refusal(status, &headers, &bytes, request_id))
+    }
+}
+
+/// An answer of any status, as [`Client::send_raw`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawAnswer {
+    pub status: u16,
+    /// The body as JSON, or `None` when it is empty or not JSON.
+    pub json: Option<serde_json::Value>,
+    pub request_id: Option<String>,
+}
+
+impl Client {
+    /// Sends one request exactly once and returns the answer whatever its status; only a
+    /// network failure is an error. For `replay`, which compares answers rather than
+    /// acting on them.
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<serde_json::Value>,
+    ) -> Result<RawAnswer, ClientError> {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|_| ClientError::BadUrl {
+            url: format!("{method} {path} (not an HTTP method)"),
+        })?;
+        let body = json.map_or(Body::Empty, Body::Json);
+        let deadline = Deadline::after(self.timeout);
+        let (status, headers, bytes) = self
+            .exchange_once(&method, path, &body, 1, deadline.remaining())
+            .await?;
+        Ok(RawAnswer {
+            status: status.as_u16(),
+            json: serde_json::from_slice(&bytes).ok(),
+            request_id: headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        })
     }
 }
 
@@ -302,6 +362,37 @@ fn describe_bytes(headers: &HeaderMap, bytes: &[u8]) -> String {
         String::from_utf8_lossy(bytes).into_owned()
     } else {
         format!("<{} bytes of {content_type}>", bytes.len())
+    }
+}
+
+/// When a call must have ended, where the platform has a clock (the browser's wasm has
+/// none in std; there the browser's own fetch timeouts apply).
+struct Deadline {
+    #[cfg(not(target_arch = "wasm32"))]
+    at: std::time::Instant,
+}
+
+impl Deadline {
+    fn after(timeout: Duration) -> Self {
+        #[cfg(target_arch = "wasm32")]
+        let _ = timeout;
+        Deadline {
+            #[cfg(not(target_arch = "wasm32"))]
+            at: std::time::Instant::now() + timeout,
+        }
+    }
+
+    /// The time left, `None` where there is no clock.
+    fn remaining(&self) -> Option<Duration> {
+        #[cfg(not(target_arch = "wasm32"))]
+        return Some(self.at.saturating_duration_since(std::time::Instant::now()));
+        #[cfg(target_arch = "wasm32")]
+        None
+    }
+
+    /// Whether waiting `delay` still leaves time for another attempt.
+    fn allows(&self, delay: Duration) -> bool {
+        self.remaining().is_none_or(|left| left > delay)
     }
 }
 

@@ -10,22 +10,51 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+#[cfg(feature = "camera")]
 use bindery_scan::source::camera::{CameraRequest, CameraSource};
 use bindery_scan::source::{is_image_path, load_image, Pacing, Y4mSource};
 use bindery_scan::{Code, Decoder, Effort, FrameSource, ScanEvent, Scanner, SourceError};
 use serde_json::{json, Value};
 
-/// Exit code: every input gave at least one code.
-const OK: i32 = 0;
-/// Exit code: some input was read but held no code.
-const NO_CODE: i32 = 1;
-/// Exit code: some input could not be read.
-const UNREADABLE: i32 = 2;
+use crate::Outcome;
 
-/// Scans `files` (a folder stands for the images in it), then `video` and/or `camera`
+/// Exit code: every input gave at least one code.
+const OK: Outcome = Outcome::Success;
+/// Exit code: some input was read but held no code.
+const NO_CODE: Outcome = Outcome::Refused;
+/// Exit code: some input could not be read.
+const UNREADABLE: Outcome = Outcome::BadInput;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 every input gave a code; 1 some input held no code; 2 some input could not be read."
+)]
+pub struct ScanArgs {
+    /// Image files (PNG, JPEG, …) or folders of them.
+    pub files: Vec<PathBuf>,
+    /// Scan camera N (see the camera list in the error when N does not exist) until a code.
+    #[arg(long)]
+    pub camera: Option<usize>,
+    /// Play a .y4m video as a camera until a code.
+    #[arg(long)]
+    pub video: Option<PathBuf>,
+    /// With --camera or --video: report every new code, not just the first.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Scans the files (a folder stands for the images in it), then the video and/or camera
 /// until the first code, or until the video ends when `all` is set (a camera then runs
-/// until interrupted). Prints one JSON line per file or live code; returns the exit code.
-pub fn run(files: &[PathBuf], camera: Option<usize>, video: Option<PathBuf>, all: bool) -> i32 {
+/// until interrupted). Prints one JSON line per file or live code.
+pub fn run(args: &ScanArgs) -> Outcome {
+    if args.files.is_empty() && args.camera.is_none() && args.video.is_none() {
+        crate::output::usage_error(
+            false,
+            "nothing to scan: give image files or folders, --video FILE.y4m or --camera N",
+        );
+        return Outcome::BadInput;
+    }
+    let (files, camera, video, all) = (&args.files, args.camera, args.video.clone(), args.all);
     bindery_scan::quiet_engine_panics();
     let mut status = OK;
     let mut decoder = Decoder::new(Effort::Thorough);
@@ -61,10 +90,24 @@ pub fn run(files: &[PathBuf], camera: Option<usize>, video: Option<PathBuf>, all
         status = status.max(live(&name, open, all));
     }
     if let Some(index) = camera {
-        let open = move || CameraSource::open(index, CameraRequest::default());
-        status = status.max(live(&format!("camera {index}"), open, all));
+        status = status.max(camera_scan(index, all));
     }
     status
+}
+
+#[cfg(feature = "camera")]
+fn camera_scan(index: usize, all: bool) -> Outcome {
+    let open = move || CameraSource::open(index, CameraRequest::default());
+    live(&format!("camera {index}"), open, all)
+}
+
+#[cfg(not(feature = "camera"))]
+fn camera_scan(index: usize, _all: bool) -> Outcome {
+    println!(
+        "{}",
+        json!({ "file": format!("camera {index}"), "codes": [], "error": "this build of bindery-cli has no camera support (built without the `camera` feature); scan a --video or image files instead" })
+    );
+    UNREADABLE
 }
 
 /// Files as given; folders replaced by their images in name order.
@@ -93,7 +136,7 @@ fn expand(files: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Scans a live source on the scanner's worker threads, printing each new code.
-fn live<S, F>(name: &str, open: F, all: bool) -> i32
+fn live<S, F>(name: &str, open: F, all: bool) -> Outcome
 where
     S: FrameSource,
     F: FnOnce() -> Result<S, SourceError> + Send + 'static,

@@ -1,0 +1,120 @@
+//! `support device SN` and `support request REQUEST_ID`: the support view of PRODUCT.md §4,
+//! for staff holding a support key — an SN (or the SN read from a customer's QR string) or
+//! the request id from a customer's error screen is enough to see what happened.
+
+use bindery_core::api::SupportDevice;
+use clap::Subcommand;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+
+use crate::context::Context;
+use crate::output;
+use crate::Outcome;
+
+#[derive(Debug, Subcommand)]
+pub enum SupportCommand {
+    /// Product, DeviceKey, batch, current owner and every bind attempt of one SN.
+    Device {
+        /// The SN, or a whole QR string as the customer scanned it.
+        sn: String,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// The bind attempt answered with this request id.
+    Request {
+        /// The request id shown on the customer's error screen.
+        request_id: String,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeyArgs {
+    /// The support key (made with `bindery-cloud dev-key create --support`).
+    #[arg(long, env = "BINDERY_API_KEY", hide_env_values = true)]
+    pub api_key: String,
+}
+
+fn time_text(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// A customer may paste the QR string instead of the SN: take the SN out of it.
+fn sn_of(text: &str) -> String {
+    match bindery_core::parse_qr(text) {
+        Ok(payload) => payload
+            .sn()
+            .map(|sn| sn.to_string())
+            .unwrap_or_else(|| text.trim().to_owned()),
+        Err(_) => text.trim().to_owned(),
+    }
+}
+
+fn device_text(device: &SupportDevice) -> String {
+    let mut text = format!(
+        "SN {}\n  product: {} ({})\n  DeviceKey: {}\n  batch: {}\n  imported: {}\n",
+        device.sn,
+        device.product_name,
+        device.product_key,
+        device
+            .device_key
+            .as_deref()
+            .unwrap_or("— (not imported: cannot be bound)"),
+        device.batch_id.as_deref().unwrap_or("—"),
+        device
+            .imported_at
+            .map(time_text)
+            .unwrap_or_else(|| "—".to_owned()),
+    );
+    match &device.binding {
+        Some(binding) => text.push_str(&format!(
+            "  bound to: {} as \"{}\" since {}\n",
+            binding.account_email,
+            binding.name,
+            time_text(binding.bound_at)
+        )),
+        None => text.push_str("  bound to: nobody\n"),
+    }
+    text.push_str(&format!("  bind attempts ({}):", device.attempts.len()));
+    for attempt in &device.attempts {
+        text.push_str(&format!(
+            "\n    {}  {:<14}  {:<28}  request {}",
+            time_text(attempt.at),
+            attempt.result,
+            attempt.account.as_deref().unwrap_or("(not signed in)"),
+            attempt.request_id
+        ));
+    }
+    text
+}
+
+pub fn run(ctx: &Context, command: SupportCommand) -> Outcome {
+    match command {
+        SupportCommand::Device { sn, key } => {
+            let client = ctx.client().with_api_key(Some(key.api_key));
+            let sn = sn_of(&sn);
+            match ctx.block_on(client.support_device(&sn)) {
+                Ok(device) => {
+                    output::result(ctx.args.json, || device_text(&device), || json!(device));
+                    Outcome::Success
+                }
+                Err(e) => ctx.fail(&e),
+            }
+        }
+        SupportCommand::Request { request_id, key } => {
+            let client = ctx.client().with_api_key(Some(key.api_key));
+            match ctx.block_on(client.support_request(request_id.trim())) {
+                Ok(attempt) => {
+                    output::result(
+                        ctx.args.json,
+                        || serde_json::to_string_pretty(&attempt).unwrap_or_default(),
+                        || attempt.clone(),
+                    );
+                    Outcome::Success
+                }
+                Err(e) => ctx.fail(&e),
+            }
+        }
+    }
+}
