@@ -46,7 +46,31 @@ xdotool windowactivate --sync "$WID" 2>/dev/null || xdotool windowfocus "$WID"
 shot 1-sign-in
 
 # The first label of the sandbox, typed as its text (what "Enter code" is for).
-LABEL=$(ls "$DATA/bindery/sandbox-labels" | head -1)
-SN=${LABEL%.png}
-QR=$(sqlite3 "$DATA/bindery/sandbox/cloud.sqlite3" "select 1" >/dev/null 2>&1; true)
-echo "label $SN" | tee "$OUT/label.txt"
+LABELS="$DATA/bindery/sandbox-labels/labels.csv"
+SN=$(sed -n 2p "$LABELS" | cut -d, -f1)
+QR=$(sed -n 2p "$LABELS" | cut -d, -f3)
+echo "label $SN: $QR" | tee "$OUT/label.txt"
+
+# Sign in -> "New here? Create an account" (settings, email, password, submit, switch).
+tabs 5; xdotool key Return; sleep 1.5; alive
+shot 2-sign-up
+# Sign up: email, password, Enter submits.
+tabs 2; xdotool type --delay 40 "smoke@example.com"
+xdotool key Tab; xdotool type --delay 40 "smoke password"
+xdotool key Return; sleep 4; alive
+shot 3-home-empty
+# Home: settings, refresh, + Add device, Scan a device.
+tabs 4; xdotool key Return; sleep 1.5; alive
+shot 4-scan
+# Scan (no camera here): back, settings, Open image…, Enter code.
+tabs 4; xdotool key Return; sleep 1.5; alive
+# Enter code: back, settings, the code box.
+tabs 3; xdotool type --delay 20 "$QR"; sleep 1
+shot 5-enter-code
+xdotool key Tab; xdotool key Return; sleep 3; alive
+shot 6-confirm
+# Confirm: back, settings, the name box; Enter confirms.
+tabs 3; xdotool type --delay 40 "Smoke test plug"; sleep 0.5
+xdotool key Return; sleep 4; alive
+shot 7-home
+echo "SN $SN should be listed on $OUT/7-home.png"

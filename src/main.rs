@@ -10,7 +10,6 @@ fn main() {
 
         use bindery::host::HostHandle;
         use bindery::i18n::Lang;
-        use bindery::state::session::MemorySessions;
         use bindery::state::{Cloud, Model};
 
         // The web build talks to the cloud that served it; phones are pointed at a cloud in
@@ -21,7 +20,9 @@ fn main() {
                 .to_owned(),
             sandbox: false,
         };
-        let (model, first) = Model::new(cloud, Lang::En, Arc::new(MemorySessions::default()));
+        // localStorage on the web, the keyring (or a private file) on phones.
+        let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
+        let (model, first) = Model::new(cloud, Lang::En, sessions);
         let boot = bindery::Boot::new(model, first, HostHandle::bare());
         dioxus::LaunchBuilder::new()
             .with_context(boot)

@@ -35,7 +35,11 @@ fn the_sandbox_prints_demo_labels_that_bind_and_a_reset_starts_over() {
 
     // "Open image…" on a demo label, then the whole flow on the sandbox.
     let text = camera::read_image(&labels[0]).unwrap();
-    let sn = labels[0].file_stem().unwrap().to_string_lossy().into_owned();
+    let sn = labels[0]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert!(text.contains(&sn), "{text}");
     let cloud = Cloud {
         url: sandbox.url(),
@@ -87,10 +91,7 @@ fn the_sandbox_prints_demo_labels_that_bind_and_a_reset_starts_over() {
     let url = std::thread::scope(|s| s.spawn(|| sandbox.reset()).join().unwrap()).unwrap();
     assert_ne!(sandbox.labels(), labels);
     let (mut fresh, _) = Model::new(
-        Cloud {
-            url,
-            sandbox: true,
-        },
+        Cloud { url, sandbox: true },
         Lang::En,
         Arc::new(MemorySessions::default()),
     );
@@ -159,7 +160,10 @@ fn a_folder_of_labels_is_a_camera_whose_codes_and_preview_reach_the_screen() {
 fn without_a_camera_the_feed_says_so() {
     // This machine has no camera (nokhwa lists none); a missing QA file is a stopped feed.
     let mut feed = camera::open(0, None);
-    assert_eq!(next(&mut feed), Some(FeedEvent::State(CameraState::NoCamera)));
+    assert_eq!(
+        next(&mut feed),
+        Some(FeedEvent::State(CameraState::NoCamera))
+    );
     let mut feed = camera::open(0, Some("/nonexistent/labels.y4m".into()));
     match next(&mut feed) {
         Some(FeedEvent::State(CameraState::Stopped { detail })) => {
@@ -175,13 +179,7 @@ fn the_desktop_host_offers_files_and_the_sandbox() {
     let sandbox = Sandbox::start(dir.path()).unwrap();
     let url = sandbox.url();
     let host = bindery::host::desktop::DesktopHost::new(Some(sandbox), None);
-    assert_eq!(
-        host.sandbox(),
-        Some(Cloud {
-            url,
-            sandbox: true
-        })
-    );
+    assert_eq!(host.sandbox(), Some(Cloud { url, sandbox: true }));
     assert_eq!(host.demo_labels().len(), DEMO_LABELS as usize);
     assert!(host.can_open_images());
     host.set_qa_source(Some(dir.path().join("x.y4m")));

@@ -122,7 +122,12 @@ impl Plan {
         match self {
             Plan::Qa(path) => {
                 if path.is_dir() {
-                    Ok(Box::new(FolderSource::open(&path, 5.0, true, Pacing::RealTime)?))
+                    Ok(Box::new(FolderSource::open(
+                        &path,
+                        5.0,
+                        true,
+                        Pacing::RealTime,
+                    )?))
                 } else if path
                     .extension()
                     .is_some_and(|x| x.eq_ignore_ascii_case("y4m"))
@@ -155,7 +160,10 @@ fn cameras(index: usize) -> Result<Plan, SourceError> {
 #[cfg(feature = "camera")]
 fn open_camera(index: usize) -> Result<Box<dyn FrameSource>, SourceError> {
     use bindery_scan::source::camera::{CameraRequest, CameraSource};
-    Ok(Box::new(CameraSource::open(index, CameraRequest::default())?))
+    Ok(Box::new(CameraSource::open(
+        index,
+        CameraRequest::default(),
+    )?))
 }
 
 #[cfg(not(feature = "camera"))]

@@ -10,7 +10,6 @@ use clap::Parser;
 use super::sandbox::Sandbox;
 use super::{CameraFeed, Host, HostHandle};
 use crate::i18n::Lang;
-use crate::state::session::MemorySessions;
 use crate::state::{Cloud, Model, ScanProblem};
 
 /// Bindery: scan a device's QR label, name it, bind it to your account.
@@ -170,8 +169,8 @@ pub fn main() {
             }
         }
     };
-    // Until the client's session store lands, sessions live for the run only.
-    let sessions = Arc::new(MemorySessions::default());
+    // The OS keyring, or a private file with a warning Settings shows.
+    let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
     let (mut model, first) = Model::new(cloud, lang, sessions);
     if let Some(detail) = sandbox_error {
         model.sandbox_failed(detail);

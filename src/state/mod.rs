@@ -9,6 +9,7 @@
 //! its [`Outcome`] back in (synchronous). [`Model::perform`] chains the three for tests and
 //! any caller that owns the model. Navigation that needs no cloud is a plain method.
 
+mod keeper;
 pub mod session;
 
 use std::sync::Arc;
