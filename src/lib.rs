@@ -1,24 +1,125 @@
 //! The Bindery app: scan a device's QR label, name the device, bind it to your account.
 //!
-//! The screens live in [`screens`] and hold no platform code, so the same components run in
-//! the desktop window, the web build and the tests (rendered without a window). `main.rs`
-//! only picks the platform and launches [`App`].
+//! The flow lives in [`state`] as plain Rust (the tests drive it without a window), the
+//! texts in [`i18n`], the screens in [`screens`] and their shared pieces in [`components`].
+//! What the device offers (camera, files, the sandbox cloud) comes through [`host`], so the
+//! same components run in the desktop window, the web build and the tests. `main.rs` only
+//! picks the platform, builds the [`Boot`] and launches [`App`].
 
+pub mod components;
+pub mod host;
+pub mod i18n;
 pub mod screens;
+pub mod state;
+
+use std::sync::{Arc, Mutex};
 
 use dioxus::prelude::*;
 
+use host::HostHandle;
+use state::{Action, Model, Screen};
+
 /// The stylesheet, inlined so the app needs no asset bundler to look right.
-const STYLESHEET: &str = include_str!("../assets/bindery.css");
+pub const STYLESHEET: &str = include_str!("../assets/bindery.css");
+
+/// The model and the action to perform first.
+type Start = (Model, Option<Action>);
+
+/// What the app starts with: the model (with the action to run first, usually a refresh of
+/// a restored session) and the host. Given to [`App`] as a context value.
+#[derive(Clone)]
+pub struct Boot {
+    start: Arc<Mutex<Option<Start>>>,
+    pub host: HostHandle,
+}
+
+impl Boot {
+    pub fn new(model: Model, first: Option<Action>, host: HostHandle) -> Boot {
+        Boot {
+            start: Arc::new(Mutex::new(Some((model, first)))),
+            host,
+        }
+    }
+
+    fn take(&self) -> Start {
+        self.start
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("the app is started once per Boot")
+    }
+}
+
+/// The model of the running app.
+pub fn use_model() -> Signal<Model> {
+    use_context::<Signal<Model>>()
+}
+
+/// The host of the running app.
+pub fn use_host() -> HostHandle {
+    use_context::<HostHandle>()
+}
+
+/// Runs `action`: checks it and marks the model busy now, talks to the cloud in a task, then
+/// folds the answer in (and runs the follow-up, such as the list after signing in).
+///
+/// The task belongs to the app's root, not to the screen that asked: the screen may be gone
+/// (signed in, navigated back) before the cloud answers, and the answer must still land.
+pub fn dispatch(mut model: Signal<Model>, action: Action) {
+    let job = model.write().start(action);
+    if let Some(job) = job {
+        dioxus::dioxus_core::spawn_forever(async move {
+            let outcome = job.run().await;
+            let next = model.write().apply(outcome);
+            if let Some(next) = next {
+                dispatch(model, next);
+            }
+        });
+    }
+}
 
 /// The root component.
 #[component]
 pub fn App() -> Element {
+    let boot = use_context::<Boot>();
+    let host = use_context_provider(|| boot.host.clone());
+    let _ = host;
+    let mut first = None;
+    let model = use_context_provider(|| {
+        let (model, action) = boot.take();
+        first = action;
+        Signal::new(model)
+    });
+    use_hook(move || {
+        if let Some(action) = first.take() {
+            dispatch(model, action);
+        }
+    });
     rsx! {
         style { {STYLESHEET} }
-        main { class: "app",
-            header { class: "app-bar", h1 { "Bindery" } }
-            screens::enter_code::EnterCode { initial: String::new() }
+        Screens {}
+    }
+}
+
+/// The screen the model is on.
+#[component]
+pub fn Screens() -> Element {
+    let model = use_model();
+    let (screen, lang) = {
+        let m = model.read();
+        (m.screen.clone(), m.lang)
+    };
+    rsx! {
+        main { class: "app", lang: lang.tag(),
+            match screen {
+                Screen::SignIn | Screen::SignUp => rsx! { screens::auth::Auth {} },
+                Screen::Home => rsx! { screens::home::Home {} },
+                Screen::Scan => rsx! { screens::scan::Scan {} },
+                Screen::EnterCode => rsx! { screens::enter_code::EnterCodeScreen {} },
+                Screen::Confirm => rsx! { screens::confirm::Confirm {} },
+                Screen::Details { did } => rsx! { screens::details::Details { did } },
+                Screen::Settings => rsx! { screens::settings::Settings {} },
+            }
         }
     }
 }

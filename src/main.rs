@@ -2,15 +2,37 @@
 
 fn main() {
     #[cfg(feature = "desktop")]
+    bindery::host::desktop::main();
+
+    #[cfg(all(not(feature = "desktop"), any(feature = "web", feature = "mobile")))]
     {
-        use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
-        let window = WindowBuilder::new()
-            .with_title("Bindery")
-            .with_inner_size(LogicalSize::new(420.0, 760.0));
-        dioxus::LaunchBuilder::desktop()
-            .with_cfg(Config::new().with_window(window).with_menu(None))
+        use std::sync::Arc;
+
+        use bindery::host::HostHandle;
+        use bindery::i18n::Lang;
+        use bindery::state::{Cloud, Model};
+
+        // The web build talks to the cloud that served it; phones are pointed at a cloud in
+        // Settings (there is no sandbox on them).
+        let cloud = Cloud {
+            url: option_env!("BINDERY_CLOUD")
+                .unwrap_or("http://127.0.0.1:8080")
+                .to_owned(),
+            sandbox: false,
+        };
+        // localStorage on the web, the keyring (or a private file) on phones.
+        let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
+        let (model, first) = Model::new(cloud, Lang::En, sessions);
+        let boot = bindery::Boot::new(model, first, HostHandle::bare());
+        dioxus::LaunchBuilder::new()
+            .with_context(boot)
             .launch(bindery::App);
     }
-    #[cfg(not(feature = "desktop"))]
-    dioxus::launch(bindery::App);
+
+    // A test build (`--no-default-features`) has no window to open.
+    #[cfg(not(any(feature = "desktop", feature = "web", feature = "mobile")))]
+    {
+        eprintln!("bindery was built without a platform: build it with the desktop, web or mobile feature");
+        std::process::exit(2);
+    }
 }

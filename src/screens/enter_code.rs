@@ -1,40 +1,75 @@
 //! "Enter code": type or paste a label's text instead of scanning it — the way in for
 //! machines without a camera and for labels a camera cannot read. It shows, as you type,
-//! what the label means (product key, SN) or what is wrong with it.
+//! what the label means (product key, SN) or what is wrong with it, and Continue checks it
+//! with the cloud like a scan would.
 
 use bindery_core::{parse_qr, QrKind, QrPayload};
 use dioxus::prelude::*;
 
-/// The code box and what the typed label means.
+use crate::components::{AppBar, BusyLine, ErrorPanel};
+use crate::i18n::{t, tf, Lang, Text};
+use crate::state::{Action, Screen};
+use crate::{dispatch, use_model};
+
+/// The Enter code screen.
 #[component]
-pub fn EnterCode(initial: String) -> Element {
-    // The box is not controlled (no `value` on re-render): re-setting the value while the
-    // user types races the keystrokes and drops characters in the desktop webview.
-    let mut text = use_signal(|| initial.clone());
-    let reading = describe(&text.read());
+pub fn EnterCodeScreen() -> Element {
+    let model = use_model();
+    let lang = model.read().lang;
+    let busy = model.read().busy.is_some();
+    let mut text = use_signal(String::new);
+    let reading = describe(lang, &text.read());
+    let sendable = matches!(reading, Reading::Label { .. } | Reading::NotALabel(_));
     rsx! {
+        AppBar { title: t(lang, Text::EnterCodeTitle).to_owned(), back: Some(Screen::Scan) }
         section { class: "screen enter-code",
-            h2 { "Enter code" }
-            p { class: "hint", "Type or paste the text under the QR code on the device's label." }
+            p { class: "hint", {t(lang, Text::EnterCodeHint)} }
+            // Not controlled (no `value` on re-render): re-setting the value while the user
+            // types races the keystrokes and drops characters in the desktop webview.
             textarea {
                 class: "code-box",
                 rows: "3",
                 placeholder: "pk=…&sn=…&v=2&bc=…",
-                initial_value: "{initial}",
+                autocomplete: "off",
+                spellcheck: "false",
                 oninput: move |event| text.set(event.value()),
             }
-            match reading {
-                Reading::Nothing => rsx! {},
-                Reading::Label { kind, product_key, sn } => rsx! {
-                    dl { class: "label-reading",
-                        dt { "Kind" } dd { "{kind}" }
-                        dt { "Product key" } dd { class: "product-key", "{product_key}" }
-                        dt { "SN" } dd { class: "sn", "{sn}" }
-                    }
+            LabelReading { reading }
+            ErrorPanel {}
+            BusyLine {}
+            button {
+                class: "primary continue",
+                disabled: busy || !sendable,
+                onclick: move |_| {
+                    let qr_content = text.read().trim().to_owned();
+                    dispatch(model, Action::Inspect { qr_content });
                 },
-                Reading::NotALabel(sentence) => rsx! { p { class: "notice", "{sentence}" } },
-                Reading::Malformed(problem) => rsx! { p { class: "error", role: "alert", "{problem}" } },
+                {t(lang, Text::Continue)}
             }
+        }
+    }
+}
+
+/// What a typed label means, as a definition list or a sentence.
+#[component]
+pub fn LabelReading(reading: Reading) -> Element {
+    let lang = use_model().read().lang;
+    match reading {
+        Reading::Nothing => rsx! {},
+        Reading::Label {
+            kind,
+            product_key,
+            sn,
+        } => rsx! {
+            dl { class: "label-reading",
+                dt { {t(lang, Text::LabelKind)} } dd { {t(lang, kind)} }
+                dt { {t(lang, Text::ProductKey)} } dd { class: "product-key", "{product_key}" }
+                dt { {t(lang, Text::Sn)} } dd { class: "sn", "{sn}" }
+            }
+        },
+        Reading::NotALabel(text) => rsx! { p { class: "notice", {t(lang, text)} } },
+        Reading::Malformed(problem) => {
+            rsx! { p { class: "field-error", role: "alert", "{problem}" } }
         }
     }
 }
@@ -44,42 +79,40 @@ pub fn EnterCode(initial: String) -> Element {
 pub enum Reading {
     Nothing,
     Label {
-        kind: &'static str,
+        kind: Text,
         product_key: String,
         sn: String,
     },
-    NotALabel(&'static str),
+    /// A code the parser recognises that is not a device label (or the cloud decides).
+    NotALabel(Text),
+    /// A label with a broken field: the sentence says which.
     Malformed(String),
 }
 
 /// Reads a typed label with the shared parser.
-pub fn describe(text: &str) -> Reading {
+pub fn describe(lang: Lang, text: &str) -> Reading {
     if text.trim().is_empty() {
         return Reading::Nothing;
     }
     match parse_qr(text) {
         Ok(payload) => describe_payload(&payload),
-        Err(err) => Reading::Malformed(format!("This is not a valid label: {err}.")),
+        Err(err) => Reading::Malformed(tf(
+            lang,
+            Text::MalformedLabel,
+            &[("detail", &err.to_string())],
+        )),
     }
 }
 
 fn describe_payload(payload: &QrPayload) -> Reading {
     let kind = match payload.kind() {
-        QrKind::BinderyV2 | QrKind::Url => "Bindery label",
-        QrKind::QuectelV1 => "Serial-number label",
-        QrKind::BareSn => "Serial number",
-        QrKind::GizwitsLegacy => {
-            return Reading::NotALabel("Gizwits device code: the cloud decides if it can be bound.")
-        }
-        QrKind::GizwitsShare => {
-            return Reading::NotALabel("This is a share code. Share codes are not supported; scan the device's own label.")
-        }
-        QrKind::Matter => {
-            return Reading::NotALabel("This is a Matter pairing code, not a Bindery label. Add Matter devices in your Matter app.")
-        }
-        QrKind::Unknown => {
-            return Reading::NotALabel("This is not a device label. Scan the code on the device or its box.")
-        }
+        QrKind::BinderyV2 | QrKind::Url => Text::KindBindery,
+        QrKind::QuectelV1 => Text::KindSerial,
+        QrKind::BareSn => Text::KindBareSn,
+        QrKind::GizwitsLegacy => return Reading::NotALabel(Text::GizwitsCode),
+        QrKind::GizwitsShare => return Reading::NotALabel(Text::ShareCode),
+        QrKind::Matter => return Reading::NotALabel(Text::MatterCode),
+        QrKind::Unknown => return Reading::NotALabel(Text::NotALabel),
     };
     Reading::Label {
         kind,

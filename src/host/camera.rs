@@ -1,0 +1,381 @@
+//! The desktop camera feed: a nokhwa camera, or a QA source (an image, a folder of images, a
+//! `.y4m` video) standing in for one, scanned by bindery-scan's [`Scanner`] on its own
+//! threads. The preview is a tee in front of the scanner: each frame is shrunk and encoded
+//! into one slot (latest frame wins), and the UI is told a frame is ready only when it has
+//! taken the previous one, so neither the preview nor the decoder ever waits on the other.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bindery_scan::source::{FolderSource, ImageFileSource, Pacing, Y4mSource};
+use bindery_scan::{
+    Decoder, Effort, Frame, FrameSource, GrayImage, ScanEvent, Scanner, SourceError,
+};
+use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures_util::StreamExt;
+
+use super::{CameraFeed, FeedEvent};
+use crate::state::{CameraState, ScanProblem};
+
+/// Widest preview frame sent to the window (the decoder still gets full frames).
+const PREVIEW_WIDTH: usize = 480;
+/// Fewest milliseconds between two preview frames (about 20 fps).
+const PREVIEW_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Opens camera `index`, or `qa_source` when set.
+pub fn open(index: usize, qa_source: Option<PathBuf>) -> Box<dyn CameraFeed> {
+    let (tx, rx) = unbounded();
+    let preview = Arc::new(PreviewSlot::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let preview = preview.clone();
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("bindery-camera-feed".into())
+            .spawn(move || run(index, qa_source, &tx, &preview, &stop))
+            .ok()
+    };
+    Box::new(DesktopFeed {
+        events: rx,
+        preview,
+        stop,
+        _worker: worker,
+    })
+}
+
+#[derive(Default)]
+struct PreviewSlot {
+    url: Mutex<Option<String>>,
+    /// The UI has not taken the newest frame yet: do not wake it again.
+    pending: AtomicBool,
+}
+
+struct DesktopFeed {
+    events: UnboundedReceiver<FeedEvent>,
+    preview: Arc<PreviewSlot>,
+    stop: Arc<AtomicBool>,
+    _worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for DesktopFeed {
+    fn drop(&mut self) {
+        // The worker notices within one frame and stops the scanner (and the camera).
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl CameraFeed for DesktopFeed {
+    fn next_event(&mut self) -> Pin<Box<dyn Future<Output = Option<FeedEvent>> + Send + '_>> {
+        Box::pin(self.events.next())
+    }
+
+    fn preview(&self) -> Option<String> {
+        self.preview.pending.store(false, Ordering::SeqCst);
+        self.preview.url.lock().expect("not poisoned").clone()
+    }
+}
+
+/// The camera state for a source error.
+fn state_of(error: &SourceError) -> CameraState {
+    match error {
+        SourceError::NoCamera | SourceError::CameraNotFound { .. } => CameraState::NoCamera,
+        SourceError::Camera { message } if message.to_lowercase().contains("permission") => {
+            CameraState::PermissionDenied
+        }
+        other => CameraState::Stopped {
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// What to open, decided before the capture thread opens it.
+enum Plan {
+    Qa(PathBuf),
+    Camera {
+        index: usize,
+        name: String,
+        count: usize,
+    },
+}
+
+impl Plan {
+    fn choose(index: usize, qa_source: Option<PathBuf>) -> Result<Plan, SourceError> {
+        match qa_source {
+            Some(path) => Ok(Plan::Qa(path)),
+            None => cameras(index),
+        }
+    }
+
+    fn name_and_count(&self) -> (String, usize) {
+        match self {
+            Plan::Qa(path) => (path.display().to_string(), 1),
+            Plan::Camera { name, count, .. } => (name.clone(), *count),
+        }
+    }
+
+    /// Opens the source; runs on the capture thread (cameras are not `Send`).
+    fn open(self) -> Result<Box<dyn FrameSource>, SourceError> {
+        match self {
+            Plan::Qa(path) => {
+                if path.is_dir() {
+                    Ok(Box::new(FolderSource::open(
+                        &path,
+                        5.0,
+                        true,
+                        Pacing::RealTime,
+                    )?))
+                } else if path
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("y4m"))
+                {
+                    Ok(Box::new(Y4mSource::open(&path, true, Pacing::RealTime)?))
+                } else {
+                    Ok(Box::new(ImageFileSource::open(&path)?))
+                }
+            }
+            Plan::Camera { index, .. } => open_camera(index),
+        }
+    }
+}
+
+#[cfg(feature = "camera")]
+fn cameras(index: usize) -> Result<Plan, SourceError> {
+    let cameras = bindery_scan::source::camera::list_cameras()?;
+    if cameras.is_empty() {
+        return Err(SourceError::NoCamera);
+    }
+    let count = cameras.len();
+    let index = index % count;
+    Ok(Plan::Camera {
+        index,
+        name: cameras[index].name.clone(),
+        count,
+    })
+}
+
+#[cfg(feature = "camera")]
+fn open_camera(index: usize) -> Result<Box<dyn FrameSource>, SourceError> {
+    use bindery_scan::source::camera::{CameraRequest, CameraSource};
+    Ok(Box::new(CameraSource::open(
+        index,
+        CameraRequest::default(),
+    )?))
+}
+
+#[cfg(not(feature = "camera"))]
+fn cameras(_index: usize) -> Result<Plan, SourceError> {
+    Err(SourceError::NoCamera)
+}
+
+#[cfg(not(feature = "camera"))]
+fn open_camera(_index: usize) -> Result<Box<dyn FrameSource>, SourceError> {
+    Err(SourceError::NoCamera)
+}
+
+fn run(
+    index: usize,
+    qa_source: Option<PathBuf>,
+    tx: &UnboundedSender<FeedEvent>,
+    preview: &Arc<PreviewSlot>,
+    stop: &Arc<AtomicBool>,
+) {
+    let plan = match Plan::choose(index, qa_source) {
+        Ok(plan) => plan,
+        Err(e) => {
+            let _ = tx.unbounded_send(FeedEvent::State(state_of(&e)));
+            return;
+        }
+    };
+    let (name, cameras) = plan.name_and_count();
+    let live = CameraState::Live { name, cameras };
+    let wake = tx.clone();
+    let preview = preview.clone();
+    let tee_stop = stop.clone();
+    let scanner = Scanner::start_with(
+        move || {
+            plan.open().map(|inner| Tee {
+                inner,
+                preview,
+                wake,
+                stop: tee_stop,
+                last: None,
+                live: Some(live),
+            })
+        },
+        Decoder::new(Effort::Live),
+    );
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match scanner.events().recv_timeout(Duration::from_millis(100)) {
+            Ok(ScanEvent::Code { code, .. }) => {
+                if tx.unbounded_send(FeedEvent::Code(code.text)).is_err() {
+                    break;
+                }
+            }
+            Ok(ScanEvent::SourceFailed(e)) => {
+                let _ = tx.unbounded_send(FeedEvent::State(state_of(&e)));
+                break;
+            }
+            // A file source ended: keep its last frame on screen; codes were reported.
+            Ok(ScanEvent::SourceEnded) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    scanner.stop();
+}
+
+/// Passes frames on to the scanner and puts a small copy in the preview slot.
+struct Tee {
+    inner: Box<dyn FrameSource>,
+    preview: Arc<PreviewSlot>,
+    wake: UnboundedSender<FeedEvent>,
+    stop: Arc<AtomicBool>,
+    last: Option<Instant>,
+    /// Sent with the first frame: the camera is live once frames arrive.
+    live: Option<CameraState>,
+}
+
+impl FrameSource for Tee {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        if self.stop.load(Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let frame = self.inner.next_frame()?;
+        if let Some(frame) = &frame {
+            if let Some(live) = self.live.take() {
+                let _ = self.wake.unbounded_send(FeedEvent::State(live));
+            }
+            let due = self.last.is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL);
+            if due && !self.preview.pending.load(Ordering::SeqCst) {
+                self.last = Some(Instant::now());
+                let url = preview_url(&frame.image);
+                *self.preview.url.lock().expect("not poisoned") = Some(url);
+                self.preview.pending.store(true, Ordering::SeqCst);
+                let _ = self.wake.unbounded_send(FeedEvent::Frame);
+            }
+        }
+        Ok(frame)
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// Reads the QR code in an image file, trying hard (a photo is decoded once).
+pub fn read_image(path: &Path) -> Result<String, ScanProblem> {
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let image =
+        bindery_scan::source::load_image(path).map_err(|e| ScanProblem::ImageUnreadable {
+            file: file.clone(),
+            detail: e.to_string(),
+        })?;
+    let mut decoder = Decoder::new(Effort::Thorough);
+    decoder
+        .decode(image.view())
+        .into_iter()
+        .next()
+        .map(|code| code.text)
+        .ok_or(ScanProblem::NoCodeIn { file })
+}
+
+/// The frame, shrunk to at most [`PREVIEW_WIDTH`], as a `data:` URL of an 8-bit gray BMP
+/// (no compression to spend time on; the webview decodes it natively).
+pub fn preview_url(image: &GrayImage) -> String {
+    let step = image.width().div_ceil(PREVIEW_WIDTH).max(1);
+    let width = image.width() / step;
+    let height = image.height() / step;
+    let row_bytes = width.div_ceil(4) * 4;
+    let palette = 256 * 4;
+    let offset = 14 + 40 + palette;
+    let size = offset + row_bytes * height;
+    let mut bmp = Vec::with_capacity(size);
+    bmp.extend_from_slice(b"BM");
+    bmp.extend_from_slice(&(size as u32).to_le_bytes());
+    bmp.extend_from_slice(&0u32.to_le_bytes());
+    bmp.extend_from_slice(&(offset as u32).to_le_bytes());
+    bmp.extend_from_slice(&40u32.to_le_bytes());
+    bmp.extend_from_slice(&(width as i32).to_le_bytes());
+    // Negative height: rows top to bottom.
+    bmp.extend_from_slice(&(-(height as i32)).to_le_bytes());
+    bmp.extend_from_slice(&1u16.to_le_bytes());
+    bmp.extend_from_slice(&8u16.to_le_bytes());
+    bmp.extend_from_slice(&[0; 4]); // no compression
+    bmp.extend_from_slice(&((row_bytes * height) as u32).to_le_bytes());
+    bmp.extend_from_slice(&[0; 8]); // resolution
+    bmp.extend_from_slice(&256u32.to_le_bytes());
+    bmp.extend_from_slice(&0u32.to_le_bytes());
+    for level in 0..=255u8 {
+        bmp.extend_from_slice(&[level, level, level, 0]);
+    }
+    let pixels = image.pixels();
+    for y in 0..height {
+        let row = &pixels[y * step * image.width()..];
+        for x in 0..width {
+            bmp.push(row[x * step]);
+        }
+        bmp.resize(bmp.len() + (row_bytes - width), 0);
+    }
+    let mut url = String::from("data:image/bmp;base64,");
+    base64_into(&bmp, &mut url);
+    url
+}
+
+fn base64_into(bytes: &[u8], out: &mut String) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            let mut out = String::new();
+            base64_into(input.as_bytes(), &mut out);
+            assert_eq!(out, expected);
+        }
+    }
+
+    #[test]
+    fn previews_are_small_bmps() {
+        let image = GrayImage::filled(1280, 720, 128);
+        let url = preview_url(&image);
+        assert!(url.starts_with("data:image/bmp;base64,Qk"));
+        // 427 px wide (1280 / 3), padded rows.
+        assert!(url.len() < 500_000, "{}", url.len());
+    }
+}

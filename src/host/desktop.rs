@@ -1,0 +1,190 @@
+//! The desktop app: reads the command line, starts the sandbox when no cloud is given, and
+//! opens the window. Its [`DesktopHost`] offers the camera (or a QA source), the file dialog
+//! and the sandbox to the screens.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+
+use super::sandbox::Sandbox;
+use super::{CameraFeed, Host, HostHandle};
+use crate::i18n::Lang;
+use crate::state::{Cloud, Model, ScanProblem};
+
+/// Bindery: scan a device's QR label, name it, bind it to your account.
+#[derive(Debug, Parser)]
+#[command(name = "bindery", version)]
+pub struct Options {
+    /// The cloud to use (default: the sandbox, an embedded cloud on this computer).
+    #[arg(long, env = "BINDERY_CLOUD")]
+    pub cloud: Option<String>,
+
+    /// Where the sandbox keeps its database and demo labels (default: the user's data
+    /// directory, e.g. ~/.local/share/bindery).
+    #[arg(long, env = "BINDERY_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Use an image, a folder of images or a .y4m video as the camera (QA).
+    #[arg(long, env = "BINDERY_CAMERA_FILE")]
+    pub camera_file: Option<PathBuf>,
+
+    /// The language: en or zh-CN (default: from LANG).
+    #[arg(long, env = "BINDERY_LANG")]
+    pub lang: Option<String>,
+}
+
+/// The desktop's capabilities.
+pub struct DesktopHost {
+    sandbox: Option<Sandbox>,
+    qa_source: Mutex<Option<PathBuf>>,
+}
+
+impl DesktopHost {
+    pub fn new(sandbox: Option<Sandbox>, qa_source: Option<PathBuf>) -> DesktopHost {
+        DesktopHost {
+            sandbox,
+            qa_source: Mutex::new(qa_source),
+        }
+    }
+
+    fn sandbox_cloud(sandbox: &Sandbox) -> Cloud {
+        Cloud {
+            url: sandbox.url(),
+            sandbox: true,
+        }
+    }
+}
+
+impl Host for DesktopHost {
+    fn sandbox(&self) -> Option<Cloud> {
+        self.sandbox.as_ref().map(Self::sandbox_cloud)
+    }
+
+    fn reset_sandbox(&self) -> Result<(), String> {
+        let sandbox = self.sandbox.as_ref().ok_or("no sandbox is running")?;
+        // The reset blocks on the sandbox's own runtime; keep it off the window's runtime.
+        std::thread::scope(|s| s.spawn(|| sandbox.reset()).join())
+            .map_err(|_| "the reset stopped unexpectedly".to_owned())?
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    fn demo_labels(&self) -> Vec<PathBuf> {
+        self.sandbox
+            .as_ref()
+            .map(Sandbox::labels)
+            .unwrap_or_default()
+    }
+
+    fn can_open_images(&self) -> bool {
+        true
+    }
+
+    fn pick_image(&self) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new()
+            .add_filter("Images", &["png", "jpg", "jpeg", "webp", "gif", "bmp"]);
+        if let Some(sandbox) = &self.sandbox {
+            dialog = dialog.set_directory(sandbox.labels_dir());
+        }
+        dialog.pick_file()
+    }
+
+    fn read_image(&self, path: &Path) -> Result<String, ScanProblem> {
+        super::camera::read_image(path)
+    }
+
+    fn open_camera(&self, index: usize) -> Option<Box<dyn CameraFeed>> {
+        Some(super::camera::open(index, self.qa_source()))
+    }
+
+    fn qa_source(&self) -> Option<PathBuf> {
+        self.qa_source.lock().expect("not poisoned").clone()
+    }
+
+    fn set_qa_source(&self, source: Option<PathBuf>) {
+        *self.qa_source.lock().expect("not poisoned") = source;
+    }
+
+    fn has_qa_source(&self) -> bool {
+        true
+    }
+}
+
+/// The user's data directory for Bindery.
+fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "bindery")
+        .map(|d| d.data_dir().to_owned())
+        .unwrap_or_else(|| std::env::temp_dir().join("bindery"))
+}
+
+/// The language asked for, else the system's (LANG), else English.
+fn language(asked: Option<&str>) -> Lang {
+    asked
+        .and_then(Lang::from_tag)
+        .or_else(|| {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .find_map(|v| Lang::from_tag(&v))
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the desktop app until its window closes.
+pub fn main() {
+    let options = Options::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bindery=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let lang = language(options.lang.as_deref());
+    let (cloud, sandbox, sandbox_error) = match &options.cloud {
+        Some(url) => (
+            Cloud {
+                url: url.clone(),
+                sandbox: false,
+            },
+            None,
+            None,
+        ),
+        None => {
+            let dir = options.data_dir.clone().unwrap_or_else(default_data_dir);
+            match Sandbox::start(&dir) {
+                Ok(sandbox) => {
+                    tracing::info!(url = %sandbox.url(), labels = %sandbox.labels_dir().display(), "sandbox ready");
+                    (DesktopHost::sandbox_cloud(&sandbox), Some(sandbox), None)
+                }
+                Err(e) => (
+                    Cloud {
+                        url: "http://127.0.0.1:8080".to_owned(),
+                        sandbox: false,
+                    },
+                    None,
+                    Some(e.to_string()),
+                ),
+            }
+        }
+    };
+    // The OS keyring, or a private file with a warning Settings shows.
+    let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
+    let (mut model, first) = Model::new(cloud, lang, sessions);
+    if let Some(detail) = sandbox_error {
+        model.sandbox_failed(detail);
+    }
+    let host = HostHandle(Arc::new(DesktopHost::new(sandbox, options.camera_file)));
+    let boot = crate::Boot::new(model, first, host);
+
+    use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+    let window = WindowBuilder::new()
+        .with_title("Bindery")
+        .with_inner_size(LogicalSize::new(420.0, 760.0))
+        .with_min_inner_size(LogicalSize::new(360.0, 480.0));
+    dioxus::LaunchBuilder::desktop()
+        .with_cfg(Config::new().with_window(window).with_menu(None))
+        .with_context(boot)
+        .launch(crate::App);
+}

@@ -1,0 +1,114 @@
+//! What the device the app runs on offers beyond the cloud: a camera, a file picker, the
+//! embedded sandbox cloud. Screens ask through the [`Host`] trait, so the same screens run on
+//! the desktop (camera, files, sandbox), in the browser, on phones and in tests, where a host
+//! may offer none of it and the screens show the other ways.
+
+#[cfg(all(feature = "scan", not(target_arch = "wasm32")))]
+pub mod camera;
+#[cfg(feature = "desktop")]
+pub mod desktop;
+#[cfg(all(feature = "sandbox", not(target_arch = "wasm32")))]
+pub mod sandbox;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::state::{CameraState, Cloud, ScanProblem};
+
+/// Something the camera feed reports to the Scan screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedEvent {
+    State(CameraState),
+    /// A newer preview frame is ready (take it with [`CameraFeed::preview`]).
+    Frame,
+    /// A code was read.
+    Code(String),
+}
+
+/// A running camera (or QA source). Dropping it stops it.
+pub trait CameraFeed: Send {
+    /// The next event; `None` once the feed has ended for good.
+    fn next_event(
+        &mut self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<FeedEvent>> + Send + '_>>;
+    /// The newest preview frame as an image URL (`data:` URL), if any.
+    fn preview(&self) -> Option<String>;
+}
+
+/// The device's capabilities. Every method has the answer of a host that offers nothing.
+pub trait Host: Send + Sync {
+    /// The sandbox cloud, when this host runs one.
+    fn sandbox(&self) -> Option<Cloud> {
+        None
+    }
+
+    /// Wipes the sandbox's database and prints new demo labels.
+    fn reset_sandbox(&self) -> Result<(), String> {
+        Err("this device has no sandbox".to_owned())
+    }
+
+    /// The sandbox's demo label images, for "Open image…" and the demo list.
+    fn demo_labels(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
+    /// Whether "Open image…" can open a file dialog here.
+    fn can_open_images(&self) -> bool {
+        false
+    }
+
+    /// Asks the user for an image (a file dialog). `None` when cancelled.
+    fn pick_image(&self) -> Option<PathBuf> {
+        None
+    }
+
+    /// Reads the QR code in an image file.
+    fn read_image(&self, path: &std::path::Path) -> Result<String, ScanProblem> {
+        Err(ScanProblem::ImageUnreadable {
+            file: path.display().to_string(),
+            detail: "this build cannot read images".to_owned(),
+        })
+    }
+
+    /// Opens camera `index` (or the QA source, when one is set). `None` when the host has no
+    /// camera support at all (the screen then shows the no-camera state).
+    fn open_camera(&self, _index: usize) -> Option<Box<dyn CameraFeed>> {
+        None
+    }
+
+    /// The QA frame source used instead of a camera (an image, a folder or a .y4m video).
+    fn qa_source(&self) -> Option<PathBuf> {
+        None
+    }
+
+    /// Sets or clears the QA frame source. Hosts without scanning ignore it.
+    fn set_qa_source(&self, _source: Option<PathBuf>) {}
+
+    /// Whether the QA source setting applies here.
+    fn has_qa_source(&self) -> bool {
+        false
+    }
+}
+
+/// A host with nothing: the web build before its camera is wired, phones, tests.
+#[derive(Debug, Default)]
+pub struct BareHost;
+
+impl Host for BareHost {}
+
+/// The host as the screens get it (a context value).
+#[derive(Clone)]
+pub struct HostHandle(pub Arc<dyn Host>);
+
+impl HostHandle {
+    pub fn bare() -> HostHandle {
+        HostHandle(Arc::new(BareHost))
+    }
+}
+
+impl std::ops::Deref for HostHandle {
+    type Target = dyn Host;
+    fn deref(&self) -> &(dyn Host + 'static) {
+        &*self.0
+    }
+}

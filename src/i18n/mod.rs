@@ -1,0 +1,362 @@
+//! Everything the app says, in English and Simplified Chinese, in one table per kind of text:
+//! screen texts ([`Text`]), the §4 error codes' sentences ([`error_sentence`]) and what is
+//! wrong with a typed value ([`problem`]). Screens never hold literal user-facing strings, so
+//! a missing translation is a compile error (the `match` is exhaustive) and the tests can walk
+//! every entry in both languages.
+
+use bindery_core::{ErrorCode, Field, Problem, ValueError};
+
+/// A language the app speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag (`en`, `zh-CN`), used in settings files and the `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's own name, as the language switch shows it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhCn => "简体中文",
+        }
+    }
+
+    /// The language for a tag (`zh`, `zh-CN`, `zh_CN.UTF-8`, `en-GB` …); `None` if unknown.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let lower = tag.trim().to_ascii_lowercase();
+        if lower.starts_with("zh") {
+            Some(Lang::ZhCn)
+        } else if lower.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => $en:expr, $zh:expr;)*) => {
+        /// A text of the app's screens. Texts with `{…}` take values through [`fill`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Text { $($key,)* }
+
+        impl Text {
+            /// Every text, so tests can check both languages have all of them.
+            pub const ALL: &'static [Text] = &[$(Text::$key,)*];
+        }
+
+        /// The text in `lang`.
+        pub fn t(lang: Lang, text: Text) -> &'static str {
+            match (text, lang) {
+                $((Text::$key, Lang::En) => $en, (Text::$key, Lang::ZhCn) => $zh,)*
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "Bindery", "Bindery";
+    // Sign in / sign up
+    SignInTitle => "Sign in", "登录";
+    SignUpTitle => "Create an account", "创建账号";
+    Email => "Email", "邮箱";
+    Password => "Password", "密码";
+    PasswordRule => "At least 8 characters.", "至少 8 个字符。";
+    SignIn => "Sign in", "登录";
+    SignUp => "Create account", "创建账号";
+    SigningIn => "Signing in…", "正在登录…";
+    SigningUp => "Creating your account…", "正在创建账号…";
+    NoAccountYet => "New here? Create an account", "还没有账号？创建一个";
+    HaveAccount => "Already have an account? Sign in", "已有账号？登录";
+    CloudInUse => "Cloud: {cloud}", "云端：{cloud}";
+    // Home
+    HomeTitle => "My devices", "我的设备";
+    AddDevice => "Add device", "添加设备";
+    Refresh => "Refresh", "刷新";
+    Refreshing => "Refreshing…", "正在刷新…";
+    Loading => "Loading your devices…", "正在加载设备…";
+    EmptyTitle => "No devices yet", "还没有设备";
+    EmptyHint => "Scan the QR label on a device to add it to your account.", "扫描设备上的二维码标签，把它添加到你的账号。";
+    ScanADevice => "Scan a device", "扫描设备";
+    JustAdded => "Just added", "刚刚添加";
+    Settings => "Settings", "设置";
+    // Scan
+    ScanTitle => "Scan QR code", "扫描二维码";
+    ScanHint => "Point the camera at the QR label on the device or its box.", "将摄像头对准设备或包装盒上的二维码标签。";
+    Camera => "Camera", "摄像头";
+    SwitchCamera => "Switch camera", "切换摄像头";
+    Torch => "Torch", "手电筒";
+    OpenImage => "Open image…", "打开图片…";
+    EnterCode => "Enter code", "输入代码";
+    Cancel => "Cancel", "取消";
+    Starting => "Starting the camera…", "正在启动摄像头…";
+    NoCameraTitle => "No camera found", "没有找到摄像头";
+    NoCameraHint => "This device has no camera we can use. Open a photo of the label, or type the code printed under it.", "此设备没有可用的摄像头。你可以打开标签的照片，或输入标签下方印刷的代码。";
+    PermissionTitle => "Camera access is off", "摄像头权限已关闭";
+    PermissionHint => "Allow camera access for Bindery in your system settings, or open a photo of the label, or type the code.", "请在系统设置中允许 Bindery 使用摄像头，或打开标签照片，或输入代码。";
+    CameraFailed => "The camera stopped: {detail}", "摄像头已停止：{detail}";
+    NoCodeInImage => "No QR code was found in {file}. Try a sharper photo, or enter the code.", "在 {file} 中没有找到二维码。请换一张更清晰的照片，或输入代码。";
+    ImageUnreadable => "{file} could not be opened as an image: {detail}", "无法将 {file} 作为图片打开：{detail}";
+    DemoLabels => "Demo labels (sandbox)", "演示标签（沙盒）";
+    DemoLabelsHint => "Labels of the sandbox's demo product. Pick one to scan it.", "沙盒演示产品的标签。选择一个进行扫描。";
+    Checking => "Checking the label…", "正在检查标签…";
+    // Enter code
+    EnterCodeTitle => "Enter code", "输入代码";
+    EnterCodeHint => "Type or paste the text under the QR code on the device's label.", "输入或粘贴设备标签上二维码下方的文字。";
+    Continue => "Continue", "继续";
+    LabelKind => "Kind", "类型";
+    ProductKey => "Product key", "产品密钥";
+    KindBindery => "Bindery label", "Bindery 标签";
+    KindSerial => "Serial-number label", "序列号标签";
+    KindBareSn => "Serial number", "序列号";
+    GizwitsCode => "Gizwits device code: the cloud decides if it can be bound.", "机智云设备码：由云端判断能否绑定。";
+    ShareCode => "This is a share code. Share codes are not supported; scan the device's own label.", "这是分享码。不支持分享码，请扫描设备本身的标签。";
+    MatterCode => "This is a Matter pairing code, not a Bindery label. Add Matter devices in your Matter app.", "这是 Matter 配对码，不是 Bindery 标签。请在 Matter 应用中添加 Matter 设备。";
+    NotALabel => "This is not a device label. Scan the code on the device or its box.", "这不是设备标签。请扫描设备或包装盒上的二维码。";
+    MalformedLabel => "This is not a valid label: {detail}.", "这不是有效的标签：{detail}。";
+    // Confirm
+    ConfirmTitle => "Add this device", "添加此设备";
+    Product => "Product", "产品";
+    Sn => "SN", "序列号";
+    Status => "Status", "状态";
+    StatusBindable => "Ready to add to your account.", "可以添加到你的账号。";
+    StatusBoundToYou => "Already in your devices. Confirming again changes nothing but its name.", "已在你的设备中。再次确认只会更新名称。";
+    StatusBoundToOther => "This device belongs to another account. Its owner must unbind it before you can add it.", "此设备属于另一个账号。需要其所有者先解绑，你才能添加。";
+    StatusNotActivated => "The maker has not activated this device yet, so it cannot be added now. Try again later or contact the maker.", "厂商尚未激活此设备，目前无法添加。请稍后再试或联系厂商。";
+    DeviceName => "Device name", "设备名称";
+    NamePlaceholder => "e.g. Kitchen plug", "例如：厨房插座";
+    NameRule => "1 to 64 characters, no line breaks.", "1 到 64 个字符，不能换行。";
+    NameCount => "{n}/64", "{n}/64";
+    Confirm => "Confirm", "确认";
+    Binding => "Adding the device…", "正在添加设备…";
+    ScanAnother => "Scan another", "扫描其他设备";
+    // Details
+    DetailsTitle => "Device", "设备详情";
+    BoundAt => "Added", "添加时间";
+    Did => "Device id", "设备 ID";
+    Rename => "Rename", "重命名";
+    Save => "Save", "保存";
+    Saving => "Saving…", "正在保存…";
+    Renamed => "Renamed to “{name}”.", "已重命名为“{name}”。";
+    Unbind => "Remove from my account", "从我的账号移除";
+    UnbindQuestion => "Remove “{name}” from your account? Anyone can add it again by scanning its label.", "要从你的账号移除“{name}”吗？任何人扫描其标签后都可以重新添加。";
+    UnbindYes => "Remove", "移除";
+    Unbinding => "Removing…", "正在移除…";
+    Unbound => "“{name}” was removed from your account.", "已从你的账号移除“{name}”。";
+    AlreadyYours => "“{name}” was already in your devices.", "“{name}”已在你的设备中。";
+    Back => "Back", "返回";
+    // Settings
+    SettingsTitle => "Settings", "设置";
+    Cloud => "Cloud", "云端";
+    Sandbox => "Sandbox (this computer)", "沙盒（本机）";
+    CloudUrl => "Cloud address", "云端地址";
+    UseCloud => "Use this cloud", "使用此云端";
+    UseSandbox => "Use the sandbox", "使用沙盒";
+    ResetSandbox => "Reset the sandbox", "重置沙盒";
+    ResetSandboxHint => "Deletes the sandbox's accounts and bindings and prints new demo labels.", "删除沙盒中的账号和绑定，并生成新的演示标签。";
+    SandboxFailed => "The sandbox on this computer failed: {detail}. Restart the app, or use another cloud in Settings.", "本机沙盒出错：{detail}。请重启应用，或在设置中使用其他云端。";
+    SandboxReset => "The sandbox was reset. Create an account to start again.", "沙盒已重置。请创建账号重新开始。";
+    Language => "Language", "语言";
+    Account => "Account", "账号";
+    SignedInAs => "Signed in as {email}", "当前账号：{email}";
+    SignOut => "Sign out", "退出登录";
+    SigningOut => "Signing out…", "正在退出登录…";
+    SessionKept => "Session kept in: {where}", "会话保存位置：{where}";
+    QaSource => "QA camera source", "测试用摄像头来源";
+    QaSourceHint => "An image, a folder of images or a .y4m video to use instead of a camera.", "用图片、图片文件夹或 .y4m 视频代替摄像头。";
+    UseSource => "Use", "使用";
+    RealCamera => "Real camera", "真实摄像头";
+    // Errors
+    ErrorTitle => "Something went wrong", "出错了";
+    RefusedTitle => "The cloud refused", "云端拒绝了请求";
+    UnreachableTitle => "Cannot reach the cloud", "无法连接云端";
+    Unreachable => "The cloud at {cloud} did not answer. Check your network connection, then retry.", "云端 {cloud} 没有响应。请检查网络连接，然后重试。";
+    UnreachableTimeout => "The cloud at {cloud} took too long to answer. Check your network connection, then retry.", "云端 {cloud} 响应超时。请检查网络连接，然后重试。";
+    Unreadable => "The cloud answered in a way this app does not understand (status {status}). Check the cloud address in Settings or update the app.", "云端的响应无法识别（状态码 {status}）。请在设置中检查云端地址，或更新应用。";
+    BadCloudUrl => "“{url}” is not a cloud address. Use one like https://cloud.example.com or http://127.0.0.1:8080.", "“{url}”不是云端地址。请使用类似 https://cloud.example.com 或 http://127.0.0.1:8080 的地址。";
+    RequestId => "Request id: {id}", "请求 ID：{id}";
+    RetryAfter => "You can retry in {secs} s.", "{secs} 秒后可以重试。";
+    Retry => "Retry", "重试";
+    Dismiss => "OK", "知道了";
+    SessionWarning => "No system keyring was found: your session is kept in a file readable only by you ({where}).", "没有找到系统钥匙串：你的会话保存在只有你能读取的文件中（{where}）。";
+    SessionNotSaved => "Your session could not be saved ({detail}); you will need to sign in again next time.", "无法保存会话（{detail}），下次需要重新登录。";
+}
+
+/// Replaces each `{name}` in `template` with its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The text in `lang` with its `{…}` values filled in.
+pub fn tf(lang: Lang, text: Text, values: &[(&str, &str)]) -> String {
+    fill(t(lang, text), values)
+}
+
+/// The sentence for a §4 error code: what happened and what to do.
+pub fn error_sentence(lang: Lang, code: ErrorCode) -> &'static str {
+    match lang {
+        // The core crate's sentence is the English table (the cloud sends it too).
+        Lang::En => code.sentence(),
+        Lang::ZhCn => match code {
+            ErrorCode::InvalidRequest => "请求无法识别。请更新应用后重试。",
+            ErrorCode::BadQrContent => "这个二维码不是设备标签。请扫描设备或包装盒上的二维码。",
+            ErrorCode::Unauthorized => "你已退出登录或会话已过期。请重新登录。",
+            ErrorCode::Forbidden => "你无权执行此操作。请检查所用的账号或密钥。",
+            ErrorCode::BadBindCode => "标签上的代码与设备不匹配。请扫描设备本身上的标签。",
+            ErrorCode::NotFound => "未找到。请刷新列表后重试。",
+            ErrorCode::SnNotFound => "没有此序列号的设备。请检查标签，或联系设备厂商。",
+            ErrorCode::SnNotActivated => "厂商尚未激活此设备。请稍后再试或联系厂商。",
+            ErrorCode::AlreadyBound => "此设备已绑定到另一个账号。请先让其所有者解绑。",
+            ErrorCode::EmailTaken => "该邮箱已注册。请直接登录，或使用其他邮箱。",
+            ErrorCode::InvalidName => "该名称不可用。请使用 1 到 64 个字符，不能换行。",
+            ErrorCode::PayloadTooLarge => "上传的内容太大。请拆分成较小的文件。",
+            ErrorCode::RateLimited => "尝试次数过多。请稍等片刻再试。",
+            ErrorCode::Internal => "服务器出错了。请重试；如果问题持续，请带上请求 ID 联系客服。",
+        },
+    }
+}
+
+/// A field's name in `lang`.
+pub fn field_name(lang: Lang, field: Field) -> &'static str {
+    match (lang, field) {
+        (Lang::En, Field::ProductKey) => "product key",
+        (Lang::En, Field::Sn) => "SN",
+        (Lang::En, Field::DeviceKey) => "DeviceKey",
+        (Lang::En, Field::DeviceName) => "device name",
+        (Lang::En, Field::BindCode) => "bind code",
+        (Lang::En, Field::Email) => "email",
+        (Lang::En, Field::Password) => "password",
+        (Lang::En, Field::BindPolicy) => "bind policy",
+        (Lang::ZhCn, Field::ProductKey) => "产品密钥",
+        (Lang::ZhCn, Field::Sn) => "序列号",
+        (Lang::ZhCn, Field::DeviceKey) => "DeviceKey",
+        (Lang::ZhCn, Field::DeviceName) => "设备名称",
+        (Lang::ZhCn, Field::BindCode) => "绑定码",
+        (Lang::ZhCn, Field::Email) => "邮箱",
+        (Lang::ZhCn, Field::Password) => "密码",
+        (Lang::ZhCn, Field::BindPolicy) => "绑定策略",
+    }
+}
+
+/// What is wrong with a typed value, as one sentence in `lang` ("The device name is empty.").
+pub fn problem(lang: Lang, error: &ValueError) -> String {
+    let field = field_name(lang, error.field);
+    match lang {
+        Lang::En => {
+            let what = match &error.problem {
+                Problem::Empty => "is empty".to_owned(),
+                Problem::TooShort { min, len } => {
+                    format!("has {len} characters; at least {min} are needed")
+                }
+                Problem::TooLong { max, len } => {
+                    format!("has {len} characters; at most {max} are allowed")
+                }
+                Problem::BadCharacter { ch, index } => format!(
+                    "cannot contain {} (character {})",
+                    describe_char(*ch),
+                    index + 1
+                ),
+                Problem::BadCheckDigit => "has a wrong check digit".to_owned(),
+                Problem::BadShape { expected } => format!("is not {expected}"),
+            };
+            let mut field = field.to_owned();
+            if let Some(first) = field.get(..1) {
+                field = first.to_uppercase() + &field[1..];
+            }
+            format!("{field} {what}.")
+        }
+        Lang::ZhCn => {
+            let what = match &error.problem {
+                Problem::Empty => "不能为空".to_owned(),
+                Problem::TooShort { min, len } => format!("有 {len} 个字符，至少需要 {min} 个"),
+                Problem::TooLong { max, len } => format!("有 {len} 个字符，最多允许 {max} 个"),
+                Problem::BadCharacter { ch, index } => {
+                    format!("不能包含 {}（第 {} 个字符）", describe_char(*ch), index + 1)
+                }
+                Problem::BadCheckDigit => "校验位错误".to_owned(),
+                Problem::BadShape { expected } => format!("格式不对（应为 {expected}）"),
+            };
+            format!("{field}{what}。")
+        }
+    }
+}
+
+/// A character as a user can recognise it: control characters by their code point.
+fn describe_char(ch: char) -> String {
+    if ch.is_control() || ch.is_whitespace() || ('\u{200E}'..='\u{206F}').contains(&ch) {
+        format!("U+{:04X}", ch as u32)
+    } else {
+        format!("“{ch}”")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_and_error_exists_in_both_languages() {
+        for &text in Text::ALL {
+            let en = t(Lang::En, text);
+            let zh = t(Lang::ZhCn, text);
+            assert!(!en.is_empty() && !zh.is_empty(), "{text:?}");
+            // Placeholders must match, or a value would vanish in one language.
+            let holes = |s: &str| {
+                let mut v: Vec<String> = s
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|p| p.split_once('}').map(|(h, _)| h.to_owned()))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(holes(en), holes(zh), "{text:?}");
+        }
+        for code in ErrorCode::ALL {
+            assert_ne!(
+                error_sentence(Lang::En, code),
+                error_sentence(Lang::ZhCn, code)
+            );
+        }
+    }
+
+    #[test]
+    fn tags_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
+        }
+        assert_eq!(Lang::from_tag("zh_CN.UTF-8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_tag("fr"), None);
+    }
+
+    #[test]
+    fn problems_read_as_sentences() {
+        let err = bindery_core::DeviceName::parse("a\nb").unwrap_err();
+        assert_eq!(
+            problem(Lang::En, &err),
+            "Device name cannot contain U+000A (character 2)."
+        );
+        assert_eq!(
+            problem(Lang::ZhCn, &err),
+            "设备名称不能包含 U+000A（第 2 个字符）。"
+        );
+        let err = bindery_core::DeviceName::parse("   ").unwrap_err();
+        assert_eq!(problem(Lang::En, &err), "Device name is empty.");
+    }
+}

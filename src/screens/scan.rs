@@ -1,0 +1,197 @@
+//! Scan: the live preview with a frame overlay and a camera switcher, and the two other ways
+//! in — "Open image…" and "Enter code" — which stay on screen in every camera state, so a
+//! machine without a camera (or with access refused) is never a dead end.
+
+use std::path::PathBuf;
+
+use dioxus::prelude::*;
+
+use crate::components::{AppBar, BusyLine, ErrorPanel};
+use crate::host::FeedEvent;
+use crate::i18n::{t, Text};
+use crate::state::{Action, CameraState, Screen};
+use crate::{dispatch, use_host, use_model};
+
+/// The scan screen.
+#[component]
+pub fn Scan() -> Element {
+    let mut model = use_model();
+    let host = use_host();
+    let mut camera_index = use_signal(|| 0usize);
+    let mut preview = use_signal(|| None::<String>);
+    let mut feed_task = use_signal(|| None::<dioxus::dioxus_core::Task>);
+
+    // (Re)open the camera whenever the chosen index changes; the feed lives in the task, so
+    // leaving the screen (or switching) drops it and the camera stops.
+    let camera_host = host.clone();
+    use_effect(move || {
+        let index = camera_index();
+        if let Some(task) = feed_task.peek().as_ref() {
+            task.cancel();
+        }
+        preview.set(None);
+        let Some(mut feed) = camera_host.open_camera(index) else {
+            model.write().camera = CameraState::NoCamera;
+            return;
+        };
+        model.write().camera = CameraState::Starting;
+        let task = spawn(async move {
+            while let Some(event) = feed.next_event().await {
+                match event {
+                    FeedEvent::State(state) => model.write().camera = state,
+                    FeedEvent::Frame => preview.set(feed.preview()),
+                    FeedEvent::Code(text) => {
+                        let action = model.write().scanned(&text, now());
+                        if let Some(action) = action {
+                            dispatch(model, action);
+                        }
+                    }
+                }
+            }
+        });
+        feed_task.set(Some(task));
+    });
+
+    let m = model.read();
+    let lang = m.lang;
+    let camera = m.camera.clone();
+    let busy = m.busy.is_some();
+    drop(m);
+    let can_open = host.can_open_images();
+    let demo_labels = host.demo_labels();
+    let open_host = host.clone();
+    let open_image = move |_: MouseEvent| {
+        if let Some(path) = open_host.pick_image() {
+            read_image(model, &open_host, path);
+        }
+    };
+    let (state_class, overlay): (&str, Element) = match &camera {
+        CameraState::Starting => (
+            "starting",
+            rsx! { p { class: "camera-note", {t(lang, Text::Starting)} } },
+        ),
+        CameraState::Live { .. } => ("live", rsx! {}),
+        CameraState::NoCamera => (
+            "no-camera",
+            rsx! {
+                div { class: "camera-note",
+                    h3 { {t(lang, Text::NoCameraTitle)} }
+                    p { {t(lang, Text::NoCameraHint)} }
+                }
+            },
+        ),
+        CameraState::PermissionDenied => (
+            "permission-denied",
+            rsx! {
+                div { class: "camera-note",
+                    h3 { {t(lang, Text::PermissionTitle)} }
+                    p { {t(lang, Text::PermissionHint)} }
+                }
+            },
+        ),
+        CameraState::Stopped { detail } => (
+            "stopped",
+            rsx! {
+                div { class: "camera-note",
+                    p { {crate::i18n::tf(lang, Text::CameraFailed, &[("detail", detail)])} }
+                }
+            },
+        ),
+    };
+    let cameras = match &camera {
+        CameraState::Live { cameras, .. } => *cameras,
+        _ => 0,
+    };
+    rsx! {
+        AppBar { title: t(lang, Text::ScanTitle).to_owned(), back: Some(Screen::Home) }
+        section { class: "screen scan",
+            div { class: "viewfinder {state_class}",
+                if let Some(src) = preview() {
+                    img { class: "preview", src, alt: "" }
+                }
+                if matches!(camera, CameraState::Live { .. } | CameraState::Starting) {
+                    div { class: "frame-overlay", "aria-hidden": "true",
+                        span { class: "corner tl" } span { class: "corner tr" }
+                        span { class: "corner bl" } span { class: "corner br" }
+                    }
+                }
+                {overlay}
+            }
+            if matches!(camera, CameraState::Live { .. }) {
+                p { class: "hint", {t(lang, Text::ScanHint)} }
+            }
+            BusyLine {}
+            ErrorPanel {}
+            div { class: "scan-actions",
+                if cameras > 1 {
+                    button {
+                        class: "switch-camera",
+                        onclick: move |_| {
+                            let next = (camera_index() + 1) % cameras;
+                            camera_index.set(next);
+                        },
+                        {t(lang, Text::SwitchCamera)}
+                    }
+                }
+                if can_open {
+                    button { class: "open-image", disabled: busy, onclick: open_image, {t(lang, Text::OpenImage)} }
+                }
+                button {
+                    class: "enter-code",
+                    onclick: move |_| model.write().go(Screen::EnterCode),
+                    {t(lang, Text::EnterCode)}
+                }
+                button {
+                    class: "cancel",
+                    onclick: move |_| model.write().go(Screen::Home),
+                    {t(lang, Text::Cancel)}
+                }
+            }
+            if !demo_labels.is_empty() {
+                section { class: "demo-labels",
+                    h3 { {t(lang, Text::DemoLabels)} }
+                    p { class: "hint", {t(lang, Text::DemoLabelsHint)} }
+                    ul {
+                        for path in demo_labels {
+                            li { key: "{path.display()}",
+                                button {
+                                    class: "demo-label",
+                                    "data-file": path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                                    disabled: busy,
+                                    onclick: {
+                                        let host = host.clone();
+                                        let path = path.clone();
+                                        move |_| read_image(model, &host, path.clone())
+                                    },
+                                    {path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the code in an image and checks it with the cloud.
+fn read_image(mut model: Signal<Model>, host: &crate::host::HostHandle, path: PathBuf) {
+    match host.read_image(&path) {
+        Ok(text) => dispatch(model, Action::Inspect { qr_content: text }),
+        Err(problem) => model.write().scan_failed(problem),
+    }
+}
+
+use crate::state::Model;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+// `Instant::now` panics on wasm32-unknown-unknown; the web build has no feed yet, so the
+// repeat window never needs a real clock there.
+#[cfg(target_arch = "wasm32")]
+fn now() -> std::time::Instant {
+    unreachable!("no camera feed on the web build yet")
+}

@@ -1,0 +1,192 @@
+//! A real bindery-cloud for the app's tests: a fresh SQLite file, a developer key, a product,
+//! a batch of labels (read back from the batch's archive), some of them activated by a
+//! DeviceKey import, all served on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::sync::Arc;
+
+use bindery::i18n::Lang;
+use bindery::state::session::MemorySessions;
+use bindery::state::{Action, Cloud, Model, Secret};
+use bindery_cloud::developer::import::{import_file, ImportMode};
+use bindery_cloud::developer::{self, batches, products};
+use bindery_cloud::{AppState, StateConfig};
+use bindery_core::api::CreateProduct;
+use bindery_core::ProductKey;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// One printed label of the test batch.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub sn: String,
+    pub qr_content: String,
+    /// The label's PNG as it came in the archive.
+    pub png: Vec<u8>,
+}
+
+/// A cloud serving on loopback until [`TestCloud::stop`] or drop.
+pub struct TestCloud {
+    pub url: String,
+    pub state: AppState,
+    pub product_key: ProductKey,
+    pub product_name: String,
+    /// Activated labels (their DeviceKey was imported): bindable.
+    pub labels: Vec<Label>,
+    /// Labels of the batch whose DeviceKey was never imported.
+    pub inactive: Vec<Label>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+pub const PRODUCT_NAME: &str = "Demo smart plug";
+
+impl TestCloud {
+    pub async fn start() -> TestCloud {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
+        let state = AppState::open(StateConfig::new(url))
+            .await
+            .expect("cloud state");
+        let key = developer::create_api_key(&state, "app tests", false)
+            .await
+            .expect("developer key");
+        let product = products::create_product(
+            &state,
+            Some(&key.key_id),
+            CreateProduct {
+                name: PRODUCT_NAME.to_owned(),
+                product_key: None,
+                bind_policy: None,
+            },
+        )
+        .await
+        .expect("product");
+        let (_batch, archive) = batches::create_batch(&state, &product.product_key, 6, |_| {})
+            .await
+            .expect("batch");
+        let mut all = read_archive(&archive);
+        let inactive = all.split_off(4);
+        let mut csv =
+            String::from("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+        for (i, label) in all.iter().enumerate() {
+            csv.push_str(&format!(
+                "02:00:00:00:00:{:02x},{},{},,\n",
+                i + 1,
+                product.product_key,
+                label.sn
+            ));
+        }
+        let report = import_file(
+            &state,
+            &product.product_key,
+            csv.as_bytes(),
+            ImportMode::Atomic,
+        )
+        .await
+        .expect("import");
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (tx, rx) = oneshot::channel();
+        let served = state.clone();
+        let server = tokio::spawn(async move {
+            bindery_cloud::run(listener, served, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("cloud serves");
+        });
+        TestCloud {
+            url,
+            state,
+            product_key: product.product_key,
+            product_name: product.name,
+            labels: all,
+            inactive,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// Stops serving: the port is closed afterwards (the database stays).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut server) = self.server.take() {
+            // Idle keep-alive connections can hold a graceful shutdown open; cut them.
+            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+                let _ = server.await;
+            }
+        }
+    }
+
+    pub fn cloud(&self) -> Cloud {
+        Cloud {
+            url: self.url.clone(),
+            sandbox: false,
+        }
+    }
+
+    /// A signed-out app model on this cloud, in `lang`.
+    pub fn model(&self, lang: Lang) -> Model {
+        Model::new(self.cloud(), lang, Arc::new(MemorySessions::default())).0
+    }
+
+    /// A model signed in with a new account.
+    pub async fn signed_in(&self, email: &str) -> Model {
+        let mut model = self.model(Lang::En);
+        model
+            .perform(Action::SignUp {
+                email: email.to_owned(),
+                password: Secret(PASSWORD.to_owned()),
+            })
+            .await;
+        assert!(model.account.is_some(), "{:?}", model.failure);
+        model
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// `sn_list.csv` and `qr/<SN>.png` of a batch archive.
+pub fn read_archive(archive: &[u8]) -> Vec<Label> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).expect("zip");
+    let mut csv = String::new();
+    zip.by_name("sn_list.csv")
+        .expect("sn_list.csv")
+        .read_to_string(&mut csv)
+        .expect("utf-8");
+    csv.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut cols = line.splitn(3, ',');
+            let sn = cols.next().expect("sn").to_owned();
+            let _code = cols.next();
+            let qr_content = cols.next().expect("qr_content").to_owned();
+            let mut png = Vec::new();
+            zip.by_name(&format!("qr/{sn}.png"))
+                .expect("label png")
+                .read_to_end(&mut png)
+                .expect("png");
+            Label {
+                sn,
+                qr_content,
+                png,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,811 @@
+//! Every screen and every error state rendered without a window, in English and Simplified
+//! Chinese, with clicks and typing fired into the DOM. Screens that talk to the cloud talk to
+//! a real bindery-cloud on 127.0.0.1.
+
+mod common;
+mod ui;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle};
+use bindery::i18n::{error_sentence, t, Lang, Text};
+use bindery::state::{
+    Action, CameraState, Cloud, Failure, FailureKind, Model, Notice, ScanProblem, Screen, Secret,
+};
+use bindery_core::ErrorCode;
+use common::{TestCloud, PASSWORD, PRODUCT_NAME};
+use dioxus::prelude::ReadableExt;
+use ui::Ui;
+
+fn both(mut check: impl FnMut(Lang)) {
+    for lang in Lang::ALL {
+        check(lang);
+    }
+}
+
+fn in_lang(mut model: Model, lang: Lang) -> Model {
+    model.set_lang(lang);
+    model
+}
+
+/// A model on a cloud nobody listens on (for screens that send nothing).
+fn offline(lang: Lang) -> Model {
+    Model::new(
+        Cloud {
+            url: "http://127.0.0.1:9".into(),
+            sandbox: false,
+        },
+        lang,
+        Arc::new(bindery::state::session::MemorySessions::default()),
+    )
+    .0
+}
+
+// ---------------------------------------------------------------- sign in / sign up
+
+#[test]
+fn sign_in_screen_in_both_languages() {
+    both(|lang| {
+        let ui = Ui::new(offline(lang));
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::SignInTitle)), "{html}");
+        assert!(html.contains(t(lang, Text::Email)));
+        assert!(html.contains(t(lang, Text::NoAccountYet)));
+        assert!(
+            html.contains("http://127.0.0.1:9"),
+            "the cloud in use is shown"
+        );
+        assert!(html.contains(&format!("lang=\"{}\"", lang.tag())));
+    });
+}
+
+#[test]
+fn switching_to_sign_up_shows_the_password_rule() {
+    both(|lang| {
+        let mut ui = Ui::new(offline(lang));
+        ui.click("switch-mode");
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::SignUpTitle)), "{html}");
+        assert!(html.contains(t(lang, Text::PasswordRule)));
+        assert!(html.contains(t(lang, Text::HaveAccount)));
+    });
+}
+
+#[test]
+fn a_short_password_is_refused_before_sending() {
+    both(|lang| {
+        let mut model = offline(lang);
+        model.go(Screen::SignUp);
+        let mut ui = Ui::new(model);
+        ui.input("email", "ann@example.com");
+        ui.input("password", "short");
+        ui.submit("form");
+        let html = ui.html();
+        let expected = match lang {
+            Lang::En => "Password has 5 characters; at least 8 are needed.",
+            Lang::ZhCn => "密码有 5 个字符，至少需要 8 个。",
+        };
+        assert!(html.contains(expected), "{html}");
+        assert!(html.contains("field-error"));
+    });
+}
+
+#[tokio::test]
+async fn signing_up_through_the_form_lands_on_the_empty_home() {
+    let cloud = TestCloud::start().await;
+    for lang in Lang::ALL {
+        let mut model = cloud.model(lang);
+        model.go(Screen::SignUp);
+        let mut ui = Ui::new(model);
+        ui.input("email", &format!("form-{}@example.com", lang.tag()));
+        ui.input("password", PASSWORD);
+        ui.submit("form");
+        assert!(
+            ui.html().contains(t(lang, Text::SigningUp)),
+            "progress is shown"
+        );
+        ui.settle().await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::EmptyTitle)), "{html}");
+        assert!(html.contains(t(lang, Text::ScanADevice)));
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_refusal_with_request_id_and_cloud() {
+    let cloud = TestCloud::start().await;
+    cloud.signed_in("ann@example.com").await;
+    for lang in Lang::ALL {
+        let mut ui = Ui::new(cloud.model(lang));
+        ui.input("email", "ann@example.com");
+        ui.input("password", "not the password");
+        ui.submit("form");
+        ui.settle().await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::RefusedTitle)), "{html}");
+        assert!(html.contains(error_sentence(lang, ErrorCode::Unauthorized)));
+        assert!(html.contains("req_"), "request id shown: {html}");
+        assert!(html.contains(&cloud.url));
+        assert!(html.contains("data-code=\"unauthorized\""));
+        assert!(
+            !html.contains("class=\"primary retry\""),
+            "no Retry for a refusal"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- home
+
+#[tokio::test]
+async fn home_lists_devices_with_the_new_one_highlighted_and_opens_details() {
+    let cloud = TestCloud::start().await;
+    let mut model = cloud.signed_in("bea@example.com").await;
+    model.go(Screen::Scan);
+    model
+        .perform(Action::Inspect {
+            qr_content: cloud.labels[0].qr_content.clone(),
+        })
+        .await;
+    model
+        .perform(Action::Bind {
+            name: "Hall light".into(),
+        })
+        .await;
+    let did = model.highlighted.clone().unwrap();
+    both(|lang| {
+        let mut ui = Ui::new(in_lang(model.clone(), lang));
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::HomeTitle)), "{html}");
+        assert!(html.contains("Hall light"));
+        assert!(html.contains(&cloud.labels[0].sn));
+        assert!(html.contains("device highlighted"));
+        assert!(html.contains(t(lang, Text::JustAdded)));
+        ui.click("device-open");
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::BoundAt)), "{html}");
+        assert!(html.contains(&did));
+    });
+}
+
+#[tokio::test]
+async fn home_empty_state_offers_scanning_and_refresh_fetches() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("cal@example.com").await;
+    for lang in Lang::ALL {
+        let mut ui = Ui::new(in_lang(model.clone(), lang));
+        ui.click("refresh");
+        assert!(ui.html().contains(t(lang, Text::Refreshing)));
+        ui.settle().await;
+        assert!(ui.html().contains(t(lang, Text::EmptyHint)));
+        ui.click("scan-a-device");
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::ScanTitle)), "{html}");
+    }
+}
+
+// ---------------------------------------------------------------- scan
+
+/// A host whose "camera" reports one state, and whose images are decoded by the real
+/// bindery-scan pipeline.
+struct TestHost {
+    camera: Option<CameraState>,
+    labels: Vec<PathBuf>,
+}
+
+struct StateFeed(Option<CameraState>);
+
+impl CameraFeed for StateFeed {
+    fn next_event(
+        &mut self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<FeedEvent>> + Send + '_>> {
+        let next = self.0.take().map(FeedEvent::State);
+        Box::pin(async move {
+            match next {
+                Some(event) => Some(event),
+                // A camera that keeps running without codes.
+                None => std::future::pending().await,
+            }
+        })
+    }
+
+    fn preview(&self) -> Option<String> {
+        None
+    }
+}
+
+impl Host for TestHost {
+    fn can_open_images(&self) -> bool {
+        true
+    }
+    fn demo_labels(&self) -> Vec<PathBuf> {
+        self.labels.clone()
+    }
+    fn read_image(&self, path: &Path) -> Result<String, ScanProblem> {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let image =
+            bindery_scan::source::load_image(path).map_err(|e| ScanProblem::ImageUnreadable {
+                file: file.clone(),
+                detail: e.to_string(),
+            })?;
+        let mut decoder = bindery_scan::Decoder::new(bindery_scan::Effort::Thorough);
+        decoder
+            .decode(image.view())
+            .into_iter()
+            .next()
+            .map(|c| c.text)
+            .ok_or(ScanProblem::NoCodeIn { file })
+    }
+    fn open_camera(&self, _index: usize) -> Option<Box<dyn CameraFeed>> {
+        self.camera
+            .clone()
+            .map(|state| Box::new(StateFeed(Some(state))) as Box<dyn CameraFeed>)
+    }
+}
+
+async fn scan_screen(model: Model, host: TestHost) -> Ui {
+    let mut model = model;
+    model.go(Screen::Scan);
+    let mut ui = Ui::with_host(model, HostHandle(Arc::new(host)));
+    // Let the feed task deliver its state.
+    for _ in 0..5 {
+        let _ = tokio::time::timeout(Duration::from_millis(20), ui.dom.wait_for_work()).await;
+        ui.flush();
+    }
+    ui
+}
+
+#[tokio::test]
+async fn scan_without_a_camera_offers_the_other_two_ways() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("dee@example.com").await;
+    for lang in Lang::ALL {
+        // A bare host (the web build, tests): no camera, no file dialog.
+        let mut m = in_lang(model.clone(), lang);
+        m.go(Screen::Scan);
+        let ui = Ui::new(m);
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::NoCameraTitle)), "{html}");
+        assert!(html.contains(t(lang, Text::EnterCode)));
+        assert!(html.contains(t(lang, Text::Cancel)));
+
+        let host = TestHost {
+            camera: None,
+            labels: vec![],
+        };
+        let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        let html = ui.html();
+        assert!(html.contains("viewfinder no-camera"), "{html}");
+        assert!(html.contains(t(lang, Text::OpenImage)));
+        assert!(html.contains(t(lang, Text::EnterCode)));
+    }
+}
+
+#[tokio::test]
+async fn scan_with_permission_denied_and_live_cameras() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("eli@example.com").await;
+    for lang in Lang::ALL {
+        let host = TestHost {
+            camera: Some(CameraState::PermissionDenied),
+            labels: vec![],
+        };
+        let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::PermissionTitle)), "{html}");
+        assert!(html.contains(t(lang, Text::OpenImage)));
+        assert!(html.contains(t(lang, Text::EnterCode)));
+
+        let host = TestHost {
+            camera: Some(CameraState::Live {
+                name: "Front".into(),
+                cameras: 2,
+            }),
+            labels: vec![],
+        };
+        let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        let html = ui.html();
+        assert!(html.contains("viewfinder live"), "{html}");
+        assert!(html.contains("frame-overlay"));
+        assert!(html.contains(t(lang, Text::SwitchCamera)));
+        assert!(html.contains(t(lang, Text::ScanHint)));
+
+        let host = TestHost {
+            camera: Some(CameraState::Stopped {
+                detail: "unplugged".into(),
+            }),
+            labels: vec![],
+        };
+        let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        assert!(ui.html().contains("unplugged"));
+    }
+}
+
+#[tokio::test]
+async fn a_demo_label_image_is_decoded_and_confirmed() {
+    let cloud = TestCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let label = &cloud.labels[0];
+    let png = dir.path().join(format!("{}.png", label.sn));
+    std::fs::write(&png, &label.png).unwrap();
+    let blank = dir.path().join("blank.png");
+    // A PNG without any code: a label of another batch, cropped to its caption.
+    std::fs::write(&blank, blank_png()).unwrap();
+    let model = cloud.signed_in("fox@example.com").await;
+    for lang in Lang::ALL {
+        let host = TestHost {
+            camera: None,
+            labels: vec![blank.clone(), png.clone()],
+        };
+        let mut ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        assert!(ui.html().contains(t(lang, Text::DemoLabels)));
+        ui.click("data-file=\"blank.png\"");
+        // Listener order matches the document: the first demo label is the blank one.
+        let html = ui.html();
+        assert!(html.contains("blank.png"), "{html}");
+        let expected = match lang {
+            Lang::En => "No QR code was found in blank.png",
+            Lang::ZhCn => "在 blank.png 中没有找到二维码",
+        };
+        assert!(html.contains(expected), "{html}");
+        let mut ui = ui.remount();
+        // The second demo label holds a real code.
+        ui.click(&format!("data-file=\"{}.png\"", label.sn));
+        ui.settle().await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::ConfirmTitle)), "{html}");
+        assert!(html.contains(&label.sn));
+        assert!(html.contains(PRODUCT_NAME));
+        assert!(html.contains(t(lang, Text::StatusBindable)));
+    }
+}
+
+fn blank_png() -> Vec<u8> {
+    // 40x40 white, 8-bit gray, stored uncompressed via the smallest valid zlib stream.
+    let width = 40u32;
+    let height = 40u32;
+    let mut raw = Vec::new();
+    for _ in 0..height {
+        raw.push(0u8);
+        raw.extend(std::iter::repeat_n(255u8, width as usize));
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let len = raw.len() as u16;
+    zlib.push(1);
+    zlib.extend_from_slice(&len.to_le_bytes());
+    zlib.extend_from_slice(&(!len).to_le_bytes());
+    zlib.extend_from_slice(&raw);
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        png.extend_from_slice(&body);
+        png.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &zlib);
+    chunk(b"IEND", &[]);
+    png
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+// ---------------------------------------------------------------- enter code
+
+#[tokio::test]
+async fn enter_code_reads_the_label_as_typed_and_continues_to_confirm() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("gil@example.com").await;
+    let label = cloud.labels[1].clone();
+    for lang in Lang::ALL {
+        let mut m = in_lang(model.clone(), lang);
+        m.go(Screen::EnterCode);
+        let mut ui = Ui::new(m);
+        assert!(ui.shows(t(lang, Text::EnterCodeHint)), "{}", ui.html());
+        ui.input("code-box", "pk=p1a2b3&sn=BD7&v=1");
+        let html = ui.html();
+        assert!(html.contains("role=\"alert\""), "{html}");
+        assert!(html.contains("at least 6"), "{html}");
+        ui.input("code-box", "MT:Y.K9042C00KA0648G00");
+        assert!(ui.html().contains(t(lang, Text::MatterCode)));
+        ui.input("code-box", &label.qr_content);
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::KindBindery)), "{html}");
+        assert!(html.contains(&label.sn));
+        ui.click("continue");
+        ui.settle().await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::ConfirmTitle)), "{html}");
+        assert!(html.contains(&label.sn));
+    }
+}
+
+// ---------------------------------------------------------------- confirm
+
+#[tokio::test]
+async fn confirm_checks_the_name_as_typed_then_binds() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("hap@example.com").await;
+    for (i, lang) in Lang::ALL.into_iter().enumerate() {
+        let mut m = in_lang(model.clone(), lang);
+        m.go(Screen::Scan);
+        m.perform(Action::Inspect {
+            qr_content: cloud.labels[i].qr_content.clone(),
+        })
+        .await;
+        let mut ui = Ui::new(m);
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::StatusBindable)), "{html}");
+        assert!(html.contains(&cloud.labels[i].sn));
+        assert!(html.contains(PRODUCT_NAME));
+        assert!(html.contains(t(lang, Text::NameRule)));
+        assert!(confirm_disabled(&html), "nothing typed yet: {html}");
+
+        ui.input("name-box", "   ");
+        let html = ui.html();
+        let empty = match lang {
+            Lang::En => "Device name is empty.",
+            Lang::ZhCn => "设备名称不能为空。",
+        };
+        assert!(html.contains(empty), "{html}");
+        assert!(confirm_disabled(&html));
+
+        ui.input("name-box", &"x".repeat(65));
+        let html = ui.html();
+        assert!(html.contains("65/64"), "{html}");
+        assert!(html.contains("count over"));
+
+        ui.input("name-box", "Porch lamp");
+        let html = ui.html();
+        assert!(!html.contains("field-error"), "{html}");
+        assert!(!confirm_disabled(&html));
+        ui.submit("form");
+        assert!(ui.html().contains(t(lang, Text::Binding)));
+        ui.settle().await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::HomeTitle)), "{html}");
+        assert!(html.contains("Porch lamp"));
+        assert!(html.contains("device highlighted"));
+    }
+}
+
+fn confirm_disabled(html: &str) -> bool {
+    let tag = html
+        .split("<button")
+        .find(|b| b.contains("confirm-bind"))
+        .expect("the Confirm button");
+    let open = tag.split('>').next().unwrap();
+    open.contains("disabled=true") || open.contains("disabled=\"true\"")
+}
+
+#[tokio::test]
+async fn confirm_explains_devices_that_cannot_be_bound_before_typing() {
+    let cloud = TestCloud::start().await;
+    let qr = cloud.labels[0].qr_content.clone();
+    let mut owner = cloud.signed_in("own@example.com").await;
+    owner.go(Screen::Scan);
+    owner
+        .perform(Action::Inspect {
+            qr_content: qr.clone(),
+        })
+        .await;
+    owner
+        .perform(Action::Bind {
+            name: "Taken".into(),
+        })
+        .await;
+
+    let mut other = cloud.signed_in("oth@example.com").await;
+    other.go(Screen::Scan);
+    other
+        .perform(Action::Inspect {
+            qr_content: qr.clone(),
+        })
+        .await;
+    let mut inactive = cloud.signed_in("ina@example.com").await;
+    inactive.go(Screen::Scan);
+    inactive
+        .perform(Action::Inspect {
+            qr_content: cloud.inactive[0].qr_content.clone(),
+        })
+        .await;
+    // The owner scanning it again.
+    owner.go(Screen::Scan);
+    owner.perform(Action::Inspect { qr_content: qr }).await;
+
+    both(|lang| {
+        let html = Ui::new(in_lang(other.clone(), lang)).html();
+        assert!(html.contains(t(lang, Text::StatusBoundToOther)), "{html}");
+        assert!(!html.contains("name-box"), "no name box: {html}");
+        assert!(html.contains(t(lang, Text::ScanAnother)));
+
+        let html = Ui::new(in_lang(inactive.clone(), lang)).html();
+        assert!(html.contains(t(lang, Text::StatusNotActivated)), "{html}");
+        assert!(!html.contains("name-box"));
+
+        let html = Ui::new(in_lang(owner.clone(), lang)).html();
+        assert!(html.contains(t(lang, Text::StatusBoundToYou)), "{html}");
+        assert!(html.contains("name-box"));
+    });
+}
+
+// ---------------------------------------------------------------- details
+
+#[tokio::test]
+async fn details_rename_and_unbind_with_confirmation() {
+    let cloud = TestCloud::start().await;
+    let mut model = cloud.signed_in("ivy@example.com").await;
+    for (i, lang) in Lang::ALL.into_iter().enumerate() {
+        model.go(Screen::Scan);
+        model
+            .perform(Action::Inspect {
+                qr_content: cloud.labels[i].qr_content.clone(),
+            })
+            .await;
+        model
+            .perform(Action::Bind {
+                name: format!("Fan {i}"),
+            })
+            .await;
+        let did = model.highlighted.clone().unwrap();
+        let mut m = in_lang(model.clone(), lang);
+        m.go(Screen::Details { did: did.clone() });
+        let mut ui = Ui::new(m);
+        let html = ui.html();
+        assert!(html.contains(&cloud.labels[i].sn), "{html}");
+        assert!(html.contains(PRODUCT_NAME));
+        assert!(html.contains(t(lang, Text::Unbind)));
+
+        ui.input("name-box", "bad\u{7}name");
+        assert!(ui.html().contains("U+0007"), "{}", ui.html());
+        ui.input("name-box", "Ceiling fan");
+        ui.submit("form");
+        ui.settle().await;
+        let html = ui.html();
+        assert!(
+            html.contains(
+                &Notice::Renamed {
+                    name: "Ceiling fan".into()
+                }
+                .text(lang)
+            ),
+            "{html}"
+        );
+
+        let mut ui = ui.remount();
+        ui.click("unbind\"");
+        let html = ui.html();
+        let question = bindery::i18n::tf(lang, Text::UnbindQuestion, &[("name", "Ceiling fan")]);
+        assert!(html.contains(&question), "{html}");
+        // Cancel keeps it.
+        ui.click("unbind-no");
+        assert!(!ui.html().contains(&question));
+        let mut ui = ui.remount();
+        ui.click("unbind\"");
+        let mut ui = ui.remount();
+        ui.click("unbind-yes");
+        ui.settle().await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::HomeTitle)), "{html}");
+        assert!(html.contains(
+            &Notice::Unbound {
+                name: "Ceiling fan".into()
+            }
+            .text(lang)
+        ));
+        model = ui.dom.in_runtime(|| ui.model().read().clone());
+        model.set_lang(Lang::En);
+    }
+}
+
+// ---------------------------------------------------------------- settings
+
+#[tokio::test]
+async fn settings_switch_language_show_the_cloud_and_sign_out() {
+    let cloud = TestCloud::start().await;
+    let mut model = cloud.signed_in("jay@example.com").await;
+    model.go(Screen::Settings);
+    let mut ui = Ui::new(model);
+    let html = ui.html();
+    assert!(html.contains(t(Lang::En, Text::SettingsTitle)), "{html}");
+    assert!(html.contains(&cloud.url));
+    assert!(html.contains("jay@example.com"));
+    assert!(html.contains("English") && html.contains("简体中文"));
+    ui.click("lang=\"zh-CN\"");
+    let html = ui.html();
+    assert!(html.contains(t(Lang::ZhCn, Text::SettingsTitle)), "{html}");
+    assert!(html.contains(t(Lang::ZhCn, Text::SignOut)));
+
+    let mut ui = ui.remount();
+    ui.click("sign-out");
+    ui.settle().await;
+    let html = ui.html();
+    assert!(html.contains(t(Lang::ZhCn, Text::SignInTitle)), "{html}");
+}
+
+#[test]
+fn settings_refuse_a_bad_cloud_address() {
+    both(|lang| {
+        let mut model = offline(lang);
+        model.go(Screen::Settings);
+        let mut ui = Ui::new(model);
+        ui.input("cloud-url", "ftp://example.com");
+        ui.submit("form");
+        let html = ui.html();
+        assert!(html.contains("ftp://example.com"), "{html}");
+        assert!(
+            html.contains("http://127.0.0.1:8080"),
+            "the example address: {html}"
+        );
+        assert!(
+            html.contains("http://127.0.0.1:9"),
+            "still on the old cloud"
+        );
+    });
+}
+
+// ---------------------------------------------------------------- every error state
+
+fn with_failure(lang: Lang, kind: FailureKind, retry: Option<Action>) -> Model {
+    let mut model = offline(lang);
+    let cloud = model.cloud.clone();
+    model.failure = Some(Failure { kind, cloud, retry });
+    model
+}
+
+#[test]
+fn every_refusal_shows_its_sentence_request_id_and_cloud() {
+    both(|lang| {
+        for code in ErrorCode::ALL {
+            let retry = code.is_retryable().then_some(Action::Refresh);
+            let model = with_failure(
+                lang,
+                FailureKind::Refused {
+                    code,
+                    request_id: "req_0123abcd".into(),
+                    retry_after: (code == ErrorCode::RateLimited)
+                        .then_some(Duration::from_secs(42)),
+                },
+                retry,
+            );
+            let ui = Ui::new(model);
+            let html = ui.html();
+            assert!(ui.shows(error_sentence(lang, code)), "{code}: {html}");
+            assert!(html.contains("req_0123abcd"), "{code}");
+            assert!(html.contains("http://127.0.0.1:9"), "{code}");
+            assert!(html.contains(t(lang, Text::RefusedTitle)), "{code}");
+            assert!(html.contains(&format!("data-code=\"{}\"", code.as_str())));
+            assert_eq!(
+                html.contains("class=\"primary retry\""),
+                code.is_retryable(),
+                "{code}: Retry only where it helps: {html}"
+            );
+            if code == ErrorCode::RateLimited {
+                assert!(html.contains("42"), "{html}");
+            }
+        }
+    });
+}
+
+#[test]
+fn a_network_failure_reads_differently_and_offers_retry() {
+    both(|lang| {
+        let model = with_failure(
+            lang,
+            FailureKind::Unreachable { timeout: false },
+            Some(Action::Refresh),
+        );
+        let html = Ui::new(model).html();
+        assert!(html.contains(t(lang, Text::UnreachableTitle)), "{html}");
+        assert!(!html.contains(t(lang, Text::RefusedTitle)));
+        assert!(html.contains("error-panel unreachable"));
+        assert!(html.contains(t(lang, Text::Retry)));
+        assert!(html.contains("http://127.0.0.1:9"));
+
+        let model = with_failure(lang, FailureKind::Unreachable { timeout: true }, None);
+        let html = Ui::new(model).html();
+        let timeout = bindery::i18n::tf(
+            lang,
+            Text::UnreachableTimeout,
+            &[("cloud", "http://127.0.0.1:9")],
+        );
+        assert!(html.contains(&timeout), "{html}");
+    });
+}
+
+#[test]
+fn unreadable_answers_bad_addresses_and_sandbox_failures_are_explained() {
+    both(|lang| {
+        let cases = [
+            (
+                FailureKind::Unreadable {
+                    status: 502,
+                    request_id: Some("req_feed".into()),
+                },
+                vec!["502", "req_feed"],
+            ),
+            (
+                FailureKind::BadCloudUrl {
+                    url: "nowhere".into(),
+                },
+                vec!["nowhere"],
+            ),
+            (
+                FailureKind::Sandbox {
+                    detail: "disk full".into(),
+                },
+                vec!["disk full"],
+            ),
+            (
+                FailureKind::Scan(ScanProblem::ImageUnreadable {
+                    file: "x.txt".into(),
+                    detail: "not a PNG".into(),
+                }),
+                vec!["x.txt", "not a PNG"],
+            ),
+        ];
+        for (kind, needles) in cases {
+            let html = Ui::new(with_failure(lang, kind.clone(), None)).html();
+            assert!(html.contains(t(lang, Text::ErrorTitle)), "{kind:?}: {html}");
+            for needle in needles {
+                assert!(html.contains(needle), "{kind:?}: {needle}");
+            }
+        }
+    });
+}
+
+#[tokio::test]
+async fn retry_runs_the_failed_action_again_and_ok_dismisses() {
+    let mut ui = Ui::new(with_failure(
+        Lang::En,
+        FailureKind::Unreachable { timeout: false },
+        Some(Action::SignIn {
+            email: "kim@example.com".into(),
+            password: Secret(PASSWORD.into()),
+        }),
+    ));
+    ui.click("retry");
+    // The retry is under way (the cloud at port 9 will refuse the connection).
+    assert!(
+        ui.html().contains(t(Lang::En, Text::SigningIn)),
+        "{}",
+        ui.html()
+    );
+
+    let mut ui = Ui::new(with_failure(
+        Lang::ZhCn,
+        FailureKind::Refused {
+            code: ErrorCode::Forbidden,
+            request_id: "req_1".into(),
+            retry_after: None,
+        },
+        None,
+    ));
+    ui.click("dismiss");
+    assert!(!ui.html().contains("error-panel"));
+}
