@@ -111,6 +111,8 @@ impl Drop for Cluster {
                 "-m",
                 "immediate",
                 "-w",
+                // Silent: the test runner's summary must stay the last line of the run.
+                "-s",
                 "stop",
             ],
             true,
