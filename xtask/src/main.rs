@@ -95,6 +95,19 @@ fn test() -> Result<(), Failure> {
         "wasm32-unknown-unknown",
     ])?;
 
+    shell::step("the app's mobile feature for aarch64-linux-android (type-check, TLS off)");
+    shell::ensure_rust_target("aarch64-linux-android")?;
+    cargo(&[
+        "check",
+        "--package",
+        "bindery",
+        "--no-default-features",
+        "--features",
+        "mobile",
+        "--target",
+        "aarch64-linux-android",
+    ])?;
+
     shell::step("starting a throwaway PostgreSQL");
     let pg = postgres::Cluster::start()?;
     let envs = [
