@@ -244,8 +244,7 @@ async fn open_and_seed(db_url: &str, labels: &Path) -> Result<AppState, SandboxE
             .map_err(|e| db(&format!("{e:?}")))?;
     let sns = write_labels(&archive, labels)?;
     // Activate every demo SN (a maker imports the DeviceKeys; here, made-up MACs).
-    let mut csv =
-        String::from("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+    let mut csv = format!("{}\n", bindery_core::api::IMPORT_TEMPLATE_HEADER.join(","));
     for (i, sn) in sns.iter().enumerate() {
         csv.push_str(&format!(
             "02:b1:0d:00:00:{:02x},{},{sn},,\n",

@@ -12,11 +12,9 @@ use bindery::state::session::MemorySessions;
 use bindery::state::{Action, Cloud, Model, Secret};
 use bindery_cloud::developer::import::{import_file, ImportMode};
 use bindery_cloud::developer::{self, batches, products};
-use bindery_cloud::{AppState, StateConfig};
-use bindery_core::api::CreateProduct;
+use bindery_cloud::{AppState, LoopbackCloud, StateConfig};
+use bindery_core::api::{CreateProduct, IMPORT_TEMPLATE_HEADER};
 use bindery_core::ProductKey;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// One printed label of the test batch.
 #[derive(Debug, Clone)]
@@ -37,8 +35,7 @@ pub struct TestCloud {
     pub labels: Vec<Label>,
     /// Labels of the batch whose DeviceKey was never imported.
     pub inactive: Vec<Label>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<()>>,
+    server: LoopbackCloud,
     _dir: tempfile::TempDir,
 }
 
@@ -70,8 +67,7 @@ impl TestCloud {
             .expect("batch");
         let mut all = read_archive(&archive);
         let inactive = all.split_off(4);
-        let mut csv =
-            String::from("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+        let mut csv = format!("{}\n", IMPORT_TEMPLATE_HEADER.join(","));
         for (i, label) in all.iter().enumerate() {
             csv.push_str(&format!(
                 "02:00:00:00:00:{:02x},{},{},,\n",
@@ -90,47 +86,24 @@ impl TestCloud {
         .expect("import");
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let server = LoopbackCloud::start(state.clone())
             .await
-            .expect("loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let (tx, rx) = oneshot::channel();
-        let served = state.clone();
-        let server = tokio::spawn(async move {
-            bindery_cloud::run(listener, served, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("cloud serves");
-        });
+            .expect("cloud serves on loopback");
         TestCloud {
-            url,
+            url: server.url.clone(),
             state,
             product_key: product.product_key,
             product_name: product.name,
             labels: all,
             inactive,
-            shutdown: Some(tx),
-            server: Some(server),
+            server,
             _dir: dir,
         }
     }
 
     /// Stops serving: the port is closed afterwards (the database stays).
     pub async fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(mut server) = self.server.take() {
-            // Idle keep-alive connections can hold a graceful shutdown open; cut them.
-            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut server)
-                .await
-                .is_err()
-            {
-                server.abort();
-                let _ = server.await;
-            }
-        }
+        self.server.stop().await;
     }
 
     pub fn cloud(&self) -> Cloud {

@@ -2,7 +2,8 @@
 //! session store, and one small runtime to drive the async client on.
 //!
 //! The session store is used outside the runtime on purpose: the OS keyring is reached over
-//! D-Bus with blocking calls, which must not run on an async executor.
+//! D-Bus with blocking calls, which must not run on an async executor. It is opened on first
+//! use, so commands that need no session (signup, support, …) never wait on the keyring.
 
 use bindery_client::{Client, ClientError, Exchange, SessionStore, StoredSession};
 use bindery_core::ErrorCode;
@@ -15,7 +16,10 @@ pub struct Context {
     pub args: GlobalArgs,
     /// The cloud's address without a trailing slash (the session store's key).
     pub cloud: String,
-    pub store: SessionStore,
+    /// The one HTTP client of this run, with the timeout and the trace hook; every call
+    /// clones it (clones share connections).
+    base: Client,
+    store: std::sync::OnceLock<SessionStore>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -23,26 +27,37 @@ impl Context {
     /// Checks the cloud address and opens the session store; on a bad address prints why
     /// and gives the exit code.
     pub fn new(args: GlobalArgs) -> Result<Context, Outcome> {
-        let cloud = match Client::new(&args.server) {
-            Ok(client) => client.base_url().to_owned(),
+        let base = match Client::new(&args.server) {
+            Ok(client) => client.with_timeout(args.timeout()),
             Err(e) => {
                 output::usage_error(args.json, &e.to_string());
                 return Err(Outcome::BadInput);
             }
         };
-        let store = match &args.session_file {
-            Some(path) => SessionStore::file(path.clone()),
-            None => SessionStore::open_default(),
+        let base = if args.trace {
+            let json = args.json;
+            base.with_trace(move |exchange: &Exchange| output::trace(json, exchange))
+        } else {
+            base
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a current-thread runtime always builds");
         Ok(Context {
+            cloud: base.base_url().to_owned(),
             args,
-            cloud,
-            store,
+            base,
+            store: std::sync::OnceLock::new(),
             runtime,
+        })
+    }
+
+    /// Where sessions are kept: `--session-file`, else the platform's store.
+    pub fn store(&self) -> &SessionStore {
+        self.store.get_or_init(|| match &self.args.session_file {
+            Some(path) => SessionStore::file(path.clone()),
+            None => SessionStore::open_default(),
         })
     }
 
@@ -53,20 +68,12 @@ impl Context {
 
     /// A client of the cloud, not signed in, with the timeout and the trace hook.
     pub fn client(&self) -> Client {
-        let client = Client::new(&self.cloud)
-            .expect("checked in Context::new")
-            .with_timeout(self.args.timeout());
-        if self.args.trace {
-            let json = self.args.json;
-            client.with_trace(move |exchange: &Exchange| output::trace(json, exchange))
-        } else {
-            client
-        }
+        self.base.clone()
     }
 
     /// The stored session for this cloud, or the printed reason there is none.
     pub fn session(&self) -> Result<StoredSession, Outcome> {
-        match self.store.load(&self.cloud) {
+        match self.store().load(&self.cloud) {
             Ok(Some(session)) => Ok(session),
             Ok(None) => {
                 output::local_refusal(
@@ -97,7 +104,7 @@ impl Context {
     /// next command asks the user to sign in instead of failing the same way.
     pub fn fail(&self, error: &ClientError) -> Outcome {
         if error.code() == Some(ErrorCode::Unauthorized) {
-            let _ = self.store.clear(&self.cloud);
+            let _ = self.store().clear(&self.cloud);
         }
         output::client_error(self.args.json, &self.cloud, error);
         outcome_of(error)

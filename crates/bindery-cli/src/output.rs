@@ -9,6 +9,12 @@ use bindery_client::{ClientError, Exchange};
 use bindery_core::ErrorCode;
 use serde_json::{json, Value};
 
+/// A time as the API writes it (RFC 3339).
+pub fn time_text(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 /// Prints a result: `text` for people, `value` with `--json`.
 pub fn result(json_mode: bool, text: impl FnOnce() -> String, value: impl FnOnce() -> Value) {
     if json_mode {

@@ -128,6 +128,8 @@ impl Client {
         }
     }
 
+    /// One exchange, answered with whatever status: the low layer under [`Client::send`]
+    /// and [`Client::send_raw`], where the trace hook sees every attempt.
     async fn exchange_once(
         &self,
         method: &Method,
@@ -203,7 +205,7 @@ impl Client {
         outcome
     }
 
-    /// One exchange, answered with whatever status: the low layer of [`Client::send`].
+    /// One attempt of [`Client::send`]: a 2xx answer, or the error a refusal carries.
     async fn send_once(
         &self,
         method: &Method,
@@ -215,10 +217,7 @@ impl Client {
         let (status, headers, bytes) = self
             .exchange_once(method, path, body, attempt, budget)
             .await?;
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let request_id = request_id_of(&headers);
         if status.is_success() {
             return Ok(Answer {
                 status,
@@ -260,12 +259,17 @@ impl Client {
         Ok(RawAnswer {
             status: status.as_u16(),
             json: serde_json::from_slice(&bytes).ok(),
-            request_id: headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            request_id: request_id_of(&headers),
         })
     }
+}
+
+/// The id the cloud gave the request, for support.
+fn request_id_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Turns a non-2xx answer into the error it carries.

@@ -202,15 +202,19 @@ impl SessionStore {
             }
             #[cfg(not(target_arch = "wasm32"))]
             SessionBackend::File(path) => {
-                // A damaged file is replaced rather than kept: clearing must always succeed
-                // in signing the user out.
-                let mut kept = file_store::read(path).unwrap_or_default();
-                let before = kept.len();
-                kept.retain(|s| s.cloud != cloud);
-                if before == kept.len() && path.exists() && file_store::read(path).is_ok() {
-                    return Ok(());
+                match file_store::read(path) {
+                    Ok(mut kept) => {
+                        let before = kept.len();
+                        kept.retain(|s| s.cloud != cloud);
+                        if kept.len() == before {
+                            return Ok(());
+                        }
+                        file_store::write(path, &kept)
+                    }
+                    // A damaged file is replaced rather than kept: clearing must always
+                    // succeed in signing the user out.
+                    Err(_) => file_store::write(path, &[]),
                 }
-                file_store::write(path, &kept)
             }
             #[cfg(not(target_arch = "wasm32"))]
             SessionBackend::Keyring => keyring_store::clear(&cloud),

@@ -75,6 +75,58 @@ pub async fn run(
     .await
 }
 
+/// A cloud served on a free port of 127.0.0.1 until [`LoopbackCloud::stop`] or drop: what
+/// the test harnesses of the cloud, the CLI and the app stand up.
+pub struct LoopbackCloud {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl LoopbackCloud {
+    /// Serves `state` on a free loopback port, on the current Tokio runtime.
+    pub async fn start(state: AppState) -> std::io::Result<LoopbackCloud> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(run(listener, state, async {
+            let _ = rx.await;
+        }));
+        Ok(LoopbackCloud {
+            url,
+            shutdown: Some(tx),
+            served: Some(served),
+        })
+    }
+
+    /// Stops serving; the port is closed when this returns. Requests in flight get two
+    /// seconds to finish: idle keep-alive connections would otherwise hold the graceful
+    /// shutdown open.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut served) = self.served.take() {
+            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut served)
+                .await
+                .is_err()
+            {
+                served.abort();
+                let _ = served.await;
+            }
+        }
+    }
+}
+
+impl Drop for LoopbackCloud {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 /// Serves on `listen` until SIGTERM or Ctrl-C.
 pub async fn serve(listen: SocketAddr, state: AppState) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen).await?;

@@ -121,17 +121,25 @@ fn a_frame_without_a_code_gives_nothing() {
     assert!(decode(&GrayImage::filled(0, 0, 0)).is_empty());
 }
 
-#[test]
-fn two_codes_in_one_frame_are_both_reported() {
-    let other = "pk=p1a2b3&sn=VDR7098612099028&v=1";
-    let mut img = background(900, 400, 13);
-    draw_code(&mut img, V2, 220.0, 200.0, 5.0, 0.0, 20, 230);
-    draw_code(&mut img, other, 680.0, 200.0, 5.0, 0.0, 20, 230);
-    let mut texts: Vec<String> = decode(&img).into_iter().map(|c| c.text).collect();
+/// The second code of the two-code frames.
+const OTHER: &str = "pk=p1a2b3&sn=VDR7098612099028&v=1";
+
+/// Asserts that `img` gives exactly the codes `a` and `b`, in any order.
+#[track_caller]
+fn assert_reads_both(img: &GrayImage, a: &str, b: &str) {
+    let mut texts: Vec<String> = decode(img).into_iter().map(|c| c.text).collect();
     texts.sort();
-    let mut expected = [other, V2];
+    let mut expected = [a, b];
     expected.sort();
     assert_eq!(texts, expected);
+}
+
+#[test]
+fn two_codes_in_one_frame_are_both_reported() {
+    let mut img = background(900, 400, 13);
+    draw_code(&mut img, V2, 220.0, 200.0, 5.0, 0.0, 20, 230);
+    draw_code(&mut img, OTHER, 680.0, 200.0, 5.0, 0.0, 20, 230);
+    assert_reads_both(&img, V2, OTHER);
 }
 
 /// The two images on which rqrr 0.11 panics (an assertion in its geometry code). They are
@@ -175,15 +183,10 @@ fn images_that_made_rqrr_panic_decode_or_fail_cleanly() {
 /// although the large code was already read (the miss of boofcv-rotations/image026).
 #[test]
 fn a_small_code_beside_a_large_one_in_a_big_photo() {
-    let other = "pk=p1a2b3&sn=VDR7098612099028&v=1";
     let mut img = background(2400, 800, 17);
     draw_code(&mut img, V2, 600.0, 400.0, 12.0, 0.0, 20, 230);
-    draw_code(&mut img, other, 1900.0, 400.0, 2.5, 0.0, 20, 230);
-    let mut texts: Vec<String> = decode(&img).into_iter().map(|c| c.text).collect();
-    texts.sort();
-    let mut expected = [other, V2];
-    expected.sort();
-    assert_eq!(texts, expected);
+    draw_code(&mut img, OTHER, 1900.0, 400.0, 2.5, 0.0, 20, 230);
+    assert_reads_both(&img, V2, OTHER);
 }
 
 /// A light-on-dark code on a dark page: read through the negative, which is binarized

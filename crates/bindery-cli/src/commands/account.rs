@@ -10,7 +10,6 @@ use std::io::{BufRead, IsTerminal};
 use bindery_client::{ClientError, StoredSession};
 use bindery_core::ErrorCode;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
 use crate::context::Context;
 use crate::output;
@@ -99,19 +98,16 @@ pub fn login(ctx: &Context, args: &CredentialsArgs) -> Outcome {
         token: session.token,
         uid: session.uid,
         email: args.email.clone(),
-        expires_at: session
-            .expires_at
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| session.expires_at.to_string()),
+        expires_at: output::time_text(session.expires_at),
     };
-    if let Err(e) = ctx.store.save(&stored) {
+    if let Err(e) = ctx.store().save(&stored) {
         output::usage_error(
             ctx.args.json,
             &format!("signed in, but the session could not be kept: {e}"),
         );
         return Outcome::BadInput;
     }
-    if let Some(warning) = ctx.store.fallback_warning() {
+    if let Some(warning) = ctx.store().fallback_warning() {
         eprintln!("warning: {warning}");
     }
     output::result(
@@ -122,7 +118,7 @@ pub fn login(ctx: &Context, args: &CredentialsArgs) -> Outcome {
                 ctx.cloud,
                 stored.email,
                 stored.uid,
-                ctx.store.backend(),
+                ctx.store().backend(),
                 stored.expires_at
             )
         },
@@ -132,7 +128,7 @@ pub fn login(ctx: &Context, args: &CredentialsArgs) -> Outcome {
                 "email": stored.email,
                 "uid": stored.uid,
                 "expires_at": stored.expires_at,
-                "session_store": ctx.store.backend().to_string(),
+                "session_store": ctx.store().backend().to_string(),
             })
         },
     );
@@ -140,7 +136,7 @@ pub fn login(ctx: &Context, args: &CredentialsArgs) -> Outcome {
 }
 
 pub fn logout(ctx: &Context) -> Outcome {
-    let session = match ctx.store.load(&ctx.cloud) {
+    let session = match ctx.store().load(&ctx.cloud) {
         Ok(Some(session)) => session,
         Ok(None) => {
             output::result(
@@ -152,7 +148,7 @@ pub fn logout(ctx: &Context) -> Outcome {
         }
         Err(e) => {
             // A damaged session cannot be revoked, but it can be forgotten.
-            let _ = ctx.store.clear(&ctx.cloud);
+            let _ = ctx.store().clear(&ctx.cloud);
             output::usage_error(ctx.args.json, &format!("{e}; it has been removed"));
             return Outcome::Success;
         }
@@ -160,7 +156,7 @@ pub fn logout(ctx: &Context) -> Outcome {
     let client = ctx.client().with_token(Some(session.token));
     let revoked = ctx.block_on(client.logout());
     // Forget the session whatever the cloud said: the user asked to be signed out here.
-    let forgotten = ctx.store.clear(&ctx.cloud);
+    let forgotten = ctx.store().clear(&ctx.cloud);
     match (revoked, forgotten) {
         (Err(e), _) if e.code() != Some(ErrorCode::Unauthorized) => {
             if let ClientError::Network { .. } = e {
@@ -197,7 +193,7 @@ pub fn whoami(ctx: &Context) -> Outcome {
     let client = ctx.client().with_token(Some(session.token.clone()));
     match ctx.block_on(client.devices()) {
         Ok(devices) => {
-            if let Some(warning) = ctx.store.fallback_warning() {
+            if let Some(warning) = ctx.store().fallback_warning() {
                 eprintln!("warning: {warning}");
             }
             output::result(
@@ -209,7 +205,7 @@ pub fn whoami(ctx: &Context) -> Outcome {
                         session.uid,
                         ctx.cloud,
                         session.expires_at,
-                        ctx.store.backend(),
+                        ctx.store().backend(),
                         devices.len()
                     )
                 },
@@ -219,7 +215,7 @@ pub fn whoami(ctx: &Context) -> Outcome {
                         "uid": session.uid,
                         "cloud": ctx.cloud,
                         "expires_at": session.expires_at,
-                        "session_store": ctx.store.backend().to_string(),
+                        "session_store": ctx.store().backend().to_string(),
                         "devices": devices.len(),
                     })
                 },

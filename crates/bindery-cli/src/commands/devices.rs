@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use bindery_client::BindOutcome;
 use bindery_core::api::{Device, DeviceStatus, Inspection};
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
 use crate::context::Context;
 use crate::output;
@@ -59,17 +58,6 @@ fn status_sentence(status: DeviceStatus) -> &'static str {
     }
 }
 
-fn status_str(status: DeviceStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn time_text(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-}
-
 fn device_line(device: &Device) -> String {
     format!(
         "{}  {:<24}  {} {}  (bound {})",
@@ -77,7 +65,7 @@ fn device_line(device: &Device) -> String {
         device.name,
         device.product_name,
         device.sn,
-        time_text(device.bound_at)
+        output::time_text(device.bound_at)
     )
 }
 
@@ -110,7 +98,7 @@ pub fn inspect(ctx: &Context, args: &LabelArgs) -> Outcome {
                         "product_key": product_key,
                         "product_name": product_name,
                         "sn": sn,
-                        "status": status_str(status),
+                        "status": status,
                     })
                 },
             );

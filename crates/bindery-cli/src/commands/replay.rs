@@ -250,7 +250,7 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> Outcome {
     }
     let password = args.password.clone().unwrap_or_else(random_password);
     // Calls before the first recorded login run with the replaying user's own session.
-    let mut token = ctx.store.load(&ctx.cloud).ok().flatten().map(|s| s.token);
+    let mut token = ctx.store().load(&ctx.cloud).ok().flatten().map(|s| s.token);
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut compared = Vec::new();
     let mut not_replayed = Vec::new();

@@ -5,7 +5,6 @@
 use bindery_core::api::SupportDevice;
 use clap::Subcommand;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
 use crate::context::Context;
 use crate::output;
@@ -36,10 +35,6 @@ pub struct KeyArgs {
     pub api_key: String,
 }
 
-fn time_text(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-}
-
 /// A customer may paste the QR string instead of the SN: take the SN out of it.
 fn sn_of(text: &str) -> String {
     match bindery_core::parse_qr(text) {
@@ -64,7 +59,7 @@ fn device_text(device: &SupportDevice) -> String {
         device.batch_id.as_deref().unwrap_or("—"),
         device
             .imported_at
-            .map(time_text)
+            .map(output::time_text)
             .unwrap_or_else(|| "—".to_owned()),
     );
     match &device.binding {
@@ -72,7 +67,7 @@ fn device_text(device: &SupportDevice) -> String {
             "  bound to: {} as \"{}\" since {}\n",
             binding.account_email,
             binding.name,
-            time_text(binding.bound_at)
+            output::time_text(binding.bound_at)
         )),
         None => text.push_str("  bound to: nobody\n"),
     }
@@ -80,7 +75,7 @@ fn device_text(device: &SupportDevice) -> String {
     for attempt in &device.attempts {
         text.push_str(&format!(
             "\n    {}  {:<14}  {:<28}  request {}",
-            time_text(attempt.at),
+            output::time_text(attempt.at),
             attempt.result,
             attempt.account.as_deref().unwrap_or("(not signed in)"),
             attempt.request_id

@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bindery_client::{Client, ImportFormat};
-use bindery_cloud::{AppState, Limits, StateConfig};
-use bindery_core::api::CreateProduct;
+use bindery_cloud::{AppState, Limits, LoopbackCloud, StateConfig};
+use bindery_core::api::{CreateProduct, IMPORT_TEMPLATE_HEADER};
 use bindery_core::BindPolicy;
 
 /// A running cloud.
@@ -20,8 +20,7 @@ pub struct Cloud {
     pub state: AppState,
     pub runtime: tokio::runtime::Runtime,
     dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
+    server: LoopbackCloud,
 }
 
 /// One label of a batch: its SN, its QR content and its PNG on disk.
@@ -50,37 +49,21 @@ impl Cloud {
         let state = runtime
             .block_on(AppState::open(config))
             .expect("open the cloud");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serve_state = state.clone();
-        let served = runtime.spawn(async move {
-            bindery_cloud::run(listener, serve_state, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("serve");
-        });
+        let server = runtime
+            .block_on(LoopbackCloud::start(state.clone()))
+            .expect("serve on loopback");
         Cloud {
-            base,
+            base: server.url.clone(),
             state,
             runtime,
             dir,
-            shutdown: Some(tx),
-            served: Some(served),
+            server,
         }
     }
 
     /// Stops serving; the port is closed when this returns.
     pub fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(served) = self.served.take() {
-            let _ = self.runtime.block_on(served);
-        }
+        self.runtime.block_on(self.server.stop());
     }
 
     /// A folder that lives as long as the cloud.
@@ -166,8 +149,7 @@ impl Cloud {
 
     /// Imports SN ↔ DeviceKey rows (atomic).
     pub fn import(&self, key: &str, product_key: &str, rows: &[(String, String)]) {
-        let mut csv =
-            String::from("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+        let mut csv = format!("{}\n", IMPORT_TEMPLATE_HEADER.join(","));
         for (sn, device_key) in rows {
             csv.push_str(&format!("{device_key},{product_key},{sn},,\n"));
         }
@@ -181,12 +163,6 @@ impl Cloud {
             ))
             .expect("import");
         assert_eq!(report.imported as usize, rows.len(), "{report:?}");
-    }
-}
-
-impl Drop for Cloud {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

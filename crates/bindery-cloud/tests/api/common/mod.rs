@@ -38,7 +38,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub state: AppState,
     _dir: Option<tempfile::TempDir>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Stops serving when dropped.
+    _server: bindery_cloud::LoopbackCloud,
 }
 
 /// An answer: status, headers, body as JSON (Null when not JSON) and raw bytes.
@@ -118,24 +119,16 @@ impl TestServer {
         // Many tests run at once against one PostgreSQL server (max_connections=300).
         config.max_connections = 8;
         let state = AppState::open(config).await.expect("open state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serve_state = state.clone();
-        tokio::spawn(async move {
-            bindery_cloud::run(listener, serve_state, async {
-                let _ = rx.await;
-            })
+        let server = bindery_cloud::LoopbackCloud::start(state.clone())
             .await
-            .expect("serve");
-        });
+            .expect("serve on loopback");
         TestServer {
             url,
-            base,
+            base: server.url.clone(),
             http: reqwest::Client::new(),
             state,
             _dir: dir,
-            shutdown: Some(tx),
+            _server: server,
         }
     }
 
@@ -277,14 +270,6 @@ impl TestServer {
             report.json
         );
         labels
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 
