@@ -108,23 +108,9 @@ async fn bind_bench() {
         .unwrap();
     let mut tokens = Vec::new();
     for i in 0..CLIENTS {
-        let creds =
-            json!({"email": format!("bench{i}@example.com"), "password": "correct horse battery"});
-        http.post(format!("{base}/v1/users"))
-            .json(&creds)
-            .send()
-            .await
-            .unwrap();
-        let session: serde_json::Value = http
-            .post(format!("{base}/v1/sessions"))
-            .json(&creds)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(session["token"].as_str().unwrap().to_owned());
+        tokens.push(
+            server_process::signed_in_token(&http, &base, &format!("bench{i}@example.com")).await,
+        );
     }
 
     let contents = Arc::new(contents);

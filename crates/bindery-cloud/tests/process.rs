@@ -26,23 +26,7 @@ async fn post(base: &str, path: &str, auth: (&str, &str), body: Value) -> (u16, 
 }
 
 async fn user(base: &str, email: &str) -> String {
-    let creds = json!({"email": email, "password": "correct horse battery"});
-    let c = reqwest::Client::new();
-    c.post(format!("{base}/v1/users"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let session: Value = c
-        .post(format!("{base}/v1/sessions"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["token"].as_str().unwrap().to_owned()
+    server_process::signed_in_token(&reqwest::Client::new(), base, email).await
 }
 
 fn sqlite_url(dir: &tempfile::TempDir) -> String {

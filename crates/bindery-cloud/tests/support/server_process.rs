@@ -72,3 +72,23 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// Signs `email` up on the cloud at `base` and signs it in; returns the session token.
+pub async fn signed_in_token(http: &reqwest::Client, base: &str, email: &str) -> String {
+    let creds = serde_json::json!({"email": email, "password": "correct horse battery"});
+    http.post(format!("{base}/v1/users"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let session: serde_json::Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["token"].as_str().unwrap().to_owned()
+}
