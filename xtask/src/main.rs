@@ -65,6 +65,11 @@ fn run(app_args: &[String]) -> Result<(), Failure> {
 /// `cargo xtask test`: formatting, lints, the wasm build of the core, then every test suite
 /// with the services they need; ends with the test runner's summary line.
 fn test() -> Result<(), Failure> {
+    // A test run is a clean build on CI: incremental caches would only add gigabytes to a disk
+    // that a full run already nearly fills. A developer who wants them sets the variable.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     let mut needed = packages::APP.to_vec();
     needed.extend_from_slice(packages::SCAN);
     needed.extend_from_slice(packages::CLIENT);

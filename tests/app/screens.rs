@@ -2,22 +2,19 @@
 //! Chinese, with clicks and typing fired into the DOM. Screens that talk to the cloud talk to
 //! a real bindery-cloud on 127.0.0.1.
 
-mod common;
-mod ui;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
+use crate::ui::Ui;
 use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle};
 use bindery::i18n::{error_sentence, t, Lang, Text};
 use bindery::state::{
     Action, CameraState, Cloud, Failure, FailureKind, Model, Notice, ScanProblem, Screen, Secret,
 };
 use bindery_core::ErrorCode;
-use common::{TestCloud, PASSWORD, PRODUCT_NAME};
 use dioxus::prelude::ReadableExt;
-use ui::Ui;
 
 fn both(mut check: impl FnMut(Lang)) {
     for lang in Lang::ALL {

@@ -2,11 +2,10 @@
 //! per test): sign up / sign in, scan → confirm → bind, rename, unbind, and every refusal the
 //! user can meet on the way, plus the cloud going away.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
 use bindery::i18n::Lang;
 use bindery::state::session::{MemorySessions, SessionKeeper};
 use bindery::state::{
@@ -14,7 +13,6 @@ use bindery::state::{
 };
 use bindery_core::api::DeviceStatus;
 use bindery_core::{ErrorCode, Field};
-use common::{TestCloud, PASSWORD, PRODUCT_NAME};
 
 fn sign_in(email: &str, password: &str) -> Action {
     Action::SignIn {

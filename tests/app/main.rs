@@ -1,0 +1,9 @@
+//! The app's tests, as one test binary: each binary links the whole app, Dioxus and an
+//! embedded cloud, so one link instead of four saves minutes and gigabytes on a clean build.
+
+mod common;
+mod desktop_host;
+mod enter_code;
+mod flow;
+mod screens;
+mod ui;
