@@ -5,13 +5,15 @@
 #   scripts/desktop-smoke.sh [path/to/bindery] [out dir]
 #
 # Needs Xvfb, xdotool and imagemagick (`import`). Exits non-zero when a step's screenshot
-# cannot be taken or the app dies; whether Home lists the device is checked by the caller
-# (or a human) on 7-home.png.
+# cannot be taken or the app dies. tests/app/desktop_smoke.rs runs it (SMOKE_DATA_DIR set)
+# and then checks the sandbox's database for the binding the clicks made; 7-home.png shows
+# Home with the device.
 set -euo pipefail
 APP=${1:-${CARGO_TARGET_DIR:-target}/debug/bindery}
 OUT=${2:-$(mktemp -d /tmp/bindery-smoke.XXXXXX)}
 mkdir -p "$OUT"
-DATA=$(mktemp -d /tmp/bindery-smoke-data.XXXXXX)
+DATA=${SMOKE_DATA_DIR:-$(mktemp -d /tmp/bindery-smoke-data.XXXXXX)}
+mkdir -p "$DATA"
 export XDG_CONFIG_HOME="$DATA/config" XDG_DATA_HOME="$DATA/data"
 DISPLAY_NUM=:${SMOKE_DISPLAY:-97}
 

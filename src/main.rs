@@ -14,16 +14,22 @@ fn main() {
 
         // The web build talks to the cloud that served it; phones are pointed at a cloud in
         // Settings (there is no sandbox on them).
+        let built_in = option_env!("BINDERY_CLOUD").unwrap_or("http://127.0.0.1:8080");
+        #[cfg(all(feature = "web", target_arch = "wasm32"))]
+        let (url, host) = (
+            bindery::host::web::serving_cloud().unwrap_or_else(|| built_in.to_owned()),
+            HostHandle(Arc::new(bindery::host::web::WebHost)),
+        );
+        #[cfg(not(all(feature = "web", target_arch = "wasm32")))]
+        let (url, host) = (built_in.to_owned(), HostHandle::bare());
         let cloud = Cloud {
-            url: option_env!("BINDERY_CLOUD")
-                .unwrap_or("http://127.0.0.1:8080")
-                .to_owned(),
+            url,
             sandbox: false,
         };
         // localStorage on the web, the keyring (or a private file) on phones.
         let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
         let (model, first) = Model::new(cloud, Lang::En, sessions);
-        let boot = bindery::Boot::new(model, first, HostHandle::bare());
+        let boot = bindery::Boot::new(model, first, host);
         dioxus::LaunchBuilder::new()
             .with_context(boot)
             .launch(bindery::App);

@@ -180,3 +180,27 @@ pub fn NameBox(initial: String, disabled: bool, on_name: EventHandler<String>) -
 pub fn is_busy(model: &Model) -> bool {
     model.busy.is_some()
 }
+
+/// What a successful scan feels like: a short beep and, on phones, a short vibration, so
+/// the user knows to stop aiming. It runs in the page (the desktop window is a web view too);
+/// where there is no page, as in the tests, or the page refuses sound, nothing happens.
+pub fn scan_feedback() {
+    const FEEDBACK: &str = r#"
+        try { if (navigator.vibrate) { navigator.vibrate(40); } } catch (_) {}
+        try {
+            const Context = window.AudioContext || window.webkitAudioContext;
+            if (Context) {
+                const audio = window.__binderyAudio || (window.__binderyAudio = new Context());
+                const tone = audio.createOscillator();
+                const volume = audio.createGain();
+                tone.frequency.value = 1320;
+                volume.gain.value = 0.06;
+                tone.connect(volume);
+                volume.connect(audio.destination);
+                tone.start();
+                tone.stop(audio.currentTime + 0.08);
+            }
+        } catch (_) {}
+    "#;
+    let _ = document::eval(FEEDBACK);
+}

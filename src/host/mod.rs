@@ -9,6 +9,8 @@ pub mod camera;
 pub mod desktop;
 #[cfg(all(feature = "sandbox", not(target_arch = "wasm32")))]
 pub mod sandbox;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +33,8 @@ pub trait CameraFeed: Send {
     fn next_event(
         &mut self,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<FeedEvent>> + Send + '_>>;
-    /// The newest preview frame as an image URL (`data:` URL), if any.
+    /// The newest preview frame as an image URL (`data:` URL), if any. Feeds that play into
+    /// the screen's `<video>` ([`Host::video_preview`]) have none.
     fn preview(&self) -> Option<String>;
 }
 
@@ -84,13 +87,19 @@ pub trait Host: Send + Sync {
     /// Sets or clears the QA frame source. Hosts without scanning ignore it.
     fn set_qa_source(&self, _source: Option<PathBuf>) {}
 
+    /// The id of a `<video>` element the Scan screen renders for the camera to play into, on
+    /// hosts whose camera is a browser stream (the browser draws the live preview itself).
+    fn video_preview(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether the QA source setting applies here.
     fn has_qa_source(&self) -> bool {
         false
     }
 }
 
-/// A host with nothing: the web build before its camera is wired, phones, tests.
+/// A host with nothing: phones (until their camera is wired) and tests.
 #[derive(Debug, Default)]
 pub struct BareHost;
 

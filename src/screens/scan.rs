@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use dioxus::prelude::*;
 
-use crate::components::{AppBar, BusyLine, ErrorPanel};
+use crate::components::{scan_feedback, AppBar, BusyLine, ErrorPanel};
 use crate::host::FeedEvent;
 use crate::i18n::{t, Text};
 use crate::state::{Action, CameraState, Screen};
@@ -43,6 +43,7 @@ pub fn Scan() -> Element {
                     FeedEvent::Code(text) => {
                         let action = model.write().scanned(&text, now());
                         if let Some(action) = action {
+                            scan_feedback();
                             dispatch(model, action);
                         }
                     }
@@ -58,6 +59,7 @@ pub fn Scan() -> Element {
     let busy = m.busy.is_some();
     drop(m);
     let can_open = host.can_open_images();
+    let video_id = host.video_preview();
     let demo_labels = host.demo_labels();
     let open_host = host.clone();
     let open_image = move |_: MouseEvent| {
@@ -106,6 +108,16 @@ pub fn Scan() -> Element {
         AppBar { title: t(lang, Text::ScanTitle).to_owned(), back: Some(Screen::Home) }
         section { class: "screen scan",
             div { class: "viewfinder {state_class}",
+                if let Some(id) = video_id {
+                    video {
+                        id,
+                        class: "preview",
+                        autoplay: true,
+                        muted: true,
+                        playsinline: true,
+                        "aria-hidden": "true",
+                    }
+                }
                 if let Some(src) = preview() {
                     img { class: "preview", src, alt: "" }
                 }
@@ -184,14 +196,6 @@ fn read_image(mut model: Signal<Model>, host: &crate::host::HostHandle, path: Pa
 
 use crate::state::Model;
 
-#[cfg(not(target_arch = "wasm32"))]
-fn now() -> std::time::Instant {
-    std::time::Instant::now()
-}
-
-// `Instant::now` panics on wasm32-unknown-unknown; the web build has no feed yet, so the
-// repeat window never needs a real clock there.
-#[cfg(target_arch = "wasm32")]
-fn now() -> std::time::Instant {
-    unreachable!("no camera feed on the web build yet")
+fn now() -> web_time::Instant {
+    web_time::Instant::now()
 }

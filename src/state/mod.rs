@@ -13,7 +13,10 @@ mod keeper;
 pub mod session;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// std's `Instant::now` panics in the browser; on other targets this is std's own type.
+use web_time::Instant;
 
 use bindery_client::{BindOutcome, Client, ClientError, NetworkKind};
 use bindery_core::api::{Device, DeviceStatus, Inspection, Session};

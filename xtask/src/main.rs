@@ -9,6 +9,7 @@ mod bench;
 mod packages;
 mod postgres;
 mod shell;
+mod web;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,7 @@ commands:
   run            install what the app needs, then start it (on the embedded sandbox cloud)
   test           install what the suites need, start their services, run every suite
   fuzz [SECS]    fuzz the QR parser with cargo-fuzz for SECS seconds (default 600)
+  web [--dev]    build the web app; serve it with `bindery-cloud serve --web-root DIR`
   bench scan     the scanner bench against zxing-cpp (`cargo xtask bench scan --help`)
   pg             start the throwaway PostgreSQL the tests use, print its URL, stop on Enter
 ";
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         Some("pg") => pg(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("web") => web::web(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -62,8 +65,9 @@ fn run(app_args: &[String]) -> Result<(), Failure> {
     cargo(&args)
 }
 
-/// `cargo xtask test`: formatting, lints, the wasm build of the core, then every test suite
-/// with the services they need; ends with the test runner's summary line.
+/// `cargo xtask test`: formatting, lints, the wasm builds (core, client, the web app), then
+/// every test suite with the services they need (PostgreSQL, a keyring, Chromium); ends with
+/// the test runner's summary line.
 fn test() -> Result<(), Failure> {
     // A test run is a clean build on CI: incremental caches would only add gigabytes to a disk
     // that a full run already nearly fills. A developer who wants them sets the variable.
@@ -74,7 +78,9 @@ fn test() -> Result<(), Failure> {
     needed.extend_from_slice(packages::SCAN);
     needed.extend_from_slice(packages::CLIENT);
     needed.extend_from_slice(packages::CLOUD);
+    needed.extend_from_slice(packages::BROWSER);
     packages::ensure(&needed)?;
+    packages::ensure_commands(packages::NODE)?;
 
     shell::step("formatting");
     cargo(&["fmt", "--all", "--", "--check"])?;
@@ -113,12 +119,26 @@ fn test() -> Result<(), Failure> {
         "aarch64-linux-android",
     ])?;
 
+    // The dev profile: the release build of the wasm takes minutes longer, and the browser
+    // tests check behaviour; `cargo xtask web` makes the release bundle.
+    let web_root = web::build(true, &shell::target_dir().join("web-dev"))?;
+    shell::step("Playwright for the browser tests (npm ci in tests/e2e)");
+    shell::run_in(
+        &workspace_root().join("tests/e2e"),
+        "npm",
+        &["ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        &[],
+    )?;
+
     shell::step("starting a throwaway PostgreSQL");
     let pg = postgres::Cluster::start()?;
     let envs = [
         ("BINDERY_TEST_PG_URL", pg.url()),
         ("BINDERY_REQUIRE_PG", "1".to_owned()),
         ("BINDERY_REQUIRE_KEYRING", "1".to_owned()),
+        ("BINDERY_WEB_ROOT", web_root.display().to_string()),
+        ("BINDERY_REQUIRE_BROWSER", "1".to_owned()),
+        ("BINDERY_REQUIRE_DISPLAY", "1".to_owned()),
     ];
 
     shell::step("doc tests");

@@ -4,7 +4,8 @@ use std::process::Command;
 
 use crate::shell::{self, Failure};
 
-/// The Dioxus desktop app (WebKitGTK, GTK, libxdo), and Xvfb for its tests without a display.
+/// The Dioxus desktop app (WebKitGTK, GTK, libxdo), and Xvfb, xdotool and imagemagick for
+/// its smoke test in a real window without a display.
 pub const APP: &[&str] = &[
     "pkg-config",
     "libwebkit2gtk-4.1-dev",
@@ -12,11 +13,17 @@ pub const APP: &[&str] = &[
     "libxdo-dev",
     "xvfb",
     "xdotool",
+    "imagemagick",
 ];
 /// The scanner: nokhwa's bindings are generated with libclang.
 pub const SCAN: &[&str] = &["clang", "libclang-dev"];
 /// The session store's keyring test runs gnome-keyring on a private D-Bus session.
 pub const CLIENT: &[&str] = &["dbus", "gnome-keyring"];
+/// The browser end-to-end tests drive Debian's Chromium (never a downloaded one).
+pub const BROWSER: &[&str] = &["chromium"];
+/// Node.js runs Playwright; a machine may have it from elsewhere than Debian, so it is
+/// looked for as commands (command, the Debian package that provides it).
+pub const NODE: &[(&str, &str)] = &[("node", "nodejs"), ("npm", "npm")];
 /// The cloud's PostgreSQL suite runs against a throwaway server.
 pub const CLOUD: &[&str] = &["postgresql"];
 
@@ -25,6 +32,24 @@ fn is_installed(package: &str) -> bool {
         .args(["-W", "-f=${Status}", package])
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+}
+
+/// Installs the Debian packages of whichever `(command, package)` commands are not on PATH.
+pub fn ensure_commands(commands: &[(&str, &str)]) -> Result<(), Failure> {
+    let missing: Vec<&str> = commands
+        .iter()
+        .filter(|(command, _)| {
+            Command::new(command)
+                .arg("--version")
+                .output()
+                .map_or(true, |out| !out.status.success())
+        })
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    ensure(&missing)
 }
 
 /// Installs whatever of `packages` is missing: with apt when root, otherwise by telling the

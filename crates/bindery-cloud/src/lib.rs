@@ -17,6 +17,7 @@ pub mod labels;
 pub mod openapi;
 pub mod state;
 pub mod support;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,8 +37,13 @@ pub use state::{AppState, Limits, StateConfig};
 /// The whole HTTP service.
 pub fn app(state: AppState) -> Router {
     let limits = state.limits.clone();
+    let web = match &state.web_root {
+        Some(root) => web::router(root),
+        None => Router::new(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(web)
         .merge(accounts::router())
         .merge(bindings::router())
         .merge(developer::router(&limits))
@@ -130,7 +136,11 @@ impl Drop for LoopbackCloud {
 /// Serves on `listen` until SIGTERM or Ctrl-C.
 pub async fn serve(listen: SocketAddr, state: AppState) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen).await?;
-    tracing::info!(address = %listener.local_addr()?, "bindery-cloud listening");
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "bindery-cloud listening");
+    if state.web_root.is_some() {
+        tracing::info!("the web app is at http://{address}/app/");
+    }
     run(listener, state, shutdown_signal()).await?;
     tracing::info!("bindery-cloud stopped");
     Ok(())

@@ -41,6 +41,9 @@ enum Command {
         /// Database connections of this process.
         #[arg(long, default_value_t = 16)]
         max_connections: u32,
+        /// Also serve the web app built by `cargo xtask web` from this folder, at `/app/`.
+        #[arg(long, env = "BINDERY_WEB_ROOT")]
+        web_root: Option<PathBuf>,
     },
     /// Developer and support keys.
     DevKey {
@@ -158,10 +161,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = StateConfig::new(url);
     config.secret = cli.secret;
     if let Command::Serve {
-        max_connections, ..
+        max_connections,
+        web_root,
+        ..
     } = &cli.command
     {
         config.max_connections = *max_connections;
+        if let Some(root) = web_root {
+            bindery_cloud::web::check_web_root(root)?;
+            config.web_root = Some(root.clone());
+        }
     }
     let state = AppState::open(config).await?;
     match cli.command {

@@ -3,6 +3,7 @@
 //! Nothing here is per-process state that would break scale-out: counters and sessions live in
 //! the database; this is only configuration and a connection pool.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,8 @@ pub struct StateConfig {
     pub secret: Option<String>,
     pub max_connections: u32,
     pub limits: Limits,
+    /// A built web app (`cargo xtask web`) to serve at `/app/`, next to the API it talks to.
+    pub web_root: Option<PathBuf>,
 }
 
 impl StateConfig {
@@ -73,6 +76,7 @@ impl StateConfig {
             secret: None,
             max_connections: 16,
             limits: Limits::default(),
+            web_root: None,
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct Inner {
     /// HMAC key of bind-code hashes.
     pub secret: Vec<u8>,
     pub limits: Limits,
+    /// The web app served at `/app/`, when there is one.
+    pub web_root: Option<PathBuf>,
     /// Group commit of bind outcomes (bindings and attempt records) on `writer`.
     pub(crate) bind_writer: BindWriter,
 }
@@ -120,6 +126,7 @@ impl AppState {
             backend,
             secret,
             limits: config.limits,
+            web_root: config.web_root,
         })))
     }
 }

@@ -51,6 +51,19 @@ impl GrayImage {
         GrayImage::new(width, height, pixels)
     }
 
+    /// Converts packed RGBA (4 bytes a pixel, as a canvas's `ImageData` holds it); alpha is
+    /// ignored.
+    pub fn from_rgba(width: usize, height: usize, rgba: &[u8]) -> Option<Self> {
+        if width.checked_mul(height)?.checked_mul(4)? != rgba.len() {
+            return None;
+        }
+        let pixels = rgba
+            .chunks_exact(4)
+            .map(|p| ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32) >> 8) as u8)
+            .collect();
+        GrayImage::new(width, height, pixels)
+    }
+
     /// Takes an `image` crate picture; 8-bit gray ones are moved, not converted.
     pub fn from_dynamic(img: image::DynamicImage) -> Self {
         GrayImage::from_luma(img.into_luma8())
@@ -167,4 +180,33 @@ pub struct Frame {
     pub timestamp: Duration,
     /// Which frame of the source this is, counting from 0.
     pub index: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GrayImage;
+
+    #[test]
+    fn colour_frames_become_gray_with_bt601_weights() {
+        // white, black, pure red, pure green, pure blue
+        let rgb = [255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255];
+        let rgba: Vec<u8> = rgb
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 7])
+            .collect();
+        let expected = [255, 0, 76, 149, 28];
+        assert_eq!(GrayImage::from_rgb(5, 1, &rgb).unwrap().pixels(), expected);
+        assert_eq!(
+            GrayImage::from_rgba(5, 1, &rgba).unwrap().pixels(),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_buffer_of_the_wrong_length_is_refused() {
+        for (width, height, len) in [(2, 2, 15), (2, 2, 17), (usize::MAX, 2, 8)] {
+            assert!(GrayImage::from_rgba(width, height, &vec![0; len]).is_none());
+        }
+        assert!(GrayImage::from_rgb(2, 2, &[0; 11]).is_none());
+    }
 }

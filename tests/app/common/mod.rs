@@ -43,11 +43,16 @@ pub const PRODUCT_NAME: &str = "Demo smart plug";
 
 impl TestCloud {
     pub async fn start() -> TestCloud {
+        TestCloud::start_serving(None).await
+    }
+
+    /// The same cloud, also serving the web app in `web_root` at `/app/`.
+    pub async fn start_serving(web_root: Option<std::path::PathBuf>) -> TestCloud {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
-        let state = AppState::open(StateConfig::new(url))
-            .await
-            .expect("cloud state");
+        let mut config = StateConfig::new(url);
+        config.web_root = web_root;
+        let state = AppState::open(config).await.expect("cloud state");
         let key = developer::create_api_key(&state, "app tests", false)
             .await
             .expect("developer key");

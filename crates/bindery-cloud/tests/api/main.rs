@@ -8,3 +8,4 @@ mod bindings;
 mod developer;
 mod misc;
 mod support;
+mod web;

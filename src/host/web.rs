@@ -1,0 +1,332 @@
+//! The browser as the app's host: the camera through `getUserMedia`, played into the Scan
+//! screen's own `<video>` element and sampled into a canvas for bindery-scan's decoder.
+//!
+//! The browser draws the live preview from the `<video>` itself, so the preview never waits
+//! for the decoder. Pages get no threads without a separately built worker bundle, so the
+//! decoder runs on the page's thread, once per animation frame at most and always on the
+//! newest frame (latest frame wins); a 720p frame decodes in a few tens of milliseconds.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bindery_scan::{Decoder, Effort, GrayImage};
+use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures_util::StreamExt;
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    CanvasRenderingContext2d, DomException, HtmlCanvasElement, HtmlVideoElement, MediaDeviceInfo,
+    MediaDeviceKind, MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack,
+};
+
+use super::{CameraFeed, FeedEvent, Host};
+use crate::state::CameraState;
+
+/// The id of the `<video>` element the Scan screen renders for the camera.
+pub const VIDEO_ID: &str = "bindery-camera";
+
+/// The performance mark set when the camera's first frame is on screen: where the browser
+/// end-to-end test starts its scan-to-confirm clock.
+pub const FIRST_FRAME_MARK: &str = "bindery:first-frame";
+
+/// Frames wider than this are scaled down before decoding: a label held up to the camera
+/// is large in the frame, and a smaller frame decodes faster.
+const DECODE_MAX_WIDTH: u32 = 1280;
+
+/// The browser's camera; no file dialogs, no sandbox.
+#[derive(Debug, Default)]
+pub struct WebHost;
+
+impl Host for WebHost {
+    fn open_camera(&self, index: usize) -> Option<Box<dyn CameraFeed>> {
+        let (events, receiver) = unbounded();
+        let stop = Arc::new(AtomicBool::new(false));
+        wasm_bindgen_futures::spawn_local(run(index, events, stop.clone()));
+        Some(Box::new(WebFeed {
+            events: receiver,
+            stop,
+        }))
+    }
+
+    fn video_preview(&self) -> Option<&'static str> {
+        Some(VIDEO_ID)
+    }
+}
+
+/// The cloud that served the page: the web build talks to it unless Settings says otherwise.
+pub fn serving_cloud() -> Option<String> {
+    web_sys::window()?.location().origin().ok()
+}
+
+struct WebFeed {
+    events: UnboundedReceiver<FeedEvent>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for WebFeed {
+    fn drop(&mut self) {
+        // The loop notices on its next animation frame and stops the camera.
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl CameraFeed for WebFeed {
+    fn next_event(&mut self) -> Pin<Box<dyn Future<Output = Option<FeedEvent>> + Send + '_>> {
+        Box::pin(self.events.next())
+    }
+
+    fn preview(&self) -> Option<String> {
+        None
+    }
+}
+
+async fn run(index: usize, events: UnboundedSender<FeedEvent>, stop: Arc<AtomicBool>) {
+    let (stream, name, cameras) = match open_stream(index).await {
+        Ok(opened) => opened,
+        Err(state) => {
+            let _ = events.unbounded_send(FeedEvent::State(state));
+            return;
+        }
+    };
+    let outcome = scan(&stream, name, cameras, &events, &stop).await;
+    // Whatever ended the scan, the camera light goes off.
+    for track in stream.get_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+    if let Err(state) = outcome {
+        let _ = events.unbounded_send(FeedEvent::State(state));
+    }
+}
+
+/// Asks for camera `index` (the back camera by default): the stream, the camera's name and
+/// how many cameras there are.
+async fn open_stream(index: usize) -> Result<(MediaStream, String, usize), CameraState> {
+    let window = web_sys::window().ok_or(CameraState::NoCamera)?;
+    let navigator = window.navigator();
+    // Browsers hide the camera API from pages not served over HTTPS or from localhost.
+    let media_devices = Reflect::get(&navigator, &JsValue::from_str("mediaDevices"))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+        .ok_or_else(|| CameraState::Stopped {
+            detail: "this browser offers the camera only to pages served over HTTPS or from \
+                     localhost; open the app at such an address"
+                .to_owned(),
+        })?
+        .unchecked_into::<MediaDevices>();
+
+    let before = video_inputs(&media_devices).await;
+    let video = Object::new();
+    let ideal = |value: JsValue| {
+        let constraint = Object::new();
+        let _ = Reflect::set(&constraint, &"ideal".into(), &value);
+        constraint
+    };
+    let _ = Reflect::set(&video, &"width".into(), &ideal(1280.into()));
+    let _ = Reflect::set(&video, &"height".into(), &ideal(720.into()));
+    match before.get(index).filter(|id| !id.is_empty()) {
+        Some(device_id) => {
+            let exact = Object::new();
+            let _ = Reflect::set(&exact, &"exact".into(), &device_id.into());
+            let _ = Reflect::set(&video, &"deviceId".into(), &exact);
+        }
+        None => {
+            let _ = Reflect::set(&video, &"facingMode".into(), &ideal("environment".into()));
+        }
+    }
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio(&JsValue::FALSE);
+    constraints.set_video(&video);
+    let request = media_devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(camera_refusal)?;
+    let stream: MediaStream = JsFuture::from(request)
+        .await
+        .map_err(camera_refusal)?
+        .unchecked_into();
+
+    let name = stream
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<MediaStreamTrack>()
+        .map(|track| track.label())
+        .unwrap_or_default();
+    // Before permission some browsers list no cameras (or unnamed ones); count again.
+    let cameras = video_inputs(&media_devices).await.len().max(1);
+    Ok((stream, name, cameras))
+}
+
+/// The device ids of the cameras the browser lists.
+async fn video_inputs(media_devices: &MediaDevices) -> Vec<String> {
+    let Ok(listing) = media_devices.enumerate_devices() else {
+        return Vec::new();
+    };
+    let Ok(devices) = JsFuture::from(listing).await else {
+        return Vec::new();
+    };
+    js_sys::Array::from(&devices)
+        .iter()
+        .filter_map(|device| device.dyn_into::<MediaDeviceInfo>().ok())
+        .filter(|device| device.kind() == MediaDeviceKind::Videoinput)
+        .map(|device| device.device_id())
+        .collect()
+}
+
+/// What a refused `getUserMedia` means for the Scan screen.
+fn camera_refusal(error: JsValue) -> CameraState {
+    let name = error
+        .dyn_ref::<DomException>()
+        .map(|e| e.name())
+        .unwrap_or_default();
+    match name.as_str() {
+        "NotAllowedError" | "SecurityError" => CameraState::PermissionDenied,
+        "NotFoundError" | "OverconstrainedError" => CameraState::NoCamera,
+        "NotReadableError" | "AbortError" => CameraState::Stopped {
+            detail: "the camera is in use by another app or could not start; close that app \
+                     and try again"
+                .to_owned(),
+        },
+        _ => CameraState::Stopped {
+            detail: error
+                .as_string()
+                .or_else(|| error.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
+                .unwrap_or_else(|| "the browser would not open the camera".to_owned()),
+        },
+    }
+}
+
+/// Plays `stream` into the screen's `<video>` and decodes its newest frame once per
+/// animation frame until the feed is dropped.
+async fn scan(
+    stream: &MediaStream,
+    name: String,
+    cameras: usize,
+    events: &UnboundedSender<FeedEvent>,
+    stop: &AtomicBool,
+) -> Result<(), CameraState> {
+    let broken = |what: &str| CameraState::Stopped {
+        detail: format!("the page could not {what}; reload it"),
+    };
+    let window = web_sys::window().ok_or_else(|| broken("reach its window"))?;
+    let document = window
+        .document()
+        .ok_or_else(|| broken("reach its document"))?;
+    let Some(video) = wait_for_video(&document, stop).await else {
+        return if stop.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(broken("show the camera"))
+        };
+    };
+    video.set_muted(true);
+    video.set_src_object(Some(stream));
+    let _ = video.play();
+    let _ = events.unbounded_send(FeedEvent::State(CameraState::Live { name, cameras }));
+
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .ok()
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(|| broken("make a canvas"))?;
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context_with_context_options("2d", &options)
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| broken("draw camera frames"))?;
+    let performance = window.performance();
+    let mut decoder = Decoder::new(Effort::Live);
+    let mut first_frame_seen = false;
+    loop {
+        next_animation_frame().await;
+        if stop.load(Ordering::SeqCst) || events.is_closed() {
+            return Ok(());
+        }
+        // HAVE_CURRENT_DATA: a frame is there to draw.
+        if video.ready_state() < 2 || video.video_width() == 0 {
+            continue;
+        }
+        if !first_frame_seen {
+            first_frame_seen = true;
+            if let Some(performance) = &performance {
+                let _ = performance.mark(FIRST_FRAME_MARK);
+            }
+        }
+        let (width, height) = decode_size(video.video_width(), video.video_height());
+        if canvas.width() != width || canvas.height() != height {
+            canvas.set_width(width);
+            canvas.set_height(height);
+        }
+        if context
+            .draw_image_with_html_video_element_and_dw_and_dh(
+                &video,
+                0.0,
+                0.0,
+                width.into(),
+                height.into(),
+            )
+            .is_err()
+        {
+            continue;
+        }
+        let Ok(pixels) = context.get_image_data(0.0, 0.0, width.into(), height.into()) else {
+            continue;
+        };
+        let Some(frame) = GrayImage::from_rgba(width as usize, height as usize, &pixels.data())
+        else {
+            continue;
+        };
+        for code in decoder.decode(frame.view()) {
+            if events.unbounded_send(FeedEvent::Code(code.text)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The screen's `<video>`: it is rendered with the Scan screen, which may still be on its
+/// way to the page when the camera opens.
+async fn wait_for_video(
+    document: &web_sys::Document,
+    stop: &AtomicBool,
+) -> Option<HtmlVideoElement> {
+    for _ in 0..120 {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        if let Some(video) = document
+            .get_element_by_id(VIDEO_ID)
+            .and_then(|e| e.dyn_into::<HtmlVideoElement>().ok())
+        {
+            return Some(video);
+        }
+        next_animation_frame().await;
+    }
+    None
+}
+
+/// The size a `width`×`height` camera frame is decoded at.
+fn decode_size(width: u32, height: u32) -> (u32, u32) {
+    if width <= DECODE_MAX_WIDTH {
+        (width, height)
+    } else {
+        let scaled = (u64::from(height) * u64::from(DECODE_MAX_WIDTH) / u64::from(width)) as u32;
+        (DECODE_MAX_WIDTH, scaled.max(1))
+    }
+}
+
+/// Resolves at the browser's next animation frame.
+async fn next_animation_frame() {
+    let frame = Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.request_animation_frame(&resolve);
+        }
+    });
+    let _ = JsFuture::from(frame).await;
+}

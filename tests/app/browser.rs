@@ -1,0 +1,225 @@
+//! Browser end-to-end: the web build (`cargo xtask web --dev`) served at `/app/` by a real
+//! bindery-cloud on loopback, driven by Playwright in Debian's Chromium, whose fake camera
+//! plays a `.y4m` made from a label PNG of a real batch (`tests/e2e/bind.mjs`).
+//!
+//! Needs `BINDERY_WEB_ROOT` (the built app), Chromium and `npm ci` in `tests/e2e`;
+//! `cargo xtask test` provides all three and sets `BINDERY_REQUIRE_BROWSER=1`, so there a
+//! missing piece fails the test instead of skipping it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bindery::i18n::Lang;
+use bindery::state::{Action, Secret};
+use bindery_scan::source::{load_image, write_y4m};
+use bindery_scan::GrayImage;
+use serde_json::Value;
+
+use crate::common::{Label, TestCloud, PASSWORD};
+
+/// What a run needs from outside the workspace, or why it cannot run.
+struct Browser {
+    web_root: PathBuf,
+    chromium: PathBuf,
+    e2e_dir: PathBuf,
+}
+
+fn browser() -> Option<Browser> {
+    let e2e_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    let chromium = std::env::var_os("BINDERY_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let missing = match std::env::var_os("BINDERY_WEB_ROOT").map(PathBuf::from) {
+        None => Err(
+            "BINDERY_WEB_ROOT is not set (build the app with `cargo xtask web --dev`)".to_owned(),
+        ),
+        Some(root) if !root.join("index.html").is_file() => {
+            Err(format!("{} holds no built web app", root.display()))
+        }
+        Some(_) if !chromium.is_file() => Err(format!("no Chromium at {}", chromium.display())),
+        Some(_) if !e2e_dir.join("node_modules/playwright-core").is_dir() => {
+            Err(format!("run `npm ci` in {}", e2e_dir.display()))
+        }
+        Some(root) => Ok(root),
+    };
+    match missing {
+        Ok(web_root) => Some(Browser {
+            web_root,
+            chromium,
+            e2e_dir,
+        }),
+        Err(why) if std::env::var_os("BINDERY_REQUIRE_BROWSER").is_some() => {
+            panic!("the browser tests cannot run: {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}; `cargo xtask test` runs this");
+            None
+        }
+    }
+}
+
+/// A 1280x720 camera video of `label`: the label, enlarged to about half the frame's height,
+/// on a light desk.
+fn label_video(label: &Label, dir: &Path) -> PathBuf {
+    let png = dir.join(format!("{}.png", label.sn));
+    std::fs::write(&png, &label.png).unwrap();
+    let code = load_image(&png).expect("the label PNG reads");
+    let (width, height) = (1280, 720);
+    let mut frame = GrayImage::filled(width, height, 214);
+    let scale = (height / 2 / code.height()).max(1);
+    assert!(code.width() * scale <= width && code.height() * scale <= height);
+    let (left, top) = (
+        (width - code.width() * scale) / 2,
+        (height - code.height() * scale) / 2,
+    );
+    for y in 0..code.height() * scale {
+        for x in 0..code.width() * scale {
+            frame.pixels_mut()[(top + y) * width + left + x] =
+                code.pixels()[(y / scale) * code.width() + x / scale];
+        }
+    }
+    let video = dir.join(format!("{}.y4m", label.sn));
+    let frames = vec![frame; 4];
+    write_y4m(std::fs::File::create(&video).unwrap(), &frames, 25).unwrap();
+    video
+}
+
+/// Runs `tests/e2e/bind.mjs` for `scenario` on `label`; the JSON it printed, checked to be a
+/// success.
+fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps: u32) -> Value {
+    let work = tempfile::tempdir().unwrap();
+    let video = label_video(label, work.path());
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser-e2e")
+        .join(scenario);
+    let _ = std::fs::remove_dir_all(&shots);
+    let config = serde_json::json!({
+        "url": cloud.url,
+        "video": video,
+        "sn": label.sn,
+        "scenario": scenario,
+        "shots": shots,
+        "chromium": browser.chromium,
+        "reps": reps,
+        "email": format!("{scenario}@example.com"),
+        "password": PASSWORD,
+    });
+    let output = Command::new("node")
+        .arg("bind.mjs")
+        .current_dir(&browser.e2e_dir)
+        .env("BINDERY_E2E", config.to_string())
+        .output()
+        .expect("node runs (install nodejs)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "{scenario}: no result from the browser run\nstdout: {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    eprintln!("{scenario}: screenshots in {}", shots.display());
+    assert_eq!(result["ok"], true, "{scenario} failed: {result:#}");
+    assert!(output.status.success(), "{scenario}: {result:#}");
+    result
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_user_scans_a_label_with_the_camera_names_it_and_sees_it_at_home() {
+    let Some(browser) = browser() else { return };
+    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let label = cloud.labels[0].clone();
+    // More repetitions make this the scan-to-confirm measurement (see the README).
+    let reps = std::env::var("BINDERY_E2E_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3u32);
+    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "bind", &label, reps));
+    let mut times: Vec<f64> = result["scan_to_confirm_ms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_f64)
+        .collect();
+    times.sort_by(f64::total_cmp);
+    eprintln!(
+        "scan-to-confirm over {} scans: median {:.0} ms, min {:.0} ms, max {:.0} ms",
+        times.len(),
+        times[times.len() / 2],
+        times[0],
+        times[times.len() - 1]
+    );
+
+    assert_eq!(result["status"], "bindable", "{result:#}");
+    assert_eq!(result["home_devices"], serde_json::json!(["Kitchen plug"]));
+    let meta = result["home_meta"][0].as_str().unwrap_or_default();
+    assert!(meta.contains(&label.sn), "{meta}");
+    assert!(
+        result["vibrations"].as_u64() >= Some(1),
+        "a scan gives feedback"
+    );
+    assert_eq!(times.len(), reps.max(1) as usize);
+    assert_eq!(
+        result["console_errors"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+    // The cloud agrees: the device is bound, under the name typed in the browser.
+    let mut owner = cloud.model(Lang::En);
+    owner
+        .perform(Action::SignIn {
+            email: "bind@example.com".to_owned(),
+            password: Secret(PASSWORD.to_owned()),
+        })
+        .await;
+    owner.perform(Action::Refresh).await;
+    let names: Vec<_> = owner
+        .devices
+        .iter()
+        .flatten()
+        .map(|d| (d.sn.to_string(), d.name.clone()))
+        .collect();
+    assert_eq!(names, [(label.sn.clone(), "Kitchen plug".to_owned())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_bound_by_someone_else_is_explained_before_anything_is_typed() {
+    let Some(browser) = browser() else { return };
+    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let label = cloud.labels[1].clone();
+    let mut other = cloud.signed_in("first-owner@example.com").await;
+    other
+        .perform(Action::Inspect {
+            qr_content: label.qr_content.clone(),
+        })
+        .await;
+    other
+        .perform(Action::Bind {
+            name: "Their plug".to_owned(),
+        })
+        .await;
+    assert!(other.failure.is_none(), "{:?}", other.failure);
+
+    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "bound_to_other", &label, 1));
+    assert_eq!(result["status"], "bound-to-other", "{result:#}");
+    assert_eq!(
+        result["name_boxes"], 0,
+        "no name box for a device that cannot be bound"
+    );
+    assert_eq!(result["scan_another"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cloud_out_of_reach_reads_as_a_network_problem_and_retry_recovers() {
+    let Some(browser) = browser() else { return };
+    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let label = cloud.labels[2].clone();
+    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "network_down", &label, 1));
+    let class = result["error_class"].as_str().unwrap_or_default();
+    assert!(class.contains("unreachable"), "{result:#}");
+    assert_eq!(result["retry_buttons"], 1);
+    assert_eq!(result["sn_after_retry"], label.sn.as_str());
+}

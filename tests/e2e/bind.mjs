@@ -1,0 +1,164 @@
+// One browser run of the Bindery web app, driven like a user: Debian's Chromium, a fake
+// camera playing a .y4m of a real label, the web build served by a real bindery-cloud.
+// tests/app/browser.rs makes the cloud, the labels and the video, runs this once per
+// scenario and checks the JSON line it prints last. Screenshots go to BINDERY_E2E_SHOTS.
+//
+// Scenarios:
+//   bind            sign up -> (+) -> Scan -> the SN appears -> name it -> Confirm -> Home
+//                   lists it; first scans the label BINDERY_E2E_REPS times to time
+//                   scan-to-confirm (first camera frame -> the Confirm screen shows the SN)
+//   bound_to_other  the label is someone else's: Confirm explains it, no name box
+//   network_down    the cloud cannot be reached: the error says so and Retry recovers
+
+import { chromium } from "playwright-core";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const config = JSON.parse(process.env.BINDERY_E2E ?? "{}");
+const { url, video, sn, scenario, shots, chromium: executablePath } = config;
+const reps = config.reps ?? 1;
+const email = config.email ?? `e2e-${Date.now()}@example.com`;
+const password = config.password ?? "correct horse battery";
+const WAIT = { timeout: 60_000 };
+const FIRST_FRAME_MARK = "bindery:first-frame";
+
+mkdirSync(shots, { recursive: true });
+const profile = mkdtempSync(join(tmpdir(), "bindery-e2e-chromium-"));
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${profile}`,
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-video-capture=${video}`,
+  ],
+});
+const result = { scenario, steps: [], scan_to_confirm_ms: [], console_errors: [] };
+let page;
+let step = 0;
+async function shot(name) {
+  step += 1;
+  const file = join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  result.steps.push(name);
+}
+const text = (selector) => page.locator(selector).first().innerText(WAIT);
+
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  // Count the vibration that a successful scan asks for (headless Chromium has no motor).
+  await context.addInitScript(() => {
+    window.__binderyVibrations = 0;
+    navigator.vibrate = () => {
+      window.__binderyVibrations += 1;
+      return true;
+    };
+  });
+  page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") result.console_errors.push(message.text());
+  });
+  page.on("pageerror", (error) => result.console_errors.push(String(error)));
+
+  await page.goto(`${url}/app/`);
+  await page.locator(".screen.auth").waitFor(WAIT);
+  await shot("sign-in");
+  await page.locator(".switch-mode").click();
+  await page.locator('input[type="email"]').fill(email);
+  await page.locator('input[type="password"]').fill(password);
+  await shot("sign-up");
+  await page.locator(".submit").click();
+  await page.locator(".screen.home").waitFor(WAIT);
+  await page.locator(".scan-a-device").waitFor(WAIT);
+  await shot("home-empty");
+
+  if (scenario === "network_down") {
+    await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+  }
+
+  // Scan: each time from a fresh camera, timing first frame -> SN on Confirm.
+  for (let rep = 0; rep < Math.max(1, reps); rep++) {
+    await page.evaluate(
+      ([mark, expected]) => {
+        performance.clearMarks(mark);
+        window.__binderyConfirmAt = null;
+        const seen = () => {
+          const shown = document.querySelector(".screen.confirm .sn");
+          if (shown && shown.textContent === expected && window.__binderyConfirmAt === null) {
+            window.__binderyConfirmAt = performance.now();
+          }
+        };
+        new MutationObserver(seen).observe(document.body, {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
+      },
+      [FIRST_FRAME_MARK, sn],
+    );
+    if (rep === 0) {
+      await page.locator(".scan-a-device").click();
+      await page.locator(".screen.scan").waitFor(WAIT);
+    } else {
+      await page.locator(".app-bar .back").click();
+    }
+    if (scenario === "network_down") break;
+    await page.waitForFunction(() => window.__binderyConfirmAt !== null, null, WAIT);
+    const ms = await page.evaluate((mark) => {
+      const frames = performance.getEntriesByName(mark);
+      return window.__binderyConfirmAt - frames[frames.length - 1].startTime;
+    }, FIRST_FRAME_MARK);
+    result.scan_to_confirm_ms.push(ms);
+    if (rep === 0) await shot("confirm");
+  }
+
+  if (scenario === "bind") {
+    result.vibrations = await page.evaluate(() => window.__binderyVibrations);
+    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+    await page.locator(".name-box").fill("Kitchen plug");
+    await shot("named");
+    await page.locator(".confirm-bind").click();
+    await page.locator(".screen.home .device.highlighted").waitFor(WAIT);
+    await shot("home-bound");
+    result.home_devices = await page.locator(".devices .device-name").allInnerTexts();
+    result.home_meta = await page.locator(".devices .device-meta").allInnerTexts();
+  } else if (scenario === "bound_to_other") {
+    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+    result.status_text = await text(".screen.confirm .status");
+    result.name_boxes = await page.locator(".name-box").count();
+    result.scan_another = await page.locator(".scan-another").count();
+    await shot("bound-to-other");
+  } else if (scenario === "network_down") {
+    await page.locator(".error-panel").waitFor(WAIT);
+    result.error_class = await page.locator(".error-panel").getAttribute("class");
+    result.error_text = await text(".error-panel");
+    result.retry_buttons = await page.locator(".error-panel .retry").count();
+    await shot("network-down");
+    await page.unroute("**/v1/**");
+    await page.locator(".error-panel .retry").click();
+    await page.locator(".screen.confirm .sn").waitFor(WAIT);
+    result.sn_after_retry = await text(".screen.confirm .sn");
+    await shot("after-retry");
+  }
+  result.ok = true;
+} catch (error) {
+  result.ok = false;
+  result.error = String(error?.stack ?? error);
+  if (page) {
+    await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => {});
+    result.page_text = await page.locator("body").innerText().catch(() => "");
+  }
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);

@@ -1,0 +1,201 @@
+//! `cargo xtask web`: the app built for the browser, without `dx`: cargo builds the wasm,
+//! wasm-bindgen (the version Cargo.lock pins, installed into `target/tools` when missing)
+//! writes the JS glue, and an `index.html` loads both from `/app/`, where
+//! `bindery-cloud serve --web-root DIR` serves them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::shell::{self, Failure};
+
+const USAGE: &str = "\
+usage: cargo xtask web [--dev] [--out DIR]
+
+Builds the web app into DIR (default target/web, or target/web-dev with --dev), then prints
+how to serve it. --dev builds faster and runs slower (the profile the browser tests use).
+";
+
+/// The page that starts the app. Paths are absolute so `/app` and `/app/` both work.
+const INDEX_HTML: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="color-scheme" content="light dark">
+<title>Bindery</title>
+<link rel="icon" href="data:,">
+</head>
+<body>
+<div id="main"></div>
+<noscript>Bindery needs JavaScript and WebAssembly: turn JavaScript on, or use a browser that has WebAssembly.</noscript>
+<script type="module">
+import init from "/app/bindery.js";
+init({ module_or_path: "/app/bindery_bg.wasm" });
+</script>
+</body>
+</html>
+"#;
+
+/// `cargo xtask web [--dev] [--out DIR]`.
+pub fn web(args: &[String]) -> Result<(), Failure> {
+    let mut dev = false;
+    let mut out = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--dev" => dev = true,
+            "--out" => {
+                let dir = rest
+                    .next()
+                    .ok_or_else(|| Failure::Usage(format!("--out needs a folder\n\n{USAGE}")))?;
+                out = Some(PathBuf::from(dir));
+            }
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return Ok(());
+            }
+            other => {
+                return Err(Failure::Usage(format!(
+                    "unknown option {other:?}\n\n{USAGE}"
+                )))
+            }
+        }
+    }
+    let out = out.unwrap_or_else(|| {
+        shell::target_dir().join(if dev { "web-dev" } else { "web" })
+    });
+    let out = build(dev, &out)?;
+    eprintln!(
+        "\nxtask: the web app is in {dir}\nserve it with its cloud:\n\n    cargo run -p bindery-cloud -- serve --web-root {dir}\n\nthen open http://127.0.0.1:8080/app/",
+        dir = out.display()
+    );
+    Ok(())
+}
+
+/// Builds the web app into `out` and returns `out` as an absolute path.
+pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
+    let root = shell::workspace_root();
+    let out = if out.is_absolute() {
+        out.to_owned()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Failure::Io(out.to_owned(), e))?
+            .join(out)
+    };
+    shell::ensure_rust_target("wasm32-unknown-unknown")?;
+    shell::step(if dev {
+        "the web app (wasm32, dev profile)"
+    } else {
+        "the web app (wasm32, release profile)"
+    });
+    let mut args = vec![
+        "build",
+        "--package",
+        "bindery",
+        "--bin",
+        "bindery",
+        "--no-default-features",
+        "--features",
+        "web",
+        "--target",
+        "wasm32-unknown-unknown",
+    ];
+    if !dev {
+        args.push("--release");
+    }
+    shell::cargo(&args)?;
+    let wasm = shell::target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(if dev { "debug" } else { "release" })
+        .join("bindery.wasm");
+
+    let bindgen = wasm_bindgen(&root)?;
+    std::fs::create_dir_all(&out).map_err(|e| Failure::Io(out.clone(), e))?;
+    shell::run_in(
+        &root,
+        bindgen.to_str().expect("UTF-8 path"),
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "bindery",
+            "--out-dir",
+            out.to_str().expect("UTF-8 path"),
+            wasm.to_str().expect("UTF-8 path"),
+        ],
+        &[],
+    )?;
+    let index = out.join("index.html");
+    std::fs::write(&index, INDEX_HTML).map_err(|e| Failure::Io(index, e))?;
+    Ok(out)
+}
+
+/// A `wasm-bindgen` whose version is the `wasm-bindgen` crate's in Cargo.lock (they must
+/// match exactly), installed into `target/tools` when there is none.
+fn wasm_bindgen(root: &Path) -> Result<PathBuf, Failure> {
+    let lock_path = root.join("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path).map_err(|e| Failure::Io(lock_path, e))?;
+    let version = locked_version(&lock, "wasm-bindgen").ok_or_else(|| {
+        Failure::Needs("Cargo.lock has no wasm-bindgen: build the web feature once".into())
+    })?;
+    let tools = shell::target_dir().join("tools");
+    for candidate in [
+        tools.join("bin/wasm-bindgen"),
+        PathBuf::from("wasm-bindgen"),
+    ] {
+        let answer = Command::new(&candidate).arg("--version").output();
+        if let Ok(answer) = answer {
+            if String::from_utf8_lossy(&answer.stdout)
+                .split_whitespace()
+                .nth(1)
+                == Some(version.as_str())
+            {
+                return Ok(candidate);
+            }
+        }
+    }
+    shell::step(&format!(
+        "installing wasm-bindgen-cli {version} into target/tools (a few minutes, once)"
+    ));
+    // Not --locked: the CLI's own lock file pins crates that no longer build on this toolchain.
+    shell::cargo(&[
+        "install",
+        "--quiet",
+        "--root",
+        tools.to_str().expect("UTF-8 path"),
+        "--version",
+        &version,
+        "wasm-bindgen-cli",
+    ])?;
+    Ok(tools.join("bin/wasm-bindgen"))
+}
+
+/// The version Cargo.lock holds for `package` (the first, if several).
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let wanted = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_version;
+
+    #[test]
+    fn the_locked_version_is_read_from_cargo_lock() {
+        let lock = "[[package]]\nname = \"wasm-bindgen-futures\"\nversion = \"0.4.80\"\n\n\
+                    [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(locked_version(lock, "js-sys"), None);
+    }
+}
