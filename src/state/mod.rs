@@ -803,13 +803,17 @@ impl Model {
     }
 
     /// A code the camera (or an image) produced. Repeats of the code just taken are ignored
-    /// for [`SCAN_REPEAT_WINDOW`], and so is anything while a check is running.
+    /// for [`SCAN_REPEAT_WINDOW`], and so is anything while a check is running. While the
+    /// check of a code has failed and the failure is on screen, that code is ignored too: the
+    /// camera still sees the label, and retrying is the user's call (Retry), not a loop that
+    /// makes the error flicker every 1.5 s. Another label is taken at once.
     pub fn scanned(&mut self, text: &str, now: Instant) -> Option<Action> {
         if self.busy.is_some() || !matches!(self.screen, Screen::Scan | Screen::EnterCode) {
             return None;
         }
         if let Some((last, at)) = &self.last_scan {
-            if last == text && now.duration_since(*at) < SCAN_REPEAT_WINDOW {
+            let failed = self.failure.is_some();
+            if last == text && (failed || now.duration_since(*at) < SCAN_REPEAT_WINDOW) {
                 return None;
             }
         }

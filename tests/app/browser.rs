@@ -221,5 +221,9 @@ async fn a_cloud_out_of_reach_reads_as_a_network_problem_and_retry_recovers() {
     let class = result["error_class"].as_str().unwrap_or_default();
     assert!(class.contains("unreachable"), "{result:#}");
     assert_eq!(result["retry_buttons"], 1);
+    assert_eq!(
+        result["error_panels_after_wait"], 1,
+        "the error stays until Retry"
+    );
     assert_eq!(result["sn_after_retry"], label.sn.as_str());
 }

@@ -488,6 +488,32 @@ async fn repeats_of_a_scanned_code_are_ignored_for_a_moment() {
 }
 
 #[tokio::test]
+async fn a_label_whose_check_failed_waits_for_retry_while_the_camera_still_sees_it() {
+    let mut cloud = TestCloud::start().await;
+    let mut model = cloud.signed_in("ines@example.com").await;
+    cloud.stop().await;
+    let label = cloud.labels[0].qr_content.clone();
+    model.go(Screen::Scan);
+    let t0 = Instant::now();
+    let action = model.scanned(&label, t0).expect("taken");
+    model.perform(action).await;
+    assert!(matches!(
+        model.failure.as_ref().map(|f| &f.kind),
+        Some(FailureKind::Unreachable { .. })
+    ));
+    // Long after the repeat window, the same label is still left to Retry…
+    let later = t0 + SCAN_REPEAT_WINDOW * 4;
+    assert!(model.scanned(&label, later).is_none());
+    // …until the failure is dismissed…
+    model.dismiss();
+    let action = model.scanned(&label, later).expect("taken again");
+    model.perform(action).await;
+    assert!(model.failure.is_some());
+    // …and another label is taken at once, failure or not.
+    assert!(model.scanned(&cloud.labels[1].qr_content, later).is_some());
+}
+
+#[tokio::test]
 async fn switching_clouds_keeps_a_session_per_cloud() {
     let first = TestCloud::start().await;
     let second = TestCloud::start().await;

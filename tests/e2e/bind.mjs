@@ -11,8 +11,7 @@
 //   network_down    the cloud cannot be reached: the error says so and Retry recovers
 
 import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const config = JSON.parse(process.env.BINDERY_E2E ?? "{}");
@@ -24,7 +23,6 @@ const WAIT = { timeout: 60_000 };
 const FIRST_FRAME_MARK = "bindery:first-frame";
 
 mkdirSync(shots, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), "bindery-e2e-chromium-"));
 const browser = await chromium.launch({
   executablePath,
   args: [
@@ -35,7 +33,6 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    `--user-data-dir=${profile}`,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-video-capture=${video}`,
@@ -142,6 +139,9 @@ try {
     result.error_text = await text(".error-panel");
     result.retry_buttons = await page.locator(".error-panel .retry").count();
     await shot("network-down");
+    // The camera still sees the label; the app leaves the retry to the user.
+    await page.waitForTimeout(2500);
+    result.error_panels_after_wait = await page.locator(".error-panel").count();
     await page.unroute("**/v1/**");
     await page.locator(".error-panel .retry").click();
     await page.locator(".screen.confirm .sn").waitFor(WAIT);
@@ -157,8 +157,8 @@ try {
     result.page_text = await page.locator("body").innerText().catch(() => "");
   }
 } finally {
+  // Playwright gives each launch a fresh profile and removes it on close.
   await browser.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);

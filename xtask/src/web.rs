@@ -61,9 +61,7 @@ pub fn web(args: &[String]) -> Result<(), Failure> {
             }
         }
     }
-    let out = out.unwrap_or_else(|| {
-        shell::target_dir().join(if dev { "web-dev" } else { "web" })
-    });
+    let out = out.unwrap_or_else(|| shell::target_dir().join(if dev { "web-dev" } else { "web" }));
     let out = build(dev, &out)?;
     eprintln!(
         "\nxtask: the web app is in {dir}\nserve it with its cloud:\n\n    cargo run -p bindery-cloud -- serve --web-root {dir}\n\nthen open http://127.0.0.1:8080/app/",
