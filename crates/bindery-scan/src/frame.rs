@@ -41,24 +41,27 @@ impl GrayImage {
 
     /// Converts packed RGB (3 bytes a pixel) with the integer BT.601 weights.
     pub fn from_rgb(width: usize, height: usize, rgb: &[u8]) -> Option<Self> {
-        if width.checked_mul(height)?.checked_mul(3)? != rgb.len() {
-            return None;
-        }
-        let pixels = rgb
-            .chunks_exact(3)
-            .map(|p| ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32) >> 8) as u8)
-            .collect();
-        GrayImage::new(width, height, pixels)
+        Self::from_packed(width, height, rgb, 3)
     }
 
     /// Converts packed RGBA (4 bytes a pixel, as a canvas's `ImageData` holds it); alpha is
     /// ignored.
     pub fn from_rgba(width: usize, height: usize, rgba: &[u8]) -> Option<Self> {
-        if width.checked_mul(height)?.checked_mul(4)? != rgba.len() {
+        Self::from_packed(width, height, rgba, 4)
+    }
+
+    /// Red, green and blue first in each `bytes_per_pixel` run, BT.601 integer weights.
+    fn from_packed(
+        width: usize,
+        height: usize,
+        packed: &[u8],
+        bytes_per_pixel: usize,
+    ) -> Option<Self> {
+        if width.checked_mul(height)?.checked_mul(bytes_per_pixel)? != packed.len() {
             return None;
         }
-        let pixels = rgba
-            .chunks_exact(4)
+        let pixels = packed
+            .chunks_exact(bytes_per_pixel)
             .map(|p| ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32) >> 8) as u8)
             .collect();
         GrayImage::new(width, height, pixels)

@@ -169,6 +169,31 @@ impl TestServer {
         }
     }
 
+    /// Sends only the head of a POST that announces a `length`-byte body, and returns the
+    /// raw answer. An oversized upload is refused before its body is read; sending the body
+    /// anyway races the server closing the connection (a broken pipe on the client's side).
+    pub async fn announce_body(&self, path: &str, api_key: &str, length: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {address}\r\nx-api-key: {api_key}\r\n\
+             content-type: text/csv\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
+        );
+        stream
+            .write_all(head.as_bytes())
+            .await
+            .expect("send the head");
+        let mut answer = Vec::new();
+        stream
+            .read_to_end(&mut answer)
+            .await
+            .expect("read the answer");
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
     pub async fn get(&self, path: &str, auth: Auth<'_>) -> Answer {
         self.send(Method::GET, path, auth, None).await
     }
