@@ -140,6 +140,8 @@ pub fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bindery=info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file (QA, the figures script) stays greppable.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let lang = language(options.lang.as_deref());
     let (cloud, sandbox, sandbox_error) = match &options.cloud {

@@ -12,7 +12,6 @@ use std::process::Command;
 use bindery::i18n::Lang;
 use bindery::state::{Action, Secret};
 use bindery_scan::source::{load_image, write_y4m};
-use bindery_scan::GrayImage;
 use serde_json::Value;
 
 use crate::common::{Label, TestCloud, PASSWORD};
@@ -58,29 +57,16 @@ fn browser() -> Option<Browser> {
     }
 }
 
-/// A 1280x720 camera video of `label`: the label, enlarged to about half the frame's height,
-/// on a light desk.
+/// A 1280x720 camera video of `label` held up to the camera.
 fn label_video(label: &Label, dir: &Path) -> PathBuf {
     let png = dir.join(format!("{}.png", label.sn));
     std::fs::write(&png, &label.png).unwrap();
-    let code = load_image(&png).expect("the label PNG reads");
-    let (width, height) = (1280, 720);
-    let mut frame = GrayImage::filled(width, height, 214);
-    let scale = (height / 2 / code.height()).max(1);
-    assert!(code.width() * scale <= width && code.height() * scale <= height);
-    let (left, top) = (
-        (width - code.width() * scale) / 2,
-        (height - code.height() * scale) / 2,
-    );
-    for y in 0..code.height() * scale {
-        for x in 0..code.width() * scale {
-            frame.pixels_mut()[(top + y) * width + left + x] =
-                code.pixels()[(y / scale) * code.width() + x / scale];
-        }
-    }
+    let frame = load_image(&png)
+        .expect("the label PNG reads")
+        .staged(1280, 720)
+        .expect("a label fits a 720p frame");
     let video = dir.join(format!("{}.y4m", label.sn));
-    let frames = vec![frame; 4];
-    write_y4m(std::fs::File::create(&video).unwrap(), &frames, 25).unwrap();
+    write_y4m(std::fs::File::create(&video).unwrap(), &vec![frame; 4], 25).unwrap();
     video
 }
 

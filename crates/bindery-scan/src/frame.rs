@@ -39,6 +39,27 @@ impl GrayImage {
         }
     }
 
+    /// A `width`x`height` camera frame showing this image in the middle, enlarged by a whole
+    /// factor to about half the frame's height, on a light background: what a camera sees of
+    /// a label held up to it. `None` when the image does not fit the frame.
+    pub fn staged(&self, width: usize, height: usize) -> Option<GrayImage> {
+        let scale = (height / 2 / self.height.max(1)).max(1);
+        let (shown_width, shown_height) = (self.width * scale, self.height * scale);
+        if shown_width > width || shown_height > height {
+            return None;
+        }
+        let mut frame = GrayImage::filled(width, height, 214);
+        let (left, top) = ((width - shown_width) / 2, (height - shown_height) / 2);
+        for y in 0..shown_height {
+            let source = &self.pixels[(y / scale) * self.width..][..self.width];
+            let row = &mut frame.pixels[(top + y) * width + left..][..shown_width];
+            for (x, pixel) in row.iter_mut().enumerate() {
+                *pixel = source[x / scale];
+            }
+        }
+        Some(frame)
+    }
+
     /// Converts packed RGB (3 bytes a pixel) with the integer BT.601 weights.
     pub fn from_rgb(width: usize, height: usize, rgb: &[u8]) -> Option<Self> {
         Self::from_packed(width, height, rgb, 3)
@@ -203,6 +224,18 @@ mod tests {
             GrayImage::from_rgba(5, 1, &rgba).unwrap().pixels(),
             expected
         );
+    }
+
+    #[test]
+    fn a_staged_image_is_enlarged_into_the_middle_of_the_frame() {
+        let dot = GrayImage::new(2, 2, vec![0, 255, 255, 0]).unwrap();
+        let frame = dot.staged(8, 8).unwrap();
+        // Enlarged twice (to half of 8 rows), placed at (2, 2).
+        let rows: Vec<&[u8]> = frame.pixels().chunks(8).collect();
+        assert_eq!(rows[0], [214; 8]);
+        assert_eq!(rows[2], [214, 214, 0, 0, 255, 255, 214, 214]);
+        assert_eq!(rows[5], [214, 214, 255, 255, 0, 0, 214, 214]);
+        assert!(GrayImage::filled(9, 9, 0).staged(8, 8).is_none());
     }
 
     #[test]
