@@ -21,19 +21,31 @@ fn main() {
         }));
         let built_in = option_env!("BINDERY_CLOUD").unwrap_or("http://127.0.0.1:8080");
         #[cfg(all(feature = "web", target_arch = "wasm32"))]
-        let (url, host) = (
-            bindery::host::web::serving_cloud().unwrap_or_else(|| built_in.to_owned()),
-            HostHandle(Arc::new(bindery::host::web::WebHost)),
-        );
+        let (url, lang, host) = {
+            use bindery::host::web;
+            let remembered = web::remembered_preferences();
+            (
+                remembered
+                    .cloud
+                    .clone()
+                    .or_else(web::serving_cloud)
+                    .unwrap_or_else(|| built_in.to_owned()),
+                remembered
+                    .lang()
+                    .or_else(web::browser_language)
+                    .unwrap_or(Lang::En),
+                HostHandle(Arc::new(web::WebHost)),
+            )
+        };
         #[cfg(not(all(feature = "web", target_arch = "wasm32")))]
-        let (url, host) = (built_in.to_owned(), HostHandle::bare());
+        let (url, lang, host) = (built_in.to_owned(), Lang::En, HostHandle::bare());
         let cloud = Cloud {
             url,
             sandbox: false,
         };
         // localStorage on the web, the keyring (or a private file) on phones.
         let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
-        let (model, first) = Model::new(cloud, Lang::En, sessions);
+        let (model, first) = Model::new(cloud, lang, sessions);
         let boot = bindery::Boot::new(model, first, host);
         dioxus::LaunchBuilder::new()
             .with_context(boot)

@@ -10,6 +10,7 @@ use clap::Parser;
 use super::sandbox::Sandbox;
 use super::{CameraFeed, Host, HostHandle};
 use crate::i18n::Lang;
+use crate::state::preferences::{Preferences, PreferencesFile};
 use crate::state::{Cloud, Model, ScanProblem};
 
 /// Bindery: scan a device's QR label, name it, bind it to your account.
@@ -38,6 +39,7 @@ pub struct Options {
 pub struct DesktopHost {
     sandbox: Option<Sandbox>,
     qa_source: Mutex<Option<PathBuf>>,
+    preferences: Option<PreferencesFile>,
 }
 
 impl DesktopHost {
@@ -45,7 +47,14 @@ impl DesktopHost {
         DesktopHost {
             sandbox,
             qa_source: Mutex::new(qa_source),
+            preferences: None,
         }
+    }
+
+    /// Remembers Settings choices in `file`.
+    pub fn with_preferences(mut self, file: PreferencesFile) -> DesktopHost {
+        self.preferences = Some(file);
+        self
     }
 
     fn sandbox_cloud(sandbox: &Sandbox) -> Cloud {
@@ -109,6 +118,36 @@ impl Host for DesktopHost {
     fn has_qa_source(&self) -> bool {
         true
     }
+
+    fn save_preferences(&self, preferences: &Preferences) {
+        if let Some(file) = &self.preferences {
+            if let Err(error) = file.save(preferences) {
+                tracing::warn!(file = %file.path().display(), %error, "could not remember the settings");
+            }
+        }
+    }
+}
+
+/// Where Settings choices are kept: `settings.json` next to the session file.
+fn preferences_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "bindery").map(|d| d.config_dir().join("settings.json"))
+}
+
+/// The language and cloud to start with: a flag (or its env var) wins, then what Settings
+/// remembered, then the system's language and the sandbox.
+pub fn starting_choice(
+    lang_flag: Option<&str>,
+    cloud_flag: Option<&str>,
+    remembered: &Preferences,
+) -> (Lang, Option<String>) {
+    let lang = lang_flag
+        .and_then(Lang::from_tag)
+        .or_else(|| remembered.lang())
+        .unwrap_or_else(|| language(None));
+    let cloud = cloud_flag
+        .map(str::to_owned)
+        .or_else(|| remembered.cloud.clone());
+    (lang, cloud)
 }
 
 /// The user's data directory for Bindery.
@@ -143,41 +182,54 @@ pub fn main() {
         // Colours only on a terminal: a log file (QA, the figures script) stays greppable.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let lang = language(options.lang.as_deref());
-    let (cloud, sandbox, sandbox_error) = match &options.cloud {
-        Some(url) => (
-            Cloud {
-                url: url.clone(),
-                sandbox: false,
-            },
-            None,
-            None,
-        ),
-        None => {
-            let dir = options.data_dir.clone().unwrap_or_else(default_data_dir);
-            match Sandbox::start(&dir) {
-                Ok(sandbox) => {
-                    tracing::info!(url = %sandbox.url(), labels = %sandbox.labels_dir().display(), "sandbox ready");
-                    (DesktopHost::sandbox_cloud(&sandbox), Some(sandbox), None)
-                }
-                Err(e) => (
-                    Cloud {
-                        url: "http://127.0.0.1:8080".to_owned(),
-                        sandbox: false,
-                    },
-                    None,
-                    Some(e.to_string()),
-                ),
+    let preferences = preferences_path().map(PreferencesFile::new);
+    let remembered = preferences
+        .as_ref()
+        .map(PreferencesFile::load)
+        .unwrap_or_default();
+    let (lang, cloud_choice) = starting_choice(
+        options.lang.as_deref(),
+        options.cloud.as_deref(),
+        &remembered,
+    );
+    // The sandbox runs unless a cloud was given on the command line: with a remembered
+    // cloud it still runs, so Settings can switch back to it.
+    let (sandbox, sandbox_error) = if options.cloud.is_some() {
+        (None, None)
+    } else {
+        let dir = options.data_dir.clone().unwrap_or_else(default_data_dir);
+        match Sandbox::start(&dir) {
+            Ok(sandbox) => {
+                tracing::info!(url = %sandbox.url(), labels = %sandbox.labels_dir().display(), "sandbox ready");
+                (Some(sandbox), None)
             }
+            Err(e) => (None, Some(e.to_string())),
         }
     };
+    let cloud = match (&cloud_choice, &sandbox) {
+        (Some(url), _) => Cloud {
+            url: url.clone(),
+            sandbox: false,
+        },
+        (None, Some(sandbox)) => DesktopHost::sandbox_cloud(sandbox),
+        (None, None) => Cloud {
+            url: "http://127.0.0.1:8080".to_owned(),
+            sandbox: false,
+        },
+    };
+    // A sandbox failure matters only when the sandbox was to be used.
+    let sandbox_error = sandbox_error.filter(|_| cloud_choice.is_none());
     // The OS keyring, or a private file with a warning Settings shows.
     let sessions = Arc::new(bindery_client::session::SessionStore::open_default());
     let (mut model, first) = Model::new(cloud, lang, sessions);
     if let Some(detail) = sandbox_error {
         model.sandbox_failed(detail);
     }
-    let host = HostHandle(Arc::new(DesktopHost::new(sandbox, options.camera_file)));
+    let mut desktop = DesktopHost::new(sandbox, options.camera_file);
+    if let Some(file) = preferences {
+        desktop = desktop.with_preferences(file);
+    }
+    let host = HostHandle(Arc::new(desktop));
     let boot = crate::Boot::new(model, first, host);
 
     use dioxus::desktop::{Config, LogicalSize, WindowBuilder};

@@ -93,6 +93,10 @@ pub trait Host: Send + Sync {
         None
     }
 
+    /// Remembers the user's choices for the next start. Hosts with nowhere to keep them
+    /// forget them.
+    fn save_preferences(&self, _preferences: &crate::state::preferences::Preferences) {}
+
     /// Whether the QA source setting applies here.
     fn has_qa_source(&self) -> bool {
         false

@@ -23,6 +23,8 @@ use web_sys::{
 };
 
 use super::{CameraFeed, FeedEvent, Host};
+use crate::i18n::Lang;
+use crate::state::preferences::Preferences;
 use crate::state::CameraState;
 
 /// The id of the `<video>` element the Scan screen renders for the camera.
@@ -54,11 +56,41 @@ impl Host for WebHost {
     fn video_preview(&self) -> Option<&'static str> {
         Some(VIDEO_ID)
     }
+
+    fn save_preferences(&self, preferences: &Preferences) {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(preferences)) {
+            // A full or disabled storage only means the choice is not remembered.
+            let _ = storage.set_item(PREFERENCES_KEY, &json);
+        }
+    }
 }
 
 /// The cloud that served the page: the web build talks to it unless Settings says otherwise.
 pub fn serving_cloud() -> Option<String> {
     web_sys::window()?.location().origin().ok()
+}
+
+/// The browser's language, when the app speaks it.
+pub fn browser_language() -> Option<Lang> {
+    web_sys::window()?
+        .navigator()
+        .language()
+        .as_deref()
+        .and_then(Lang::from_tag)
+}
+
+/// Where Settings choices are kept in `localStorage`.
+const PREFERENCES_KEY: &str = "bindery.settings";
+
+/// What Settings remembered in this browser; the defaults when nothing (or nothing
+/// readable) is there.
+pub fn remembered_preferences() -> Preferences {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(PREFERENCES_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
 }
 
 struct WebFeed {

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use dioxus::prelude::*;
 
 use crate::components::{AppBar, BusyLine, ErrorPanel, NoticeBar};
+use crate::host::HostHandle;
 use crate::i18n::{t, tf, Lang, Text};
+use crate::state::preferences::Preferences;
 use crate::state::{Action, Cloud, Model, Screen};
 use crate::{dispatch, use_host, use_model};
 
@@ -37,6 +39,8 @@ pub fn Settings() -> Element {
     let reset_host = host.clone();
     let qa_host = host.clone();
     let clear_host = host.clone();
+    let cloud_host = host.clone();
+    let sandbox_host = host.clone();
     rsx! {
         AppBar { title: t(lang, Text::SettingsTitle).to_owned(), back: Some(back) }
         section { class: "screen settings",
@@ -50,7 +54,7 @@ pub fn Settings() -> Element {
                     onsubmit: move |event: FormEvent| {
                         event.prevent_default();
                         let url = cloud_url.read().trim().to_owned();
-                        switch_cloud(model, Cloud { url, sandbox: false });
+                        switch_cloud(&cloud_host, model, Cloud { url, sandbox: false });
                     },
                     div { class: "field",
                         label { r#for: "cloud-url", {t(lang, Text::CloudUrl)} }
@@ -69,7 +73,7 @@ pub fn Settings() -> Element {
                         button {
                             class: "use-sandbox",
                             disabled: busy,
-                            onclick: move |_| switch_cloud(model, sandbox.clone()),
+                            onclick: move |_| switch_cloud(&sandbox_host, model, sandbox.clone()),
                             {t(lang, Text::UseSandbox)}
                         }
                     } else {
@@ -117,7 +121,13 @@ pub fn Settings() -> Element {
                             role: "radio",
                             "aria-checked": option == lang,
                             lang: option.tag(),
-                            onclick: move |_| model.write().set_lang(option),
+                            onclick: {
+                                let host = host.clone();
+                                move |_| {
+                                    model.write().set_lang(option);
+                                    remember(&host, model);
+                                }
+                            },
                             {option.native_name()}
                         }
                     }
@@ -159,12 +169,22 @@ pub fn Settings() -> Element {
     }
 }
 
-/// Points the model at `cloud`; a restored session refreshes its list.
-fn switch_cloud(mut model: Signal<Model>, cloud: Cloud) {
+/// Points the model at `cloud`; a restored session refreshes its list. The choice is
+/// remembered once the cloud's address was accepted.
+fn switch_cloud(host: &HostHandle, mut model: Signal<Model>, cloud: Cloud) {
     let result = model.write().use_cloud(cloud);
     match result {
-        Ok(Some(action)) => dispatch(model, action),
-        Ok(None) => {}
+        Ok(next) => {
+            remember(host, model);
+            if let Some(action) = next {
+                dispatch(model, action);
+            }
+        }
         Err(failure) => model.write().failure = Some(*failure),
     }
+}
+
+/// Keeps what Settings now shows (language, cloud) for the next start.
+fn remember(host: &HostHandle, model: Signal<Model>) {
+    host.save_preferences(&Preferences::of(&model.read()));
 }

@@ -10,6 +10,7 @@
 //! any caller that owns the model. Navigation that needs no cloud is a plain method.
 
 mod keeper;
+pub mod preferences;
 pub mod session;
 
 use std::sync::Arc;

@@ -187,3 +187,24 @@ fn the_desktop_host_offers_files_and_the_sandbox() {
     assert!(host.reset_sandbox().is_ok());
     assert_eq!(host.demo_labels().len(), DEMO_LABELS as usize);
 }
+
+#[test]
+fn flags_win_over_remembered_settings_which_win_over_the_defaults() {
+    use bindery::host::desktop::starting_choice;
+    use bindery::state::preferences::Preferences;
+    let remembered = Preferences {
+        lang: Some("zh-CN".into()),
+        cloud: Some("https://cloud.example.com".into()),
+    };
+    assert_eq!(
+        starting_choice(None, None, &remembered),
+        (Lang::ZhCn, Some("https://cloud.example.com".to_owned()))
+    );
+    assert_eq!(
+        starting_choice(Some("en"), Some("http://127.0.0.1:8080"), &remembered),
+        (Lang::En, Some("http://127.0.0.1:8080".to_owned()))
+    );
+    // Nothing remembered, no cloud flag: the sandbox.
+    let (_, cloud) = starting_choice(Some("zh-CN"), None, &Preferences::default());
+    assert_eq!(cloud, None);
+}

@@ -10,6 +10,7 @@ use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
 use crate::ui::Ui;
 use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle};
 use bindery::i18n::{error_sentence, t, Lang, Text};
+use bindery::state::preferences::Preferences;
 use bindery::state::{
     Action, CameraState, Cloud, Failure, FailureKind, Model, Notice, ScanProblem, Screen, Secret,
 };
@@ -664,6 +665,46 @@ fn settings_refuse_a_bad_cloud_address() {
             "still on the old cloud"
         );
     });
+}
+
+/// A host that records what Settings asked it to remember.
+#[derive(Default)]
+struct RememberingHost {
+    saved: std::sync::Mutex<Vec<Preferences>>,
+}
+
+impl Host for RememberingHost {
+    fn save_preferences(&self, preferences: &Preferences) {
+        self.saved.lock().unwrap().push(preferences.clone());
+    }
+}
+
+#[test]
+fn settings_remember_the_language_and_an_accepted_cloud_but_not_a_refused_one() {
+    let host = Arc::new(RememberingHost::default());
+    let mut model = offline(Lang::En);
+    model.go(Screen::Settings);
+    let mut ui = Ui::with_host(model, HostHandle(host.clone()));
+    ui.click("lang=\"zh-CN\"");
+    assert_eq!(
+        host.saved.lock().unwrap().last(),
+        Some(&Preferences {
+            lang: Some("zh-CN".into()),
+            cloud: Some("http://127.0.0.1:9".into()),
+        })
+    );
+    ui.input("cloud-url", "ftp://example.com");
+    ui.submit("form");
+    assert_eq!(
+        host.saved.lock().unwrap().len(),
+        1,
+        "a refused address is not kept"
+    );
+    ui.input("cloud-url", "http://127.0.0.1:7");
+    ui.submit("form");
+    let saved = host.saved.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(saved.cloud.as_deref(), Some("http://127.0.0.1:7"));
+    assert_eq!(saved.lang(), Some(Lang::ZhCn));
 }
 
 // ---------------------------------------------------------------- every error state
