@@ -297,18 +297,7 @@ pub fn read_image(path: &Path) -> Result<String, ScanProblem> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let image =
-        bindery_scan::source::load_image(path).map_err(|e| ScanProblem::ImageUnreadable {
-            file: file.clone(),
-            detail: e.to_string(),
-        })?;
-    let mut decoder = Decoder::new(Effort::Thorough);
-    decoder
-        .decode(image.view())
-        .into_iter()
-        .next()
-        .map(|code| code.text)
-        .ok_or(ScanProblem::NoCodeIn { file })
+    super::picture::read_code(&file, bindery_scan::source::load_image(path))
 }
 
 /// The frame, shrunk to at most [`PREVIEW_WIDTH`], as a `data:` URL of an 8-bit gray BMP

@@ -7,6 +7,11 @@
 pub mod camera;
 #[cfg(feature = "desktop")]
 pub mod desktop;
+#[cfg(any(
+    all(feature = "scan", not(target_arch = "wasm32")),
+    all(feature = "web", target_arch = "wasm32")
+))]
+pub mod picture;
 #[cfg(all(feature = "sandbox", not(target_arch = "wasm32")))]
 pub mod sandbox;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
@@ -69,6 +74,20 @@ pub trait Host: Send + Sync {
     fn read_image(&self, path: &std::path::Path) -> Result<String, ScanProblem> {
         Err(ScanProblem::ImageUnreadable {
             file: path.display().to_string(),
+            detail: "this build cannot read images".to_owned(),
+        })
+    }
+
+    /// Whether "Open image…" is a file input in the page (the browser), whose bytes go to
+    /// [`Host::read_image_bytes`], rather than a dialog of this device.
+    fn picks_images_in_page(&self) -> bool {
+        false
+    }
+
+    /// Reads the QR code in the bytes of a picture the user picked in the page.
+    fn read_image_bytes(&self, file: &str, _bytes: &[u8]) -> Result<String, ScanProblem> {
+        Err(ScanProblem::ImageUnreadable {
+            file: file.to_owned(),
             detail: "this build cannot read images".to_owned(),
         })
     }

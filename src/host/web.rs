@@ -25,7 +25,7 @@ use web_sys::{
 use super::{CameraFeed, FeedEvent, Host};
 use crate::i18n::Lang;
 use crate::state::preferences::Preferences;
-use crate::state::CameraState;
+use crate::state::{CameraState, ScanProblem};
 
 /// The id of the `<video>` element the Scan screen renders for the camera.
 pub const VIDEO_ID: &str = "bindery-camera";
@@ -55,6 +55,15 @@ impl Host for WebHost {
 
     fn video_preview(&self) -> Option<&'static str> {
         Some(VIDEO_ID)
+    }
+
+    fn picks_images_in_page(&self) -> bool {
+        true
+    }
+
+    fn read_image_bytes(&self, file: &str, bytes: &[u8]) -> Result<String, ScanProblem> {
+        let image = bindery_scan::source::decode_image(std::path::Path::new(file), bytes);
+        super::picture::read_code(file, image)
     }
 
     fn save_preferences(&self, preferences: &Preferences) {

@@ -60,6 +60,8 @@ pub fn Scan() -> Element {
     drop(m);
     let can_open = host.can_open_images();
     let video_id = host.video_preview();
+    let picks_in_page = host.picks_images_in_page();
+    let pick_host = host.clone();
     let demo_labels = host.demo_labels();
     let open_host = host.clone();
     let open_image = move |_: MouseEvent| {
@@ -148,6 +150,21 @@ pub fn Scan() -> Element {
                 if can_open {
                     button { class: "open-image", disabled: busy, onclick: open_image, {t(lang, Text::OpenImage)} }
                 }
+                if picks_in_page {
+                    label { class: "file-button open-image",
+                        input {
+                            class: "open-image-file",
+                            r#type: "file",
+                            accept: "image/*",
+                            disabled: busy,
+                            onchange: move |event: FormEvent| {
+                                let host = pick_host.clone();
+                                async move { read_picked(model, &host, event).await }
+                            },
+                        }
+                        {t(lang, Text::OpenImage)}
+                    }
+                }
                 button {
                     class: "enter-code",
                     onclick: move |_| model.write().go(Screen::EnterCode),
@@ -189,6 +206,26 @@ pub fn Scan() -> Element {
 /// Reads the code in an image and checks it with the cloud.
 fn read_image(mut model: Signal<Model>, host: &crate::host::HostHandle, path: PathBuf) {
     match host.read_image(&path) {
+        Ok(text) => dispatch(model, Action::Inspect { qr_content: text }),
+        Err(problem) => model.write().scan_failed(problem),
+    }
+}
+
+/// Reads the code in the picture picked in the page's file input and checks it with the
+/// cloud.
+async fn read_picked(mut model: Signal<Model>, host: &crate::host::HostHandle, event: FormEvent) {
+    let Some(file) = event.files().into_iter().next() else {
+        return;
+    };
+    let name = file.name();
+    let read = match file.read_bytes().await {
+        Ok(bytes) => host.read_image_bytes(&name, &bytes),
+        Err(error) => Err(crate::state::ScanProblem::ImageUnreadable {
+            file: name,
+            detail: error.to_string(),
+        }),
+    };
+    match read {
         Ok(text) => dispatch(model, Action::Inspect { qr_content: text }),
         Err(problem) => model.write().scan_failed(problem),
     }

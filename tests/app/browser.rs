@@ -12,6 +12,7 @@ use std::process::Command;
 use bindery::i18n::Lang;
 use bindery::state::{Action, Secret};
 use bindery_scan::source::{load_image, write_y4m};
+use bindery_scan::GrayImage;
 use serde_json::Value;
 
 use crate::common::{Label, TestCloud, PASSWORD};
@@ -57,24 +58,29 @@ fn browser() -> Option<Browser> {
     }
 }
 
-/// A 1280x720 camera video of `label` held up to the camera.
-fn label_video(label: &Label, dir: &Path) -> PathBuf {
+/// The label's PNG, and a 1280x720 camera video of it held up to the camera (or, with
+/// `camera_sees_label` false, of an empty desk).
+fn label_files(label: &Label, dir: &Path, camera_sees_label: bool) -> (PathBuf, PathBuf) {
     let png = dir.join(format!("{}.png", label.sn));
     std::fs::write(&png, &label.png).unwrap();
-    let frame = load_image(&png)
-        .expect("the label PNG reads")
-        .staged(1280, 720)
-        .expect("a label fits a 720p frame");
+    let frame = if camera_sees_label {
+        load_image(&png)
+            .expect("the label PNG reads")
+            .staged(1280, 720)
+            .expect("a label fits a 720p frame")
+    } else {
+        GrayImage::filled(1280, 720, 214)
+    };
     let video = dir.join(format!("{}.y4m", label.sn));
     write_y4m(std::fs::File::create(&video).unwrap(), &vec![frame; 4], 25).unwrap();
-    video
+    (png, video)
 }
 
 /// Runs `tests/e2e/bind.mjs` for `scenario` on `label`; the JSON it printed, checked to be a
 /// success.
 fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps: u32) -> Value {
     let work = tempfile::tempdir().unwrap();
-    let video = label_video(label, work.path());
+    let (png, video) = label_files(label, work.path(), scenario != "open_image");
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("browser-e2e")
         .join(scenario);
@@ -82,6 +88,7 @@ fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps
     let config = serde_json::json!({
         "url": cloud.url,
         "video": video,
+        "image": png,
         "sn": label.sn,
         "scenario": scenario,
         "shots": shots,
@@ -212,4 +219,14 @@ async fn a_cloud_out_of_reach_reads_as_a_network_problem_and_retry_recovers() {
         "the error stays until Retry"
     );
     assert_eq!(result["sn_after_retry"], label.sn.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_photo_opened_in_the_browser_reaches_confirm() {
+    let Some(browser) = browser() else { return };
+    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let label = cloud.labels[3].clone();
+    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "open_image", &label, 1));
+    assert_eq!(result["sn_from_image"], label.sn.as_str(), "{result:#}");
+    assert_eq!(result["status"], "bindable");
 }

@@ -9,13 +9,14 @@
 //                   scan-to-confirm (first camera frame -> the Confirm screen shows the SN)
 //   bound_to_other  the label is someone else's: Confirm explains it, no name box
 //   network_down    the cloud cannot be reached: the error says so and Retry recovers
+//   open_image      the camera sees no label; "Open image…" picks the label's PNG
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const config = JSON.parse(process.env.BINDERY_E2E ?? "{}");
-const { url, video, sn, scenario, shots, chromium: executablePath } = config;
+const { url, video, image, sn, scenario, shots, chromium: executablePath } = config;
 const reps = config.reps ?? 1;
 const email = config.email ?? `e2e-${Date.now()}@example.com`;
 const password = config.password ?? "correct horse battery";
@@ -80,9 +81,19 @@ try {
   if (scenario === "network_down") {
     await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
   }
+  if (scenario === "open_image") {
+    await page.locator(".scan-a-device").click();
+    await page.locator(".screen.scan").waitFor(WAIT);
+    await shot("scan-no-label");
+    await page.locator(".open-image-file").setInputFiles(image);
+    await page.locator(".screen.confirm .sn").waitFor(WAIT);
+    result.sn_from_image = await text(".screen.confirm .sn");
+    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+    await shot("confirm-from-image");
+  }
 
   // Scan: each time from a fresh camera, timing first frame -> SN on Confirm.
-  for (let rep = 0; rep < Math.max(1, reps); rep++) {
+  for (let rep = 0; scenario !== "open_image" && rep < Math.max(1, reps); rep++) {
     await page.evaluate(
       ([mark, expected]) => {
         performance.clearMarks(mark);

@@ -130,8 +130,14 @@ impl FrameCounter {
 /// Reads one picture file into gray.
 pub fn load_image(path: &Path) -> Result<GrayImage, SourceError> {
     let bytes = std::fs::read(path).map_err(|e| SourceError::io(path, &e))?;
-    let img = image::load_from_memory(&bytes).map_err(|e| SourceError::BadImage {
-        path: path.to_owned(),
+    decode_image(path, &bytes)
+}
+
+/// Decodes a picture already in memory (a file a browser handed over); `name` is used in
+/// errors.
+pub fn decode_image(name: &Path, bytes: &[u8]) -> Result<GrayImage, SourceError> {
+    let img = image::load_from_memory(bytes).map_err(|e| SourceError::BadImage {
+        path: name.to_owned(),
         message: e.to_string(),
     })?;
     Ok(GrayImage::from_dynamic(img))
