@@ -184,7 +184,7 @@ fn the_desktop_host_offers_files_and_the_sandbox() {
     assert!(host.can_open_images());
     host.set_qa_source(Some(dir.path().join("x.y4m")));
     assert_eq!(host.qa_source(), Some(dir.path().join("x.y4m")));
-    assert!(host.reset_sandbox().is_ok());
+    host.reset_sandbox().expect("the sandbox resets");
     assert_eq!(host.demo_labels().len(), DEMO_LABELS as usize);
 }
 
