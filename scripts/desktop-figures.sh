@@ -2,8 +2,9 @@
 # The desktop figures of issue 6, on a release build under Xvfb:
 #   - cold start: from exec to the app's window on screen (fresh data dir each time, so
 #     the sandbox is created too, as on a first run), 3 runs;
-#   - memory while scanning: the app and its WebKit processes (summed RSS, peak over 20 s)
-#     on the Scan screen with a 720p video as the camera;
+#   - memory while scanning, peak over 20 s on the Scan screen with a 720p video as the
+#     camera: the app alone (RSS), and with its WebKit processes (summed RSS, and PSS, which
+#     counts shared libraries once);
 #   - preview frame rate while decoding those frames (the app logs it every 5 s).
 #
 #   cargo build --release -p bindery
@@ -11,18 +12,15 @@
 #   scripts/desktop-figures.sh target/release/bindery /tmp/scan720.y4m
 #
 # Use a photo of a code that is not a Bindery label (a ../shared/bench photo), so the app
-# stays on Scan and keeps decoding. Needs Xvfb and xdotool.
+# stays on Scan and keeps decoding. Needs Xvfb, xdotool and imagemagick.
 set -euo pipefail
 APP=${1:-target/release/bindery}
 VIDEO=${2:?give a 720p .y4m video (see the header)}
 OUT=$(mktemp -d /tmp/bindery-figures.XXXXXX)
 export XDG_CONFIG_HOME="$OUT/config" XDG_DATA_HOME="$OUT/xdg"
-DISPLAY_NUM=:${FIGURES_DISPLAY:-96}
-Xvfb "$DISPLAY_NUM" -screen 0 1024x800x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
-XVFB=$!
+source "$(dirname "$0")/window.sh"
+start_display "${FIGURES_DISPLAY:-96}" "$OUT/xvfb.log"
 trap 'kill "${APP_PID:-}" 2>/dev/null || true; kill "$XVFB" 2>/dev/null || true' EXIT
-export DISPLAY=$DISPLAY_NUM
-sleep 1
 
 now() { date +%s.%N; }
 for run in 1 2 3; do
@@ -57,23 +55,21 @@ RUST_LOG=warn,bindery=info "$APP" --data-dir "$OUT/scan" --lang en --camera-file
 APP_PID=$!
 WID=$(xdotool search --sync --onlyvisible --name '^Bindery$' | head -1)
 sleep 4
-at() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.7}"; }
-xdotool mousemove --window "$WID" 200 720 click 1 2>/dev/null || true
-# Sign up, then "Scan a device" (the coordinates of scripts/desktop-smoke.sh).
-at 210 391 1.5
-at 210 182; xdotool type --delay 20 "figures@example.com"
-at 210 270; xdotool type --delay 20 "figures password"
-at 210 358 5
-at 210 374 3
+focus_window "$WID"
+open_sign_up
+fill_sign_up "figures@example.com" "figures password"
+scan_a_device 3
 import -window root "$OUT/scan.png" 2>/dev/null || true
-peak_rss=0 peak_pss=0
+peak_rss=0 peak_pss=0 peak_app=0
 for _ in $(seq 20); do
   read -r rss pss < <(tree_memory_kb "$APP_PID")
+  app=$(awk '/^VmRSS/ {print $2}' "/proc/$APP_PID/status")
   [ "$rss" -gt "$peak_rss" ] && peak_rss=$rss
   [ "$pss" -gt "$peak_pss" ] && peak_pss=$pss
+  [ "$app" -gt "$peak_app" ] && peak_app=$app
   sleep 1
 done
 echo "memory while scanning (app + WebKit processes), peak: $((peak_rss / 1024)) MB summed RSS, $((peak_pss / 1024)) MB PSS"
-echo "app alone: $(awk '/^VmRSS/ {print int($2/1024)}' /proc/$APP_PID/status) MB RSS"
+echo "memory while scanning, the app alone, peak: $((peak_app / 1024)) MB RSS"
 grep -o 'fps="[0-9.]*"' "$OUT/scan.log" | sed 's/^/preview frame rate: /' || echo "no preview frame rate logged (was the Scan screen reached? see $OUT/scan.png)"
 echo "logs and a screenshot of the Scan screen: $OUT"

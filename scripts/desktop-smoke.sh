@@ -15,17 +15,14 @@ mkdir -p "$OUT"
 DATA=${SMOKE_DATA_DIR:-$(mktemp -d /tmp/bindery-smoke-data.XXXXXX)}
 mkdir -p "$DATA"
 export XDG_CONFIG_HOME="$DATA/config" XDG_DATA_HOME="$DATA/data"
-DISPLAY_NUM=:${SMOKE_DISPLAY:-97}
+source "$(dirname "$0")/window.sh"
 
-Xvfb "$DISPLAY_NUM" -screen 0 1024x800x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
-XVFB=$!
+start_display "${SMOKE_DISPLAY:-97}" "$OUT/xvfb.log"
 cleanup() {
   [ -n "${APP_PID:-}" ] && kill "$APP_PID" 2>/dev/null || true
   kill "$XVFB" 2>/dev/null || true
 }
 trap cleanup EXIT
-export DISPLAY=$DISPLAY_NUM
-sleep 1
 
 "$APP" --data-dir "$DATA/bindery" --lang en >"$OUT/app.log" 2>&1 &
 APP_PID=$!
@@ -42,10 +39,7 @@ done
 [ -n "$WID" ] || { echo "no window"; exit 1; }
 sleep 4
 alive
-# No window manager: a click on an empty part of the page gives the window the focus.
-xdotool windowfocus "$WID" 2>/dev/null || true
-xdotool mousemove --window "$WID" 200 720 click 1 2>/dev/null || true
-sleep 0.5
+focus_window "$WID"
 shot 1-sign-in
 
 # The first label of the sandbox, typed as its text (what "Enter code" is for).
@@ -54,16 +48,11 @@ SN=$(sed -n 2p "$LABELS" | cut -d, -f1)
 QR=$(sed -n 2p "$LABELS" | cut -d, -f3)
 echo "label $SN: $QR" | tee "$OUT/label.txt"
 
-# Coordinates are those of the 420 px wide window at 0,0 (no window manager under Xvfb).
-at() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.7}"; }
-
-at 210 391 1.5; alive                       # "New here? Create an account"
+open_sign_up; alive
 shot 2-sign-up
-at 210 182; xdotool type --delay 40 "smoke@example.com"
-at 210 270; xdotool type --delay 40 "smoke password"
-at 210 358 5; alive                         # Create account
+fill_sign_up "smoke@example.com" "smoke password"; alive
 shot 3-home-empty
-at 210 374 1.5; alive                       # Scan a device
+scan_a_device; alive
 shot 4-scan
 at 309 408 1.5; alive                       # Enter code
 at 210 160; xdotool type --delay 15 "$QR"; sleep 1

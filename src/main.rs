@@ -12,13 +12,13 @@ fn main() {
         use bindery::i18n::Lang;
         use bindery::state::{Cloud, Model};
 
-        // The web build talks to the cloud that served it; phones are pointed at a cloud in
-        // Settings (there is no sandbox on them).
         // A panic in the browser is otherwise only "RuntimeError: unreachable" in the console.
         #[cfg(all(feature = "web", target_arch = "wasm32"))]
         std::panic::set_hook(Box::new(|panic| {
             web_sys::console::error_1(&format!("bindery panicked: {panic}").into());
         }));
+        // The web build talks to the cloud that served it unless Settings chose another;
+        // phones are pointed at a cloud in Settings (there is no sandbox on them).
         let built_in = option_env!("BINDERY_CLOUD").unwrap_or("http://127.0.0.1:8080");
         #[cfg(all(feature = "web", target_arch = "wasm32"))]
         let (url, lang, host) = {

@@ -55,7 +55,7 @@ struct PreviewSlot {
     url: Mutex<Option<String>>,
     /// The UI has not taken the newest frame yet: do not wake it again.
     pending: AtomicBool,
-    /// Frames the UI took since `rate_since`, for the logged frame rate.
+    /// Frames the UI took, and since when (the first take), for the logged frame rate.
     taken: Mutex<(u32, Option<Instant>)>,
 }
 

@@ -3,8 +3,9 @@
 //!
 //! The browser draws the live preview from the `<video>` itself, so the preview never waits
 //! for the decoder. Pages get no threads without a separately built worker bundle, so the
-//! decoder runs on the page's thread, once per animation frame at most and always on the
-//! newest frame (latest frame wins); a 720p frame decodes in a few tens of milliseconds.
+//! decoder runs on the page's thread, once per new camera frame at most (the page repaints
+//! twice as often as a 30 fps camera delivers) and always on the newest frame (latest frame
+//! wins); a 720p frame decodes in a few tens of milliseconds.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,7 +39,10 @@ pub const FIRST_FRAME_MARK: &str = "bindery:first-frame";
 /// is large in the frame, and a smaller frame decodes faster.
 const DECODE_MAX_WIDTH: u32 = 1280;
 
-/// The browser's camera; no file dialogs, no sandbox.
+/// The longest wait for a camera frame before the scan loop looks at its stop flag again.
+const FRAME_WAIT_MS: i32 = 200;
+
+/// The browser's camera and file input; no sandbox.
 #[derive(Debug, Default)]
 pub struct WebHost;
 
@@ -67,8 +71,7 @@ impl Host for WebHost {
     }
 
     fn save_preferences(&self, preferences: &Preferences) {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(preferences)) {
+        if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(preferences)) {
             // A full or disabled storage only means the choice is not remembered.
             let _ = storage.set_item(PREFERENCES_KEY, &json);
         }
@@ -95,11 +98,15 @@ const PREFERENCES_KEY: &str = "bindery.settings";
 /// What Settings remembered in this browser; the defaults when nothing (or nothing
 /// readable) is there.
 pub fn remembered_preferences() -> Preferences {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
+    local_storage()
         .and_then(|storage| storage.get_item(PREFERENCES_KEY).ok().flatten())
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default()
+}
+
+/// The page's `localStorage`, where the browser offers one.
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 struct WebFeed {
@@ -240,8 +247,8 @@ fn camera_refusal(error: JsValue) -> CameraState {
     }
 }
 
-/// Plays `stream` into the screen's `<video>` and decodes its newest frame once per
-/// animation frame until the feed is dropped.
+/// Plays `stream` into the screen's `<video>` and decodes each new frame until the feed is
+/// dropped.
 async fn scan(
     stream: &MediaStream,
     name: String,
@@ -285,9 +292,12 @@ async fn scan(
     let mut decoder = Decoder::new(Effort::Live);
     let mut first_frame_seen = false;
     loop {
-        next_animation_frame().await;
+        let new_frame = next_video_frame(&window, &video).await;
         if stop.load(Ordering::SeqCst) || events.is_closed() {
             return Ok(());
+        }
+        if !new_frame {
+            continue;
         }
         // HAVE_CURRENT_DATA: a frame is there to draw.
         if video.ready_state() < 2 || video.video_width() == 0 {
@@ -360,6 +370,36 @@ fn decode_size(width: u32, height: u32) -> (u32, u32) {
         let scaled = (u64::from(height) * u64::from(DECODE_MAX_WIDTH) / u64::from(width)) as u32;
         (DECODE_MAX_WIDTH, scaled.max(1))
     }
+}
+
+/// Waits for the `<video>` to show a new frame (`requestVideoFrameCallback`): true then,
+/// false after [`FRAME_WAIT_MS`] without one, so a stopped or hidden video never keeps the
+/// loop (and the camera) from noticing it was dropped. Browsers without that call fall back
+/// to the next animation frame.
+async fn next_video_frame(window: &web_sys::Window, video: &HtmlVideoElement) -> bool {
+    let request = Reflect::get(video, &"requestVideoFrameCallback".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(request) = request else {
+        next_animation_frame().await;
+        return true;
+    };
+    // Both callbacks resolve the same promise: a frame with its timestamp, the timeout with
+    // nothing.
+    let mut timer = None;
+    let frame = Promise::new(&mut |resolve, _reject| {
+        let _ = request.call1(video, &resolve);
+        timer = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, FRAME_WAIT_MS)
+            .ok();
+    });
+    let shown = JsFuture::from(frame)
+        .await
+        .is_ok_and(|value| !value.is_undefined());
+    if let Some(timer) = timer {
+        window.clear_timeout_with_handle(timer);
+    }
+    shown
 }
 
 /// Resolves at the browser's next animation frame.

@@ -9,7 +9,7 @@ use dioxus::prelude::*;
 use crate::components::{scan_feedback, AppBar, BusyLine, ErrorPanel};
 use crate::host::FeedEvent;
 use crate::i18n::{t, Text};
-use crate::state::{Action, CameraState, Screen};
+use crate::state::{Action, CameraState, Model, Screen};
 use crate::{dispatch, use_host, use_model};
 
 /// The scan screen.
@@ -230,8 +230,6 @@ async fn read_picked(mut model: Signal<Model>, host: &crate::host::HostHandle, e
         Err(problem) => model.write().scan_failed(problem),
     }
 }
-
-use crate::state::Model;
 
 fn now() -> web_time::Instant {
     web_time::Instant::now()

@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(again, chosen);
         assert_eq!(again.lang(), Some(Lang::ZhCn));
 
-        for damaged in ["{", "[]", "\u{0}\u{1}", "{\"lang\": 7}"] {
+        for damaged in ["{", "\u{0}\u{1}", "{\"lang\": 7}", "{\"cloud\": [\"a\"]}"] {
             std::fs::write(&path, damaged).unwrap();
             assert_eq!(
                 PreferencesFile::new(&path).load(),

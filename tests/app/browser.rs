@@ -15,7 +15,7 @@ use bindery_scan::source::{load_image, write_y4m};
 use bindery_scan::GrayImage;
 use serde_json::Value;
 
-use crate::common::{Label, TestCloud, PASSWORD};
+use crate::common::{unavailable, Label, TestCloud, PASSWORD};
 
 /// What a run needs from outside the workspace, or why it cannot run.
 struct Browser {
@@ -24,6 +24,7 @@ struct Browser {
     e2e_dir: PathBuf,
 }
 
+/// What the browser tests need, or `None` (after [`unavailable`]) when something is missing.
 fn browser() -> Option<Browser> {
     let e2e_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
     let chromium = std::env::var_os("BINDERY_CHROMIUM")
@@ -48,14 +49,18 @@ fn browser() -> Option<Browser> {
             chromium,
             e2e_dir,
         }),
-        Err(why) if std::env::var_os("BINDERY_REQUIRE_BROWSER").is_some() => {
-            panic!("the browser tests cannot run: {why}")
-        }
         Err(why) => {
-            eprintln!("skipped: {why}; `cargo xtask test` runs this");
+            unavailable("BINDERY_REQUIRE_BROWSER", &why);
             None
         }
     }
+}
+
+/// The browser, and a cloud serving the web app to it.
+async fn browser_and_cloud() -> Option<(Browser, TestCloud)> {
+    let browser = browser()?;
+    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    Some((browser, cloud))
 }
 
 /// The label's PNG, and a 1280x720 camera video of it held up to the camera (or, with
@@ -97,12 +102,15 @@ fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps
         "email": format!("{scenario}@example.com"),
         "password": PASSWORD,
     });
-    let output = Command::new("node")
-        .arg("bind.mjs")
-        .current_dir(&browser.e2e_dir)
-        .env("BINDERY_E2E", config.to_string())
-        .output()
-        .expect("node runs (install nodejs)");
+    // The run takes seconds; the cloud it talks to keeps serving on the test's runtime.
+    let output = tokio::task::block_in_place(|| {
+        Command::new("node")
+            .arg("bind.mjs")
+            .current_dir(&browser.e2e_dir)
+            .env("BINDERY_E2E", config.to_string())
+            .output()
+            .expect("node runs (install nodejs)")
+    });
     let stdout = String::from_utf8_lossy(&output.stdout);
     let result: Value = stdout
         .lines()
@@ -122,15 +130,16 @@ fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_user_scans_a_label_with_the_camera_names_it_and_sees_it_at_home() {
-    let Some(browser) = browser() else { return };
-    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
     let label = cloud.labels[0].clone();
-    // More repetitions make this the scan-to-confirm measurement (see the README).
+    // More repetitions make this the scan-to-confirm measurement (the README says how).
     let reps = std::env::var("BINDERY_E2E_REPS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(3u32);
-    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "bind", &label, reps));
+    let result = run(&browser, &cloud, "bind", &label, reps);
     let mut times: Vec<f64> = result["scan_to_confirm_ms"]
         .as_array()
         .into_iter()
@@ -180,8 +189,9 @@ async fn a_new_user_scans_a_label_with_the_camera_names_it_and_sees_it_at_home()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_label_bound_by_someone_else_is_explained_before_anything_is_typed() {
-    let Some(browser) = browser() else { return };
-    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
     let label = cloud.labels[1].clone();
     let mut other = cloud.signed_in("first-owner@example.com").await;
     other
@@ -196,7 +206,7 @@ async fn a_label_bound_by_someone_else_is_explained_before_anything_is_typed() {
         .await;
     assert!(other.failure.is_none(), "{:?}", other.failure);
 
-    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "bound_to_other", &label, 1));
+    let result = run(&browser, &cloud, "bound_to_other", &label, 1);
     assert_eq!(result["status"], "bound-to-other", "{result:#}");
     assert_eq!(
         result["name_boxes"], 0,
@@ -207,10 +217,11 @@ async fn a_label_bound_by_someone_else_is_explained_before_anything_is_typed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cloud_out_of_reach_reads_as_a_network_problem_and_retry_recovers() {
-    let Some(browser) = browser() else { return };
-    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
     let label = cloud.labels[2].clone();
-    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "network_down", &label, 1));
+    let result = run(&browser, &cloud, "network_down", &label, 1);
     let class = result["error_class"].as_str().unwrap_or_default();
     assert!(class.contains("unreachable"), "{result:#}");
     assert_eq!(result["retry_buttons"], 1);
@@ -223,10 +234,11 @@ async fn a_cloud_out_of_reach_reads_as_a_network_problem_and_retry_recovers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_label_photo_opened_in_the_browser_reaches_confirm() {
-    let Some(browser) = browser() else { return };
-    let cloud = TestCloud::start_serving(Some(browser.web_root.clone())).await;
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
     let label = cloud.labels[3].clone();
-    let result = tokio::task::block_in_place(|| run(&browser, &cloud, "open_image", &label, 1));
+    let result = run(&browser, &cloud, "open_image", &label, 1);
     assert_eq!(result["sn_from_image"], label.sn.as_str(), "{result:#}");
     assert_eq!(result["status"], "bindable");
 }

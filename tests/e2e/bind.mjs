@@ -1,12 +1,13 @@
 // One browser run of the Bindery web app, driven like a user: Debian's Chromium, a fake
 // camera playing a .y4m of a real label, the web build served by a real bindery-cloud.
 // tests/app/browser.rs makes the cloud, the labels and the video, runs this once per
-// scenario and checks the JSON line it prints last. Screenshots go to BINDERY_E2E_SHOTS.
+// scenario with its settings as JSON in BINDERY_E2E, and checks the JSON line this prints
+// last. Screenshots go to the `shots` folder named there.
 //
 // Scenarios:
 //   bind            sign up -> (+) -> Scan -> the SN appears -> name it -> Confirm -> Home
-//                   lists it; first scans the label BINDERY_E2E_REPS times to time
-//                   scan-to-confirm (first camera frame -> the Confirm screen shows the SN)
+//                   lists it; first scans the label `reps` times to time scan-to-confirm
+//                   (first camera frame -> the Confirm screen shows the SN)
 //   bound_to_other  the label is someone else's: Confirm explains it, no name box
 //   network_down    the cloud cannot be reached: the error says so and Retry recovers
 //   open_image      the camera sees no label; "Open image…" picks the label's PNG
@@ -50,6 +51,43 @@ async function shot(name) {
 }
 const text = (selector) => page.locator(selector).first().innerText(WAIT);
 
+// Home's "Scan a device" → the Scan screen.
+async function openScan() {
+  await page.locator(".scan-a-device").click();
+  await page.locator(".screen.scan").waitFor(WAIT);
+}
+
+// Clicks `button` (which opens Scan, and so a fresh camera) and times the camera's first
+// frame → the Confirm screen showing the SN; the time goes to result.scan_to_confirm_ms.
+async function timedScan(button) {
+  await page.evaluate(
+    ([mark, expected]) => {
+      performance.clearMarks(mark);
+      window.__binderyConfirmAt = null;
+      window.__binderyObserver?.disconnect();
+      window.__binderyObserver = new MutationObserver(() => {
+        const shown = document.querySelector(".screen.confirm .sn");
+        if (shown && shown.textContent === expected && window.__binderyConfirmAt === null) {
+          window.__binderyConfirmAt = performance.now();
+        }
+      });
+      window.__binderyObserver.observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    },
+    [FIRST_FRAME_MARK, sn],
+  );
+  await page.locator(button).click();
+  await page.waitForFunction(() => window.__binderyConfirmAt !== null, null, WAIT);
+  const ms = await page.evaluate((mark) => {
+    const frames = performance.getEntriesByName(mark);
+    return window.__binderyConfirmAt - frames[frames.length - 1].startTime;
+  }, FIRST_FRAME_MARK);
+  result.scan_to_confirm_ms.push(ms);
+}
+
 try {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   // Count the vibration that a successful scan asks for (headless Chromium has no motor).
@@ -78,57 +116,12 @@ try {
   await page.locator(".scan-a-device").waitFor(WAIT);
   await shot("home-empty");
 
-  if (scenario === "network_down") {
-    await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
-  }
-  if (scenario === "open_image") {
-    await page.locator(".scan-a-device").click();
-    await page.locator(".screen.scan").waitFor(WAIT);
-    await shot("scan-no-label");
-    await page.locator(".open-image-file").setInputFiles(image);
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    result.sn_from_image = await text(".screen.confirm .sn");
-    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
-    await shot("confirm-from-image");
-  }
-
-  // Scan: each time from a fresh camera, timing first frame -> SN on Confirm.
-  for (let rep = 0; scenario !== "open_image" && rep < Math.max(1, reps); rep++) {
-    await page.evaluate(
-      ([mark, expected]) => {
-        performance.clearMarks(mark);
-        window.__binderyConfirmAt = null;
-        const seen = () => {
-          const shown = document.querySelector(".screen.confirm .sn");
-          if (shown && shown.textContent === expected && window.__binderyConfirmAt === null) {
-            window.__binderyConfirmAt = performance.now();
-          }
-        };
-        new MutationObserver(seen).observe(document.body, {
-          subtree: true,
-          childList: true,
-          characterData: true,
-        });
-      },
-      [FIRST_FRAME_MARK, sn],
-    );
-    if (rep === 0) {
-      await page.locator(".scan-a-device").click();
-      await page.locator(".screen.scan").waitFor(WAIT);
-    } else {
-      await page.locator(".app-bar .back").click();
-    }
-    if (scenario === "network_down") break;
-    await page.waitForFunction(() => window.__binderyConfirmAt !== null, null, WAIT);
-    const ms = await page.evaluate((mark) => {
-      const frames = performance.getEntriesByName(mark);
-      return window.__binderyConfirmAt - frames[frames.length - 1].startTime;
-    }, FIRST_FRAME_MARK);
-    result.scan_to_confirm_ms.push(ms);
-    if (rep === 0) await shot("confirm");
-  }
-
   if (scenario === "bind") {
+    // Each scan from a fresh camera (back to Scan from Confirm), timed.
+    for (let rep = 0; rep < Math.max(1, reps); rep++) {
+      await timedScan(rep === 0 ? ".scan-a-device" : ".app-bar .back");
+      if (rep === 0) await shot("confirm");
+    }
     result.vibrations = await page.evaluate(() => window.__binderyVibrations);
     result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
     await page.locator(".name-box").fill("Kitchen plug");
@@ -139,12 +132,15 @@ try {
     result.home_devices = await page.locator(".devices .device-name").allInnerTexts();
     result.home_meta = await page.locator(".devices .device-meta").allInnerTexts();
   } else if (scenario === "bound_to_other") {
+    await timedScan(".scan-a-device");
     result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
     result.status_text = await text(".screen.confirm .status");
     result.name_boxes = await page.locator(".name-box").count();
     result.scan_another = await page.locator(".scan-another").count();
     await shot("bound-to-other");
   } else if (scenario === "network_down") {
+    await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+    await openScan();
     await page.locator(".error-panel").waitFor(WAIT);
     result.error_class = await page.locator(".error-panel").getAttribute("class");
     result.error_text = await text(".error-panel");
@@ -158,6 +154,16 @@ try {
     await page.locator(".screen.confirm .sn").waitFor(WAIT);
     result.sn_after_retry = await text(".screen.confirm .sn");
     await shot("after-retry");
+  } else if (scenario === "open_image") {
+    await openScan();
+    await shot("scan-no-label");
+    await page.locator(".open-image-file").setInputFiles(image);
+    await page.locator(".screen.confirm .sn").waitFor(WAIT);
+    result.sn_from_image = await text(".screen.confirm .sn");
+    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+    await shot("confirm-from-image");
+  } else {
+    throw new Error(`unknown scenario ${scenario}`);
   }
   result.ok = true;
 } catch (error) {

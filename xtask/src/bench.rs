@@ -103,10 +103,7 @@ fn bench_data(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
 
 /// A Python that can import zxing-cpp: the venv's, created and filled when missing.
 fn zxing_venv() -> Result<PathBuf, Failure> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    let venv = target.join("bench-venv");
+    let venv = shell::target_dir().join("bench-venv");
     let python = venv.join("bin/python3");
     if imports_ok(&python) {
         return Ok(python);

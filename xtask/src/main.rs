@@ -189,7 +189,7 @@ fn fuzz(secs: Option<&str>) -> Result<(), Failure> {
         cargo(&["install", "--locked", "cargo-fuzz"])?;
     }
     let fuzz_dir = workspace_root().join("crates/bindery-core");
-    let corpus = workspace_root().join("target/fuzz-corpus/qr_parse");
+    let corpus = shell::target_dir().join("fuzz-corpus/qr_parse");
     std::fs::create_dir_all(&corpus).map_err(|e| Failure::Io(corpus.clone(), e))?;
     shell::run_in(
         &fuzz_dir,

@@ -139,6 +139,16 @@ impl TestCloud {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// What a test that needs something from outside the workspace (a browser, a display) does
+/// when it is missing: fails when `require_var` is set (`cargo xtask test` sets it, having
+/// provided everything), otherwise says why it skips.
+pub fn unavailable(require_var: &str, why: &str) {
+    if std::env::var_os(require_var).is_some() {
+        panic!("{why} ({require_var} is set, so this test must run)");
+    }
+    eprintln!("skipped: {why}; `cargo xtask test` runs this");
+}
+
 /// `sn_list.csv` and `qr/<SN>.png` of a batch archive.
 pub fn read_archive(archive: &[u8]) -> Vec<Label> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).expect("zip");
