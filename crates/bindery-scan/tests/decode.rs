@@ -5,7 +5,7 @@
 mod common;
 
 use bindery_core::{parse_qr, QrKind};
-use bindery_scan::{Code, Decoder, Effort, GrayImage};
+use bindery_scan::{Binarization, Code, Decoder, Effort, Engine, GrayImage, Method, Pass, Scale};
 use common::{background, blur, draw_code, glare, label, squeeze};
 
 const V2: &str = "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD";
@@ -200,4 +200,38 @@ fn a_light_on_dark_code() {
     }
     draw_code(&mut img, V2, 240.0, 240.0, 5.0, 7.0, 225, 30);
     assert_reads(&img, V2, "light on dark");
+}
+
+/// Live frames pay for the costly passes only where rxing's detector saw finder patterns it
+/// could not turn into a code: a frame without a code gets the two cheap passes, and a
+/// small code under glare, which those two locate but cannot read, is read by the rest.
+#[test]
+fn live_tries_harder_only_where_a_code_was_seen() {
+    let mut live = Decoder::new(Effort::Live);
+    for seed in 0..10 {
+        assert!(live.decode(background(1280, 720, seed).view()).is_empty());
+    }
+    assert_eq!(live.stats().passes, 2 * 10, "{:?}", live.stats());
+
+    let mut img = background(640, 480, 1);
+    draw_code(&mut img, V2, 320.0, 240.0, 2.0, 7.0, 30, 220);
+    glare(&mut img, 300.0, 220.0, 60.0, 150.0);
+    let hybrid = Binarization::Local(Method::Hybrid);
+    let mut cheap = Decoder::with_passes(
+        vec![
+            Pass::new(Engine::Rxing, Scale::Working, hybrid),
+            Pass::new(Engine::Rxing, Scale::Half, hybrid).fallback(),
+        ],
+        true,
+    )
+    .with_classic_fallback(false);
+    assert!(
+        cheap.decode(img.view()).is_empty(),
+        "the fixture no longer needs the located passes"
+    );
+    let mut live = Decoder::new(Effort::Live);
+    let codes = live.decode(img.view());
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert_eq!(codes[0].text, V2);
+    assert!(live.stats().passes > 2, "{:?}", live.stats());
 }

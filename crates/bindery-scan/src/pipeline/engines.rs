@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use rxing::common::{BitArray, BitMatrix, HybridBinarizer, LineOrientation};
-use rxing::multi::MultipleBarcodeReader;
-use rxing::qrcode::cpp_port::QrReader;
+use rxing::common::cpp_essentials::ConcentricPattern;
+use rxing::common::{BitArray, BitMatrix, DetectorRXingResult, HybridBinarizer, LineOrientation};
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 use rxing::qrcode::QRCodeReader;
 use rxing::{
     BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, LuminanceSource, Reader,
@@ -32,6 +33,9 @@ pub(crate) struct Outcome {
     pub found: Vec<Found>,
     /// Candidate codes located but not decoded (a hint that another pass may succeed).
     pub undecoded: usize,
+    /// Finder-pattern candidates rxing's detector saw that no code it read explains: the
+    /// cheap sign that a code is there for costlier passes to try (see `When::Located`).
+    pub finder_patterns: usize,
     pub panicked: bool,
 }
 
@@ -204,39 +208,63 @@ pub(crate) fn rxing(
     })
 }
 
+/// rxing's zxing-cpp detector and decoder, driven here rather than through its
+/// `QrReader` so the pass learns which finder patterns no code explained — the sign that
+/// a costlier pass may read what this one located (see `When::Located`). The classic ZXing
+/// reader follows when the port read nothing and `classic_fallback` is set.
 fn read_rxing<B: Binarizer>(
     mut bitmap: BinaryBitmap<B>,
     hints: &DecodeHints,
     classic_fallback: bool,
 ) -> Outcome {
-    let mut results = QrReader
-        .decode_multiple_with_hints(&mut bitmap, hints)
-        .unwrap_or_default();
-    if results.is_empty() && classic_fallback {
-        results.extend(QRCodeReader.decode_with_hints(&mut bitmap, hints));
-    }
-    Outcome {
-        found: results
+    let mut outcome = Outcome::default();
+    let matrix = bitmap.get_black_matrix();
+    let mut patterns = FindFinderPatterns(matrix, hints.TryHarder.unwrap_or(false), 0);
+    let mut explained: Vec<ConcentricPattern> = Vec::new();
+    for set in GenerateFinderPatternSets(&mut patterns) {
+        let corners = [set.tl, set.tr, set.bl];
+        if corners.iter().any(|p| explained.contains(p)) {
+            continue;
+        }
+        let Ok(detected) = SampleQR(matrix, &set) else {
+            continue;
+        };
+        let Ok(decoded) = Decode(detected.getBits()) else {
+            continue;
+        };
+        if !decoded.isValid() {
+            continue;
+        }
+        explained.extend(corners);
+        let mut corners: Vec<Point> = detected
+            .getPoints()
             .iter()
-            .map(|r| {
-                let mut corners: Vec<Point> = r
+            .map(|p| Point { x: p.x, y: p.y })
+            .collect();
+        // The port lists top-left, top-right, bottom-left, bottom-right; callers get the
+        // outline in order around the code.
+        if corners.len() == 4 {
+            corners.swap(2, 3);
+        }
+        outcome.found.push(Found {
+            text: decoded.text(),
+            corners,
+        });
+    }
+    outcome.finder_patterns = patterns.iter().filter(|p| !explained.contains(p)).count();
+    if outcome.found.is_empty() && classic_fallback {
+        if let Ok(r) = QRCodeReader.decode_with_hints(&mut bitmap, hints) {
+            outcome.found.push(Found {
+                text: r.getText().to_owned(),
+                corners: r
                     .getPoints()
                     .iter()
                     .map(|p| Point { x: p.x, y: p.y })
-                    .collect();
-                // The zxing-cpp port lists top-left, top-right, bottom-left,
-                // bottom-right; callers get the outline in order around the code.
-                if corners.len() == 4 {
-                    corners.swap(2, 3);
-                }
-                Found {
-                    text: r.getText().to_owned(),
-                    corners,
-                }
-            })
-            .collect(),
-        ..Outcome::default()
+                    .collect(),
+            });
+        }
     }
+    outcome
 }
 
 /// `img` binarized with `thresholds` as rxing's bit matrix, a machine word at a time.

@@ -9,8 +9,9 @@
 //!    coordinates, parses each text with `bindery-core` and removes duplicates.
 //!
 //! Which passes run is data (a list of [`Pass`]es per [`Effort`]), chosen by measurement on
-//! the bench sets: live frames get the one pass that pays for itself, files get every pass
-//! that added codes plus fallbacks that only run when nothing was read.
+//! the bench sets: live frames get one cheap pass, and the costly ones only when its
+//! detector saw finder patterns it could not turn into a code; files get every pass that
+//! added codes plus fallbacks that only run when nothing was read.
 
 pub mod binarize;
 mod engines;
@@ -108,29 +109,51 @@ pub enum Binarization {
     Inverted,
 }
 
+/// When a pass runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Every time.
+    Always,
+    /// Only when no earlier pass read anything.
+    NothingRead,
+    /// Only when rxing's detector saw at least `min_finders` finder-pattern candidates that
+    /// no code read so far accounts for: a code is probably there. Frames without one (most
+    /// camera frames before the label is in view) skip these passes.
+    Located { min_finders: usize },
+}
+
 /// One attempt: an engine at a scale with a binarization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
     pub engine: Engine,
     pub scale: Scale,
     pub binarization: Binarization,
-    /// Run only when no earlier pass found anything.
-    pub only_if_nothing_yet: bool,
+    pub when: When,
 }
 
 impl Pass {
-    const fn new(engine: Engine, scale: Scale, binarization: Binarization) -> Self {
+    /// A pass that always runs.
+    pub const fn new(engine: Engine, scale: Scale, binarization: Binarization) -> Self {
         Pass {
             engine,
             scale,
             binarization,
-            only_if_nothing_yet: false,
+            when: When::Always,
         }
     }
 
-    const fn fallback(self) -> Self {
+    /// This pass, run only when nothing was read yet.
+    pub const fn fallback(self) -> Self {
         Pass {
-            only_if_nothing_yet: true,
+            when: When::NothingRead,
+            ..self
+        }
+    }
+
+    /// This pass, run only when at least `min_finders` finder patterns are unexplained.
+    pub const fn if_located(self, min_finders: usize) -> Self {
+        Pass {
+            when: When::Located { min_finders },
             ..self
         }
     }
@@ -144,12 +167,23 @@ const WIDE_MEAN: Binarization = Binarization::Local(Method::LocalMean {
 
 /// Live frames: rxing's detector at working scale on our hybrid binarization (the same rule
 /// as rxing's own, about 4x cheaper), and at half scale when that read nothing (a quarter
-/// of the pixels; rescues blurred codes: +2 / +4 / +3 codes on the bench sets). Every
-/// other pass costs 1–4x the first one's time on every frame without a code, and on a
-/// live camera the next frame is the retry.
+/// of the pixels; rescues blurred codes). A frame with no finder pattern stops there: every
+/// other pass costs 1–4x the first one's time, and most camera frames hold no code yet.
+/// When finder patterns are left unexplained, the passes that read most of the codes the
+/// first two missed on the bench sets run (+10 / +9 / +23 codes): rqrr at half and working
+/// scale (its own flood-fill finder search, then our resampling of grids it could not
+/// read), rxing at full resolution (frames shrunk for the working scale), and a wider local
+/// mean for uneven light, tried on a single unexplained pattern too (a blurred code whose
+/// other two patterns no binarization shows).
 const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, HYBRID),
     Pass::new(Engine::Rxing, Scale::Half, HYBRID).fallback(),
+    Pass::new(Engine::Rqrr, Scale::Half, HYBRID).if_located(2),
+    Pass::new(Engine::Rqrr, Scale::Half, WIDE_MEAN).if_located(2),
+    Pass::new(Engine::Rqrr, Scale::Working, HYBRID).if_located(2),
+    Pass::new(Engine::Rqrr, Scale::Working, Binarization::Own).if_located(2),
+    Pass::new(Engine::Rxing, Scale::Full, HYBRID).if_located(2),
+    Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN).if_located(1),
 ];
 /// Files: the passes that each added codes on the bench sets, all run (several codes may
 /// be in one photo), then the fallbacks for when none of them read anything.
@@ -194,13 +228,15 @@ pub struct ScanStats {
     pub frames_with_codes: u64,
     /// Engine panics caught (each one a miss, never a crash).
     pub panics: u64,
+    /// Passes run over all frames: with [`ScanStats::frames`], what the cascade costs.
+    pub passes: u64,
 }
 
 /// The decode pipeline. Cheap to create; keep one per worker to accumulate [`ScanStats`].
 #[derive(Debug, Clone)]
 pub struct Decoder {
     passes: Vec<Pass>,
-    /// Stop after a pass that read codes and located none it could not read.
+    /// Stop after a pass that read codes and left no located code or finder pattern unread.
     stop_early: bool,
     /// Whether rxing's classic ZXing reader runs when its zxing-cpp port found nothing.
     classic_fallback: bool,
@@ -230,7 +266,8 @@ impl Decoder {
     }
 
     /// A decoder running exactly `passes` (for experiments and the bench); with
-    /// `stop_early` it stops after a pass that read codes and located none it could not read.
+    /// `stop_early` it stops after a pass that read codes and left no located code or finder
+    /// pattern unread.
     pub fn with_passes(passes: Vec<Pass>, stop_early: bool) -> Self {
         Decoder {
             passes,
@@ -239,6 +276,12 @@ impl Decoder {
             max_side: DEFAULT_MAX_SIDE,
             stats: ScanStats::default(),
         }
+    }
+
+    /// Whether rxing's classic ZXing reader runs when its zxing-cpp port read nothing.
+    pub fn with_classic_fallback(mut self, on: bool) -> Self {
+        self.classic_fallback = on;
+        self
     }
 
     /// Changes the working-scale limit (longer side, pixels).
@@ -267,8 +310,15 @@ impl Decoder {
         let shrunk: Option<GrayImage> = (factor > 1).then(|| prepare::shrink(frame, factor));
         let mut doubled: Option<GrayImage> = None;
         let mut halved: Option<GrayImage> = None;
+        // Finder patterns seen that no code read so far accounts for (three per code).
+        let mut unexplained = 0;
         for pass in &self.passes {
-            if pass.only_if_nothing_yet && !found.is_empty() {
+            let skip = match pass.when {
+                When::Always => false,
+                When::NothingRead => !found.is_empty(),
+                When::Located { min_finders } => unexplained < min_finders,
+            };
+            if skip {
                 continue;
             }
             let (img, scale) = match pass.scale {
@@ -302,12 +352,17 @@ impl Decoder {
                 }
             };
             let outcome = run_pass(pass, img, self.classic_fallback);
+            self.stats.passes += 1;
             self.stats.panics += outcome.panicked as u64;
             let read = outcome.found.len();
             for f in outcome.found {
-                add_unique(&mut found, f, scale, pass.engine);
+                if add_unique(&mut found, f, scale, pass.engine) {
+                    unexplained = unexplained.saturating_sub(3);
+                }
             }
-            if self.stop_early && read > 0 && outcome.undecoded == 0 {
+            // After the subtraction: this pass's own count already leaves out its codes.
+            unexplained = unexplained.max(outcome.finder_patterns);
+            if self.stop_early && read > 0 && outcome.undecoded == 0 && unexplained == 0 {
                 break;
             }
         }
@@ -342,8 +397,8 @@ fn run_pass(pass: &Pass, img: GrayView<'_>, classic_fallback: bool) -> Outcome {
 }
 
 /// Adds `f` (in working coordinates, `scale` frame pixels per working pixel) unless the
-/// same text was already read at about the same place.
-fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) {
+/// same text was already read at about the same place; says whether it was added.
+fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bool {
     let corners: Vec<Point> = f
         .corners
         .iter()
@@ -367,4 +422,5 @@ fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) {
     if !duplicate {
         codes.push(code);
     }
+    !duplicate
 }
