@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::AnyPool;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{AnyPool, PgPool};
 
 use crate::bindings::BindWriter;
 use crate::db::{self, Backend, DbError};
@@ -94,6 +95,9 @@ pub struct Inner {
     /// same pool as `db`.
     pub writer: AnyPool,
     pub backend: Backend,
+    /// On PostgreSQL, a few native connections for what the `Any` driver cannot do: `COPY`,
+    /// which the import uses to move its rows.
+    pub(crate) pg_bulk: Option<PgPool>,
     /// HMAC key of bind-code hashes.
     pub secret: Vec<u8>,
     pub limits: Limits,
@@ -118,12 +122,25 @@ impl AppState {
             Backend::Sqlite => db::connect(&config.database_url, 1).await?.0,
             Backend::Postgres => db.clone(),
         };
+        let pg_bulk = match backend {
+            Backend::Sqlite => None,
+            // Lazy: most processes never import. An import waits as long as a request may
+            // take for one of them, rather than failing while others load big files.
+            Backend::Postgres => Some(
+                PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(config.limits.request_timeout)
+                    .connect_lazy(&config.database_url)
+                    .map_err(DbError::Connect)?,
+            ),
+        };
         let secret = db::server_secret(&writer, config.secret.as_deref()).await?;
         Ok(AppState(Arc::new(Inner {
             bind_writer: BindWriter::new(writer.clone(), backend),
             db,
             writer,
             backend,
+            pg_bulk,
             secret,
             limits: config.limits,
             web_root: config.web_root,

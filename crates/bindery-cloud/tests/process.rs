@@ -204,7 +204,7 @@ async fn killed_import(url: String, wal: Option<std::path::PathBuf>) {
     assert_eq!(count, 0, "rows of a killed atomic import survived");
 }
 
-/// Waits until the import is writing rows: PostgreSQL shows the INSERT in
+/// Waits until the import is writing rows: PostgreSQL shows its `COPY` into `devices` in
 /// `pg_stat_activity`; SQLite's write-ahead log grows past a few megabytes.
 async fn wait_for_writes(url: &str, wal: Option<&std::path::Path>) {
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -228,7 +228,7 @@ async fn wait_for_writes(url: &str, wal: Option<&std::path::Path>) {
             (None, Some(state)) => {
                 let n: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
-                     AND query LIKE 'INSERT INTO devices%'",
+                     AND query LIKE 'COPY devices%'",
                 )
                 .fetch_one(&state.db)
                 .await

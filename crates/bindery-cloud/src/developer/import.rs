@@ -4,7 +4,8 @@
 //! key, SN, name; duplicates within the file; then, inside the write transaction, against
 //! the database. Atomic mode (the default) writes nothing if any row is refused; partial mode
 //! writes the good rows. Either way the writes are one transaction, so a process killed
-//! mid-import leaves the database as it was.
+//! mid-import leaves the database as it was. The writes themselves differ per backend:
+//! multi-row statements on SQLite (here), `COPY` on PostgreSQL (`import_pg`).
 //!
 //! A row with an SN of a batch activates that SN; a row without an SN (or with an SN Bindery
 //! did not make) creates the device, its SN defaulting to the DeviceKey.
@@ -19,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bindery_core::api::{ImportReport, RejectedRow, IMPORT_TEMPLATE_HEADER};
 use bindery_core::{DeviceKey, DeviceName, ErrorCode, ProductKey, Sn};
-use serde::{Deserialize, Serialize};
+use csv::StringRecord;
+use serde::Deserialize;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
@@ -32,7 +34,8 @@ use crate::state::AppState;
 
 /// Longest certificate fingerprint kept.
 const MAX_FINGERPRINT: usize = 256;
-/// Rows per multi-row statement.
+/// Rows per multi-row statement (SQLite takes one parameter per value; a few thousand per
+/// statement stay fast).
 const CHUNK: usize = 1000;
 
 /// `?format=csv|xlsx`.
@@ -110,20 +113,58 @@ pub async fn template(
 }
 
 /// A file row: its 1-based row number (the header is row 1) and its cells.
-type FileRow = (u64, Vec<String>);
+type FileRow = (u64, StringRecord);
 
-/// Reads the rows of a CSV (UTF-8) or XLSX file, checking the header.
-pub fn read_rows(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
-    let rows = if body.starts_with(b"PK\x03\x04") {
-        read_xlsx(body)?
+/// The rows of an import file after its header, read as they are needed, so that the
+/// PostgreSQL import can send rows while later ones are still being read.
+pub(super) enum FileRows<'a> {
+    Csv {
+        records: csv::StringRecordsIntoIter<&'a [u8]>,
+        /// Lines in the file: the rows, give or take quoted line breaks.
+        lines: usize,
+    },
+    Xlsx(std::vec::IntoIter<FileRow>),
+}
+
+impl FileRows<'_> {
+    /// About how many rows are left, to size what holds them.
+    pub fn len_estimate(&self) -> usize {
+        match self {
+            FileRows::Csv { lines, .. } => *lines,
+            FileRows::Xlsx(rows) => rows.len(),
+        }
+    }
+}
+
+impl Iterator for FileRows<'_> {
+    type Item = Result<FileRow, ApiError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            FileRows::Csv { records, .. } => records.next().map(|record| {
+                let record = record
+                    .map_err(|e| ApiError::invalid(format!("the CSV cannot be read: {e}")))?;
+                let line = record.position().map_or(0, |p| p.line());
+                Ok((line, record))
+            }),
+            FileRows::Xlsx(rows) => rows.next().map(Ok),
+        }
+    }
+}
+
+/// Opens a CSV (UTF-8) or XLSX file and checks its header.
+pub(super) fn read_rows(body: &[u8]) -> Result<FileRows<'_>, ApiError> {
+    let mut rows = if body.starts_with(b"PK\x03\x04") {
+        FileRows::Xlsx(read_xlsx(body)?.into_iter())
     } else {
         read_csv(body)?
     };
-    let Some((_, header)) = rows.first() else {
+    let Some(first) = rows.next() else {
         return Err(ApiError::invalid(
             "the file is empty: start from the import template",
         ));
     };
+    let (_, header) = first?;
     let header: Vec<&str> = header.iter().map(|c| c.trim()).collect();
     let used = header
         .iter()
@@ -141,11 +182,13 @@ pub fn read_rows(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
             IMPORT_TEMPLATE_HEADER.join(",")
         )));
     }
-    Ok(rows.into_iter().skip(1).collect())
+    Ok(rows)
 }
 
-fn read_csv(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
+fn read_csv(body: &[u8]) -> Result<FileRows<'_>, ApiError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    // Checked whole before any row is used: a wrong encoding is the file's problem, not
+    // one row's, and it must be refused before anything is written.
     if let Err(e) = std::str::from_utf8(body) {
         let row = body[..e.valid_up_to()]
             .iter()
@@ -156,18 +199,14 @@ fn read_csv(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
             "the file is not UTF-8 text (row {row}): save it as \"CSV UTF-8\" or XLSX"
         )));
     }
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| ApiError::invalid(format!("the CSV cannot be read: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        rows.push((line, record.iter().map(str::to_owned).collect()));
-    }
-    Ok(rows)
+    Ok(FileRows::Csv {
+        records: reader.into_records(),
+        lines: body.iter().filter(|&&b| b == b'\n').count(),
+    })
 }
 
 fn read_xlsx(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
@@ -182,27 +221,34 @@ fn read_xlsx(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
     let first_col = range.start().map_or(0, |(_, c)| c as usize);
     let mut rows = Vec::new();
     for (i, cells) in range.rows().enumerate() {
-        let mut row = vec![String::new(); first_col];
-        row.extend(cells.iter().map(|cell| match cell {
-            Data::Empty => String::new(),
-            Data::String(s) => s.clone(),
-            // IMEIs typed into Excel become numbers; 15 digits are exact in an f64.
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{}", *f as i64),
-            Data::Int(n) => n.to_string(),
-            other => other.to_string(),
-        }));
+        let mut row = StringRecord::new();
+        for _ in 0..first_col {
+            row.push_field("");
+        }
+        for cell in cells {
+            match cell {
+                Data::Empty => row.push_field(""),
+                Data::String(s) => row.push_field(s),
+                // IMEIs typed into Excel become numbers; 15 digits are exact in an f64.
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => {
+                    row.push_field(&format!("{}", *f as i64))
+                }
+                Data::Int(n) => row.push_field(&n.to_string()),
+                other => row.push_field(&other.to_string()),
+            }
+        }
         rows.push((first_row + i as u64 + 1, row));
     }
     Ok(rows)
 }
 
 /// A row that passed the checks that need no database.
-struct GoodRow {
-    row: u64,
-    device_key: DeviceKey,
-    sn: Sn,
-    name: Option<String>,
-    fingerprint: Option<String>,
+pub(super) struct GoodRow {
+    pub row: u64,
+    pub device_key: DeviceKey,
+    pub sn: Sn,
+    pub name: Option<String>,
+    pub fingerprint: Option<String>,
 }
 
 fn reject(rejected: &mut Vec<RejectedRow>, row: u64, column: usize, code: &str, message: String) {
@@ -214,22 +260,39 @@ fn reject(rejected: &mut Vec<RejectedRow>, row: u64, column: usize, code: &str, 
     });
 }
 
-/// Checks every row on its own and against the other rows of the file.
-fn check_rows(product_key: &ProductKey, rows: Vec<FileRow>) -> (Vec<GoodRow>, Vec<RejectedRow>) {
-    let mut good = Vec::with_capacity(rows.len());
-    let mut rejected = Vec::new();
-    let mut seen_keys: HashMap<String, u64> = HashMap::with_capacity(rows.len());
-    let mut seen_sns: HashMap<String, u64> = HashMap::with_capacity(rows.len());
-    for (row, cells) in rows {
+/// The checks that need no database, row by row: each cell on its own, then against the
+/// rows seen before it (a repeated DeviceKey or SN is refused, naming its first row).
+pub(super) struct RowChecker<'a> {
+    product_key: &'a ProductKey,
+    seen_keys: HashMap<String, u64>,
+    seen_sns: HashMap<String, u64>,
+    /// The rows refused so far, in file order.
+    pub rejected: Vec<RejectedRow>,
+}
+
+impl<'a> RowChecker<'a> {
+    /// A checker for about `rows` rows (sized up front: growing the maps of a million-row
+    /// file rehashes them twenty times).
+    pub fn new(product_key: &'a ProductKey, rows: usize) -> Self {
+        RowChecker {
+            product_key,
+            seen_keys: HashMap::with_capacity(rows),
+            seen_sns: HashMap::with_capacity(rows),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The row if it passed; a refused row is added to `rejected`, a blank one skipped.
+    pub fn check(&mut self, (row, cells): FileRow) -> Option<GoodRow> {
         let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
         if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            return None;
         }
-        let before = rejected.len();
+        let before = self.rejected.len();
         let device_key = match cell(0) {
             "" => {
                 reject(
-                    &mut rejected,
+                    &mut self.rejected,
                     row,
                     0,
                     "missing_value",
@@ -240,25 +303,34 @@ fn check_rows(product_key: &ProductKey, rows: Vec<FileRow>) -> (Vec<GoodRow>, Ve
             raw => match DeviceKey::parse(raw) {
                 Ok(k) => Some(k),
                 Err(e) => {
-                    reject(&mut rejected, row, 0, "invalid_device_key", e.to_string());
+                    reject(
+                        &mut self.rejected,
+                        row,
+                        0,
+                        "invalid_device_key",
+                        e.to_string(),
+                    );
                     None
                 }
             },
         };
         match cell(1) {
             "" => reject(
-                &mut rejected,
+                &mut self.rejected,
                 row,
                 1,
                 "missing_value",
                 "the ProductKey is required".into(),
             ),
-            pk if pk != product_key.as_str() => reject(
-                &mut rejected,
+            pk if pk != self.product_key.as_str() => reject(
+                &mut self.rejected,
                 row,
                 1,
                 "product_mismatch",
-                format!("this file is imported into product {product_key}, not {pk}"),
+                format!(
+                    "this file is imported into product {}, not {pk}",
+                    self.product_key
+                ),
             ),
             _ => {}
         }
@@ -268,7 +340,7 @@ fn check_rows(product_key: &ProductKey, rows: Vec<FileRow>) -> (Vec<GoodRow>, Ve
             (raw, _) => match Sn::parse(raw) {
                 Ok(sn) => Some(sn),
                 Err(e) => {
-                    reject(&mut rejected, row, 2, "invalid_sn", e.to_string());
+                    reject(&mut self.rejected, row, 2, "invalid_sn", e.to_string());
                     None
                 }
             },
@@ -278,7 +350,7 @@ fn check_rows(product_key: &ProductKey, rows: Vec<FileRow>) -> (Vec<GoodRow>, Ve
             raw => match DeviceName::parse(raw) {
                 Ok(n) => Some(n.as_str().to_owned()),
                 Err(e) => {
-                    reject(&mut rejected, row, 3, "invalid_name", e.to_string());
+                    reject(&mut self.rejected, row, 3, "invalid_name", e.to_string());
                     None
                 }
             },
@@ -287,7 +359,7 @@ fn check_rows(product_key: &ProductKey, rows: Vec<FileRow>) -> (Vec<GoodRow>, Ve
             "" => None,
             raw if raw.chars().count() > MAX_FINGERPRINT || raw.chars().any(char::is_control) => {
                 reject(
-                    &mut rejected,
+                    &mut self.rejected,
                     row,
                     4,
                     "invalid_fingerprint",
@@ -298,44 +370,55 @@ fn check_rows(product_key: &ProductKey, rows: Vec<FileRow>) -> (Vec<GoodRow>, Ve
             raw => Some(raw.to_owned()),
         };
         if let Some(k) = &device_key {
-            if let Some(first) = seen_keys.get(k.as_str()) {
+            if let Some(first) = self.seen_keys.get(k.as_str()) {
                 reject(
-                    &mut rejected,
+                    &mut self.rejected,
                     row,
                     0,
                     "duplicate_in_file",
                     format!("DeviceKey {k} is also in row {first}"),
                 );
             } else {
-                seen_keys.insert(k.as_str().to_owned(), row);
+                self.seen_keys.insert(k.as_str().to_owned(), row);
             }
         }
         if let Some(sn) = &sn {
-            if let Some(first) = seen_sns.get(sn.as_str()) {
+            if let Some(first) = self.seen_sns.get(sn.as_str()) {
                 reject(
-                    &mut rejected,
+                    &mut self.rejected,
                     row,
                     2,
                     "duplicate_in_file",
                     format!("SN {sn} is also in row {first}"),
                 );
             } else {
-                seen_sns.insert(sn.as_str().to_owned(), row);
+                self.seen_sns.insert(sn.as_str().to_owned(), row);
             }
         }
-        if rejected.len() == before {
-            if let (Some(device_key), Some(sn)) = (device_key, sn) {
-                good.push(GoodRow {
-                    row,
-                    device_key,
-                    sn,
-                    name,
-                    fingerprint,
-                });
-            }
+        if self.rejected.len() != before {
+            return None;
         }
+        Some(GoodRow {
+            row,
+            device_key: device_key?,
+            sn: sn?,
+            name,
+            fingerprint,
+        })
     }
-    (good, rejected)
+}
+
+/// Reads and checks every row of the file.
+fn check_rows(
+    product_key: &ProductKey,
+    rows: FileRows<'_>,
+) -> Result<(Vec<GoodRow>, Vec<RejectedRow>), ApiError> {
+    let mut checker = RowChecker::new(product_key, rows.len_estimate());
+    let mut good = Vec::with_capacity(rows.len_estimate());
+    for row in rows {
+        good.extend(checker.check(row?));
+    }
+    Ok((good, checker.rejected))
 }
 
 /// Imports `body` into `product_key`: the shared work of the HTTP call and the CLI.
@@ -347,68 +430,76 @@ pub async fn import_file(
 ) -> Result<ImportReport, ApiError> {
     let started = std::time::Instant::now();
     let rows = read_rows(body)?;
-    let (good, mut rejected) = check_rows(product_key, rows);
-    let parsed = started.elapsed();
-
-    let mut tx = state.writer.begin().await?;
-    // Writing first takes the write lock at once (SQLite) and queues concurrent imports of
-    // this product behind ours (PostgreSQL row lock), so the checks below stay true until
-    // commit.
-    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
-        .bind(product_key.as_str())
-        .execute(&mut *tx)
-        .await?;
-
-    // SN → (product, already has a DeviceKey) for the SNs of the file that exist.
-    let mut existing_sns: HashMap<String, (String, bool)> = HashMap::new();
-    let mut taken_keys: HashMap<String, String> = HashMap::new();
-    for chunk in good.chunks(chunk_rows(state.backend)) {
-        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
-        let found: Vec<(String, String, Option<String>)> = select_in(
-            &mut tx,
-            state.backend,
-            "SELECT sn, product_key, device_key FROM devices WHERE sn",
-            &sns,
-        )
-        .await?;
-        for (sn, pk, key) in found {
-            existing_sns.insert(sn, (pk, key.is_some()));
+    let written = match &state.pg_bulk {
+        Some(pool) => super::import_pg::import(pool, product_key, rows, mode).await?,
+        None => {
+            let (good, rejected) = check_rows(product_key, rows)?;
+            write_sqlite(state, product_key, good, rejected, mode).await?
         }
-        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
-        let found: Vec<(String, String)> = select_in(
-            &mut tx,
-            state.backend,
-            "SELECT device_key, sn FROM devices WHERE device_key",
-            &keys,
-        )
-        .await?;
-        taken_keys.extend(found);
-    }
+    };
+    tracing::info!(
+        product_key = %product_key,
+        created = written.created,
+        activated = written.activated,
+        rejected = written.rejected.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "import finished"
+    );
+    Ok(ImportReport {
+        imported: (written.created + written.activated) as u64,
+        rejected: written.rejected,
+    })
+}
 
-    let checked = started.elapsed();
+/// What an import did in the database.
+pub(super) struct Written {
+    pub created: usize,
+    pub activated: usize,
+    /// Every refused row, in row order: the file's own problems and the database's.
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// What the database holds of a file's SNs and DeviceKeys.
+#[derive(Default)]
+pub(super) struct Existing {
+    /// SN → (its product, whether it already has a DeviceKey).
+    pub sns: HashMap<String, (String, bool)>,
+    /// DeviceKey → the SN that has it.
+    pub device_keys: HashMap<String, String>,
+}
+
+/// The rows that passed the file's checks, split by what the database says: rows to
+/// activate (an SN of a batch of this product without a DeviceKey yet) and rows to create;
+/// the others are added to `rejected`, which ends sorted by row.
+pub(super) fn classify(
+    product_key: &ProductKey,
+    good: Vec<GoodRow>,
+    existing: &Existing,
+    rejected: &mut Vec<RejectedRow>,
+) -> (Vec<GoodRow>, Vec<GoodRow>) {
     let mut activate = Vec::new();
     let mut create = Vec::new();
     for row in good {
-        let key_taken = taken_keys.get(row.device_key.as_str());
+        let key_taken = existing.device_keys.get(row.device_key.as_str());
         if let Some(sn) = key_taken {
             reject(
-                &mut rejected,
+                rejected,
                 row.row,
                 0,
                 "device_key_taken",
                 format!("DeviceKey {} is already imported (SN {sn})", row.device_key),
             );
         }
-        let sn_state = existing_sns.get(row.sn.as_str());
+        let sn_state = existing.sns.get(row.sn.as_str());
         let sn_free = match sn_state {
             Some((pk, _)) if pk != product_key.as_str() => {
                 let message = format!("SN {} belongs to another product", row.sn);
-                reject(&mut rejected, row.row, 2, "sn_taken", message);
+                reject(rejected, row.row, 2, "sn_taken", message);
                 false
             }
             Some((_, true)) => {
                 let message = format!("SN {} already has a DeviceKey", row.sn);
-                reject(&mut rejected, row.row, 2, "already_imported", message);
+                reject(rejected, row.row, 2, "already_imported", message);
                 false
             }
             _ => true,
@@ -420,18 +511,60 @@ pub async fn import_file(
         }
     }
     rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    (activate, create)
+}
+
+/// The import's writes on SQLite: existence checks in chunks of `IN (…)` lists, then
+/// multi-row inserts, all in one transaction on the single writer connection.
+async fn write_sqlite(
+    state: &AppState,
+    product_key: &ProductKey,
+    good: Vec<GoodRow>,
+    mut rejected: Vec<RejectedRow>,
+    mode: ImportMode,
+) -> Result<Written, ApiError> {
+    let mut tx = state.writer.begin().await?;
+    // Writing first takes the write lock at once, so the checks below stay true until commit.
+    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
+        .bind(product_key.as_str())
+        .execute(&mut *tx)
+        .await?;
+
+    let mut existing = Existing::default();
+    for chunk in good.chunks(CHUNK) {
+        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
+        let found: Vec<(String, String, Option<String>)> = select_in(
+            &mut tx,
+            "SELECT sn, product_key, device_key FROM devices WHERE sn",
+            &sns,
+        )
+        .await?;
+        for (sn, pk, key) in found {
+            existing.sns.insert(sn, (pk, key.is_some()));
+        }
+        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
+        let found: Vec<(String, String)> = select_in(
+            &mut tx,
+            "SELECT device_key, sn FROM devices WHERE device_key",
+            &keys,
+        )
+        .await?;
+        existing.device_keys.extend(found);
+    }
+    let (activate, create) = classify(product_key, good, &existing, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         tx.rollback().await?;
-        return Ok(ImportReport {
-            imported: 0,
+        return Ok(Written {
+            created: 0,
+            activated: 0,
             rejected,
         });
     }
 
     let now = now_ms();
-    for chunk in create.chunks(chunk_rows(state.backend)) {
-        insert_devices(&mut tx, state.backend, product_key, chunk, now)
+    for chunk in create.chunks(CHUNK) {
+        insert_devices(&mut tx, product_key, chunk, now)
             .await
             .map_err(concurrent_change)?;
     }
@@ -450,131 +583,65 @@ pub async fn import_file(
         .map_err(concurrent_change)?;
     }
     tx.commit().await?;
-    tracing::info!(
-        product_key = %product_key,
-        created = create.len(),
-        activated = activate.len(),
-        rejected = rejected.len(),
-        parse_ms = parsed.as_millis() as u64,
-        check_ms = (checked - parsed).as_millis() as u64,
-        write_ms = (started.elapsed() - checked).as_millis() as u64,
-        "import committed"
-    );
-    Ok(ImportReport {
-        imported: (create.len() + activate.len()) as u64,
+    Ok(Written {
+        created: create.len(),
+        activated: activate.len(),
         rejected,
     })
 }
 
-/// Rows per statement: SQLite takes one parameter per value (a few thousand per statement
-/// stay fast); PostgreSQL takes a whole chunk as one JSON parameter.
-fn chunk_rows(backend: Backend) -> usize {
-    match backend {
-        Backend::Sqlite => CHUNK,
-        Backend::Postgres => 50_000,
-    }
-}
-
-/// The rows of `select … WHERE column` whose column is one of `values`.
-///
-/// On PostgreSQL the values travel as one JSON array (`json_array_elements_text`): binding
-/// thousands of `$n` parameters through the `Any` driver, and planning them, made a
-/// 1,000,000-row import take 5× as long as `COPY`.
+/// The rows of `select … WHERE column` whose column is one of `values` (SQLite).
 async fn select_in<T>(
     conn: &mut AnyConnection,
-    backend: Backend,
     select: &str,
     values: &[&str],
 ) -> Result<Vec<T>, sqlx::Error>
 where
     T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
 {
-    match backend {
-        Backend::Sqlite => {
-            let sql = format!("{select} IN ({})", placeholders(backend, 1, values.len()));
-            let mut query = sqlx::query_as::<_, T>(&sql);
-            for value in values {
-                query = query.bind(*value);
-            }
-            query.fetch_all(&mut *conn).await
-        }
-        Backend::Postgres => {
-            let sql = format!("{select} IN (SELECT json_array_elements_text($1::json))");
-            sqlx::query_as::<_, T>(&sql)
-                .bind(serde_json::to_string(values).expect("strings serialise"))
-                .fetch_all(&mut *conn)
-                .await
-        }
+    let sql = format!(
+        "{select} IN ({})",
+        placeholders(Backend::Sqlite, 1, values.len())
+    );
+    let mut query = sqlx::query_as::<_, T>(&sql);
+    for value in values {
+        query = query.bind(*value);
     }
+    query.fetch_all(&mut *conn).await
 }
 
-/// A device row of an import as PostgreSQL's `json_to_recordset` reads it.
-#[derive(Serialize)]
-struct NewDevice<'a> {
-    sn: &'a str,
-    device_key: &'a str,
-    device_name: Option<&'a str>,
-    fingerprint: Option<&'a str>,
-}
-
-/// Inserts `rows` as new devices of `product_key`, imported at `now`.
+/// Inserts `rows` as new devices of `product_key`, imported at `now` (SQLite).
 async fn insert_devices(
     conn: &mut AnyConnection,
-    backend: Backend,
     product_key: &ProductKey,
     rows: &[GoodRow],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    match backend {
-        Backend::Sqlite => {
-            let values = (0..rows.len())
-                .map(|i| format!("({})", placeholders(backend, i * 7 + 1, 7)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
-            );
-            let mut query = sqlx::query(&sql);
-            for row in rows {
-                query = query
-                    .bind(row.sn.as_str())
-                    .bind(product_key.as_str())
-                    .bind(row.device_key.as_str())
-                    .bind(row.name.clone())
-                    .bind(row.fingerprint.clone())
-                    .bind(now)
-                    .bind(now);
-            }
-            query.execute(&mut *conn).await?;
-        }
-        Backend::Postgres => {
-            let devices: Vec<NewDevice> = rows
-                .iter()
-                .map(|row| NewDevice {
-                    sn: row.sn.as_str(),
-                    device_key: row.device_key.as_str(),
-                    device_name: row.name.as_deref(),
-                    fingerprint: row.fingerprint.as_deref(),
-                })
-                .collect();
-            sqlx::query(
-                "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) \
-                 SELECT r.sn, $2, r.device_key, r.device_name, r.fingerprint, $3, $3 \
-                 FROM json_to_recordset($1::json) AS r(sn TEXT, device_key TEXT, device_name TEXT, fingerprint TEXT)",
-            )
-            .bind(serde_json::to_string(&devices).expect("rows serialise"))
+    let values = (0..rows.len())
+        .map(|i| format!("({})", placeholders(Backend::Sqlite, i * 7 + 1, 7)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        query = query
+            .bind(row.sn.as_str())
             .bind(product_key.as_str())
+            .bind(row.device_key.as_str())
+            .bind(row.name.clone())
+            .bind(row.fingerprint.clone())
             .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        }
+            .bind(now);
     }
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 
 /// A unique violation while writing means another product's import took a DeviceKey after
 /// our checks: nothing was written, and importing again reports it per row.
-fn concurrent_change(e: sqlx::Error) -> ApiError {
+pub(super) fn concurrent_change(e: sqlx::Error) -> ApiError {
     if crate::db::is_unique_violation(&e) {
         ApiError::invalid("another import took some of these DeviceKeys at the same time; nothing was imported, import the file again")
     } else {

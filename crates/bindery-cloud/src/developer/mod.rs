@@ -4,6 +4,7 @@
 
 pub mod batches;
 pub mod import;
+mod import_pg;
 pub mod products;
 
 use axum::extract::DefaultBodyLimit;

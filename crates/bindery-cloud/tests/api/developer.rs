@@ -21,6 +21,8 @@ both_backends!(
     formula_injection,
     gizwits_tasks,
     key_scope,
+    devices_need_their_product,
+    import_new_devices,
 );
 
 const HEADER: &str = "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n";
@@ -579,4 +581,110 @@ async fn key_scope(s: TestServer) {
             .await
             .unwrap();
     assert_eq!(devices, 0);
+}
+
+/// The database itself keeps every device tied to an existing product: a foreign key on
+/// SQLite, per-statement triggers on PostgreSQL (see its migration 0002).
+async fn devices_need_their_product(s: TestServer) {
+    let key = s.key("maker", false).await;
+    s.product(&key, "plug01", "bind_code_required").await;
+    s.product(&key, "lamp01", "bind_code_required").await;
+    let is_fk_violation = |e: sqlx::Error| {
+        e.as_database_error().map(|d| d.kind()) == Some(sqlx::error::ErrorKind::ForeignKeyViolation)
+    };
+    let orphan = sqlx::query(
+        "INSERT INTO devices (sn, product_key, created_at) VALUES ('SN-OK-1', 'plug01', 1), ('SN-ORPHAN-1', 'nope01', 1)",
+    )
+    .execute(&s.state.writer)
+    .await
+    .unwrap_err();
+    assert!(is_fk_violation(orphan));
+    let moved = sqlx::query("UPDATE devices SET product_key = 'nope01'")
+        .execute(&s.state.writer)
+        .await;
+    assert!(moved.is_ok(), "no devices yet: nothing to move");
+    sqlx::query(
+        "INSERT INTO devices (sn, product_key, created_at) VALUES ('SN-OK-2', 'plug01', 1)",
+    )
+    .execute(&s.state.writer)
+    .await
+    .unwrap();
+    let moved = sqlx::query("UPDATE devices SET product_key = 'nope01' WHERE sn = 'SN-OK-2'")
+        .execute(&s.state.writer)
+        .await
+        .unwrap_err();
+    assert!(is_fk_violation(moved));
+    let gone = sqlx::query("DELETE FROM products WHERE product_key = 'plug01'")
+        .execute(&s.state.writer)
+        .await
+        .unwrap_err();
+    assert!(is_fk_violation(gone));
+    // A product without devices can go.
+    sqlx::query("DELETE FROM products WHERE product_key = 'lamp01'")
+        .execute(&s.state.writer)
+        .await
+        .unwrap();
+}
+
+/// New devices only (no SN of a batch): on PostgreSQL the rows go straight into `devices`
+/// as the file is read. A refused row still refuses the whole file in atomic mode and only
+/// itself in partial mode, and a DeviceKey imported before is reported per row.
+async fn import_new_devices(s: TestServer) {
+    let key = s.key("maker", false).await;
+    s.product(&key, "plug01", "bind_code_required").await;
+    let macs: Vec<String> = (0..300).map(|_| next_mac()).collect();
+    let mut file = HEADER.to_owned();
+    for (i, mac) in macs.iter().enumerate() {
+        if i == 150 {
+            file.push_str("not-a-key,plug01,,,\n");
+        }
+        file.push_str(&format!("{mac},plug01,,\"Desk, \"\"left\"\"\",\n"));
+    }
+    let count = |s: &TestServer| {
+        let db = s.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM devices")
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+
+    let body = s
+        .import(&key, "plug01", "atomic", &file)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], 0, "{body}");
+    assert_eq!(body["rejected"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["rejected"][0]["row"], 152);
+    assert_eq!(count(&s).await, 0);
+
+    let body = s
+        .import(&key, "plug01", "partial", &file)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], 300, "{body}");
+    assert_eq!(body["rejected"][0]["row"], 152);
+    assert_eq!(count(&s).await, 300);
+    let name: String = sqlx::query_scalar("SELECT device_name FROM devices WHERE device_key = $1")
+        .bind(macs[299].as_str())
+        .fetch_one(&s.state.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Desk, \"left\"");
+
+    // One new row and one imported before: the new one is written in partial mode.
+    let fresh = next_mac();
+    let again = format!("{HEADER}{fresh},plug01,,,\n{},plug01,,,\n", macs[7]);
+    let body = s
+        .import(&key, "plug01", "partial", &again)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], 1, "{body}");
+    assert_eq!(body["rejected"][0]["row"], 3);
+    assert_eq!(body["rejected"][0]["code"], "device_key_taken");
+    assert_eq!(count(&s).await, 301);
 }
