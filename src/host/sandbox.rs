@@ -252,14 +252,9 @@ async fn open_and_seed(db_url: &str, labels: &Path) -> Result<AppState, SandboxE
             product.product_key
         ));
     }
-    let report = import_file(
-        &state,
-        &product.product_key,
-        csv.as_bytes(),
-        ImportMode::Atomic,
-    )
-    .await
-    .map_err(|e| db(&format!("{e:?}")))?;
+    let report = import_file(&state, &product.product_key, csv, ImportMode::Atomic)
+        .await
+        .map_err(|e| db(&format!("{e:?}")))?;
     if !report.rejected.is_empty() {
         return Err(db(&format!("demo import refused: {:?}", report.rejected)));
     }

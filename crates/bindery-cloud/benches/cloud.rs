@@ -90,7 +90,7 @@ async fn bind_bench() {
             contents.push(content.to_owned());
         }
     }
-    let report = import_file(&state, &pk, csv.as_bytes(), ImportMode::Atomic)
+    let report = import_file(&state, &pk, csv, ImportMode::Atomic)
         .await
         .unwrap();
     assert_eq!(report.imported as usize, total);
@@ -189,6 +189,11 @@ const PLAIN_TABLE: &str =
      sn TEXT PRIMARY KEY, device_name TEXT, fingerprint TEXT); \
      CREATE INDEX devices_product ON devices(product_key);";
 
+/// Rounds of the import bench: each round imports into a fresh database with ours and
+/// then with the peer, so both see the same moment of a shared machine; the medians and
+/// the median of the rounds' ratios are reported.
+const IMPORT_ROUNDS: usize = 3;
+
 async fn import_bench(pg_admin: Option<String>) {
     const ROWS: u64 = 1_000_000;
     let dir = tempfile::tempdir().unwrap();
@@ -200,34 +205,43 @@ async fn import_bench(pg_admin: Option<String>) {
     }
     let file = dir.path().join("rows.csv");
     std::fs::write(&file, &csv).unwrap();
+    let body = axum::body::Bytes::from(csv);
 
-    let state = open(&dir).await;
-    let pk = product(&state, "bench01").await;
-    let started = Instant::now();
-    let report = import_file(&state, &pk, csv.as_bytes(), ImportMode::Atomic)
-        .await
-        .unwrap();
-    let ours = started.elapsed();
-    assert_eq!(report.imported, ROWS);
+    let import_ours = |state: AppState| {
+        let body = body.clone();
+        async move {
+            let pk = product(&state, "bench01").await;
+            let started = Instant::now();
+            let report = import_file(&state, &pk, body, ImportMode::Atomic)
+                .await
+                .unwrap();
+            let took = started.elapsed();
+            assert_eq!(report.imported, ROWS);
+            took
+        }
+    };
 
     if have("sqlite3") {
-        let db = dir.path().join("plain.sqlite3");
-        let script = format!(
-            "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n{PLAIN_TABLE}\n.import --csv --skip 1 {} devices\n",
-            file.display()
-        );
-        let theirs = timed_stdin(Command::new("sqlite3").arg(&db), &script);
-        println!(
-            "import (SQLite): {ROWS} rows: bindery {:.2} s, sqlite3 .import {:.2} s, ratio {:.2}",
-            ours.as_secs_f64(),
-            theirs.as_secs_f64(),
-            ours.as_secs_f64() / theirs.as_secs_f64()
-        );
+        let mut rounds = Vec::new();
+        for round in 0..IMPORT_ROUNDS {
+            let ours = import_ours(
+                open_url(bindery_cloud::db::sqlite_url(
+                    &dir.path().join(format!("cloud{round}.sqlite3")),
+                ))
+                .await,
+            )
+            .await;
+            let db = dir.path().join(format!("plain{round}.sqlite3"));
+            let script = format!(
+                "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n{PLAIN_TABLE}\n.import --csv --skip 1 {} devices\n",
+                file.display()
+            );
+            let theirs = timed_stdin(Command::new("sqlite3").arg(&db), &script);
+            rounds.push((ours, theirs));
+        }
+        report_rounds("import (SQLite)", "sqlite3 .import", ROWS, &rounds);
     } else {
-        println!(
-            "import (SQLite): {ROWS} rows: bindery {:.2} s; sqlite3 .import SKIPPED: sqlite3 is not installed (apt install sqlite3)",
-            ours.as_secs_f64()
-        );
+        println!("import (SQLite): SKIPPED: sqlite3 is not installed (apt install sqlite3)");
     }
 
     let Some(admin) = pg_admin else {
@@ -242,28 +256,56 @@ async fn import_bench(pg_admin: Option<String>) {
         );
         return;
     }
-    let state = open_url(pg::fresh_database(&admin).await).await;
-    let pk = product(&state, "bench01").await;
-    let started = Instant::now();
-    let report = import_file(&state, &pk, csv.as_bytes(), ImportMode::Atomic)
-        .await
-        .unwrap();
-    let ours = started.elapsed();
-    assert_eq!(report.imported, ROWS);
-    let plain = pg::fresh_database(&admin).await;
-    let script = format!(
-        "{PLAIN_TABLE}\n\\copy devices FROM '{}' WITH (FORMAT csv, HEADER true)\n",
-        file.display()
-    );
-    let theirs = timed_stdin(
-        Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &plain]),
-        &script,
-    );
+    // Each load starts after a checkpoint, so that neither pays for writing out the WAL of
+    // the one before it.
+    let checkpoint = || {
+        let done = Command::new("psql")
+            .args(["-q", &admin, "-c", "CHECKPOINT"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(done, "CHECKPOINT failed");
+    };
+    let mut rounds = Vec::new();
+    for _ in 0..IMPORT_ROUNDS {
+        let state = open_url(pg::fresh_database(&admin).await).await;
+        checkpoint();
+        let ours = import_ours(state).await;
+        let plain = pg::fresh_database(&admin).await;
+        checkpoint();
+        let script = format!(
+            "{PLAIN_TABLE}\n\\copy devices FROM '{}' WITH (FORMAT csv, HEADER true)\n",
+            file.display()
+        );
+        let theirs = timed_stdin(
+            Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &plain]),
+            &script,
+        );
+        rounds.push((ours, theirs));
+    }
+    report_rounds("import (PostgreSQL)", "psql \\copy (COPY)", ROWS, &rounds);
+}
+
+/// Prints rounds of (ours, the peer's) times: the medians, and the median and range of the
+/// rounds' ratios.
+fn report_rounds(what: &str, peer: &str, rows: u64, rounds: &[(Duration, Duration)]) {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let ours = median(rounds.iter().map(|r| r.0.as_secs_f64()).collect());
+    let theirs = median(rounds.iter().map(|r| r.1.as_secs_f64()).collect());
+    let ratios: Vec<f64> = rounds
+        .iter()
+        .map(|(o, t)| o.as_secs_f64() / t.as_secs_f64())
+        .collect();
+    let (low, high) = ratios
+        .iter()
+        .fold((f64::MAX, 0f64), |(l, h), r| (l.min(*r), h.max(*r)));
     println!(
-        "import (PostgreSQL): {ROWS} rows: bindery {:.2} s, psql \\copy (COPY) {:.2} s, ratio {:.2}",
-        ours.as_secs_f64(),
-        theirs.as_secs_f64(),
-        ours.as_secs_f64() / theirs.as_secs_f64()
+        "{what}: {rows} rows, median of {} rounds: bindery {ours:.2} s, {peer} {theirs:.2} s; \
+         ratio {:.2} (rounds {low:.2}–{high:.2})",
+        rounds.len(),
+        median(ratios.clone()),
     );
 }
 

@@ -260,7 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Mode::Atomic => ImportMode::Atomic,
                 Mode::Partial => ImportMode::Partial,
             };
-            let report = import_file(&state, &pk, &body, mode)
+            let report = import_file(&state, &pk, body, mode)
                 .await
                 .map_err(api_error)?;
             println!("{}", serde_json::to_string_pretty(&report)?);

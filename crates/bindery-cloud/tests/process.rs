@@ -174,7 +174,9 @@ async fn killed_import(url: String, wal: Option<std::path::PathBuf>) {
             &key,
         ],
     );
-    const ROWS: u64 = 200_000;
+    // Far more rows than are written before the kill: a million-row import takes seconds,
+    // and the kill comes once a few megabytes are written.
+    const ROWS: u64 = 1_000_000;
     let mut csv = String::from("*DeviceKey,*ProductKey,Device SN\n");
     for i in 0..ROWS {
         csv.push_str(&format!("{:012x},plug01,\n", 0x0400_0000_0000u64 + i));

@@ -81,14 +81,9 @@ impl TestCloud {
                 label.sn
             ));
         }
-        let report = import_file(
-            &state,
-            &product.product_key,
-            csv.as_bytes(),
-            ImportMode::Atomic,
-        )
-        .await
-        .expect("import");
+        let report = import_file(&state, &product.product_key, csv, ImportMode::Atomic)
+            .await
+            .expect("import");
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
 
         let server = LoopbackCloud::start(state.clone())

@@ -1,11 +1,19 @@
 //! The DeviceKey↔SN import (CSV or XLSX), its template, and the device export.
 //!
-//! Every row is checked before anything is written: DeviceKey (IMEI Luhn or MAC), product
-//! key, SN, name; duplicates within the file; then, inside the write transaction, against
-//! the database. Atomic mode (the default) writes nothing if any row is refused; partial mode
-//! writes the good rows. Either way the writes are one transaction, so a process killed
-//! mid-import leaves the database as it was. The writes themselves differ per backend:
-//! multi-row statements on SQLite (here), `COPY` on PostgreSQL (`import_pg`).
+//! Every row is checked: DeviceKey (IMEI Luhn or MAC), product key, SN, name; duplicates
+//! within the file; against the database. Atomic mode (the default) writes nothing if any
+//! row is refused; partial mode writes the good rows. Either way the writes are one
+//! transaction, so a process killed mid-import leaves the database as it was.
+//!
+//! An import goes one of two ways. The optimistic way is for the common file, where every
+//! row is good: the rows are read and checked on a blocking thread and handed to the
+//! database in chunks while later rows are still being read, and the unique indexes are the
+//! check against the database and against repeats within the file. As soon as a row is
+//! refused (by the checks or by the database) that transaction is rolled back and the file
+//! takes the checked way: every row read again and checked, then checked against the
+//! database, then written, so that the report names each refused row and why. The writes
+//! differ per backend: `json_each` upserts on SQLite (`import_sqlite`), `COPY` on
+//! PostgreSQL (`import_pg`).
 //!
 //! A row with an SN of a batch activates that SN; a row without an SN (or with an SN Bindery
 //! did not make) creates the device, its SN defaulting to the DeviceKey.
@@ -22,11 +30,11 @@ use bindery_core::api::{ImportReport, RejectedRow, IMPORT_TEMPLATE_HEADER};
 use bindery_core::{DeviceKey, DeviceName, ErrorCode, ProductKey, Sn};
 use csv::StringRecord;
 use serde::Deserialize;
-use sqlx::any::AnyRow;
-use sqlx::AnyConnection;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-use super::{owned_product, placeholders, product};
-use crate::db::{from_ms, now_ms, Backend};
+use super::{owned_product, product};
+use crate::db::from_ms;
 use crate::error::ApiError;
 use crate::extract::DevKey;
 use crate::labels::csv_safe;
@@ -34,9 +42,6 @@ use crate::state::AppState;
 
 /// Longest certificate fingerprint kept.
 const MAX_FINGERPRINT: usize = 256;
-/// Rows per multi-row statement (SQLite takes one parameter per value; a few thousand per
-/// statement stay fast).
-const CHUNK: usize = 1000;
 
 /// `?format=csv|xlsx`.
 #[derive(Debug, Deserialize)]
@@ -260,10 +265,12 @@ fn reject(rejected: &mut Vec<RejectedRow>, row: u64, column: usize, code: &str, 
     });
 }
 
-/// The checks that need no database, row by row: each cell on its own, then against the
-/// rows seen before it (a repeated DeviceKey or SN is refused, naming its first row).
+/// The checks that need no database, row by row: each cell on its own, then (unless the
+/// database's unique indexes stand in for it) against the rows seen before it: a repeated
+/// DeviceKey or SN is refused, naming its first row.
 pub(super) struct RowChecker<'a> {
     product_key: &'a ProductKey,
+    track_repeats: bool,
     seen_keys: HashMap<String, u64>,
     seen_sns: HashMap<String, u64>,
     /// The rows refused so far, in file order.
@@ -276,9 +283,20 @@ impl<'a> RowChecker<'a> {
     pub fn new(product_key: &'a ProductKey, rows: usize) -> Self {
         RowChecker {
             product_key,
+            track_repeats: true,
             seen_keys: HashMap::with_capacity(rows),
             seen_sns: HashMap::with_capacity(rows),
             rejected: Vec::new(),
+        }
+    }
+
+    /// A checker that leaves repeats within the file to the database's unique indexes (the
+    /// optimistic way, which gives up at the first conflict): the two maps of every
+    /// DeviceKey and SN were a third of the time of reading a million-row file.
+    fn without_repeats(product_key: &'a ProductKey) -> Self {
+        RowChecker {
+            track_repeats: false,
+            ..RowChecker::new(product_key, 0)
         }
     }
 
@@ -369,7 +387,7 @@ impl<'a> RowChecker<'a> {
             }
             raw => Some(raw.to_owned()),
         };
-        if let Some(k) = &device_key {
+        if let Some(k) = device_key.as_ref().filter(|_| self.track_repeats) {
             if let Some(first) = self.seen_keys.get(k.as_str()) {
                 reject(
                     &mut self.rejected,
@@ -382,7 +400,7 @@ impl<'a> RowChecker<'a> {
                 self.seen_keys.insert(k.as_str().to_owned(), row);
             }
         }
-        if let Some(sn) = &sn {
+        if let Some(sn) = sn.as_ref().filter(|_| self.track_repeats) {
             if let Some(first) = self.seen_sns.get(sn.as_str()) {
                 reject(
                     &mut self.rejected,
@@ -408,55 +426,157 @@ impl<'a> RowChecker<'a> {
     }
 }
 
-/// Reads and checks every row of the file.
-fn check_rows(
+/// Reads and checks every row of the file (the checked way), on a blocking thread: a
+/// million rows take about a second of CPU.
+pub(super) async fn check_rows(
     product_key: &ProductKey,
-    rows: FileRows<'_>,
+    body: Bytes,
 ) -> Result<(Vec<GoodRow>, Vec<RejectedRow>), ApiError> {
-    let mut checker = RowChecker::new(product_key, rows.len_estimate());
-    let mut good = Vec::with_capacity(rows.len_estimate());
-    for row in rows {
-        good.extend(checker.check(row?));
-    }
-    Ok((good, checker.rejected))
+    let product_key = product_key.clone();
+    tokio::task::spawn_blocking(move || {
+        let rows = read_rows(&body)?;
+        let mut checker = RowChecker::new(&product_key, rows.len_estimate());
+        let mut good = Vec::with_capacity(rows.len_estimate());
+        for row in rows {
+            good.extend(checker.check(row?));
+        }
+        Ok((good, checker.rejected))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the import's reader stopped: {e}")))?
 }
 
-/// Imports `body` into `product_key`: the shared work of the HTTP call and the CLI.
+/// How the optimistic way hands rows to one backend: the text of a chunk of rows in the form
+/// that backend loads fastest.
+pub(super) trait ChunkFormat: Send + 'static {
+    /// Starts a chunk in the empty `text`.
+    fn open(&self, text: &mut String);
+    /// Adds `row`, the `index`th of the chunk.
+    fn row(&self, text: &mut String, index: usize, row: &GoodRow);
+    /// Ends the chunk.
+    fn close(&self, text: &mut String);
+}
+
+/// Good rows in a backend's form.
+pub(super) struct Chunk {
+    pub text: String,
+    pub rows: usize,
+}
+
+/// How the optimistic way's reading ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Streamed {
+    /// Every row was good and sent: this many.
+    AllGood(usize),
+    /// A row was refused (or the receiver gave up): the file takes the checked way.
+    Refused,
+}
+
+/// The optimistic way's reader: reads and checks `body` on a blocking thread and sends its
+/// rows in chunks of about `chunk_bytes` as long as every row is good. The file's own
+/// problems (its encoding, its header, an unreadable row) end it with that error.
+pub(super) fn stream_rows<F: ChunkFormat>(
+    body: Bytes,
+    product_key: &ProductKey,
+    format: F,
+    chunk_bytes: usize,
+) -> (
+    mpsc::Receiver<Chunk>,
+    JoinHandle<Result<Streamed, ApiError>>,
+) {
+    // Two chunks in flight: one being written while the next is read.
+    let (sender, chunks) = mpsc::channel(2);
+    let product_key = product_key.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let rows = read_rows(&body)?;
+        let mut checker = RowChecker::without_repeats(&product_key);
+        let new_chunk = || {
+            let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
+            format.open(&mut text);
+            text
+        };
+        let (mut text, mut in_chunk, mut total) = (new_chunk(), 0, 0);
+        for row in rows {
+            let Some(good) = checker.check(row?) else {
+                if checker.rejected.is_empty() {
+                    continue; // a blank row
+                }
+                return Ok(Streamed::Refused);
+            };
+            format.row(&mut text, in_chunk, &good);
+            in_chunk += 1;
+            total += 1;
+            if text.len() >= chunk_bytes {
+                format.close(&mut text);
+                let chunk = Chunk {
+                    text: std::mem::replace(&mut text, new_chunk()),
+                    rows: std::mem::take(&mut in_chunk),
+                };
+                if sender.blocking_send(chunk).is_err() {
+                    return Ok(Streamed::Refused);
+                }
+            }
+        }
+        if in_chunk > 0 {
+            format.close(&mut text);
+            let chunk = Chunk {
+                text,
+                rows: in_chunk,
+            };
+            if sender.blocking_send(chunk).is_err() {
+                return Ok(Streamed::Refused);
+            }
+        }
+        Ok(Streamed::AllGood(total))
+    });
+    (chunks, reader)
+}
+
+/// The end of the optimistic way's reader.
+pub(super) async fn reader_outcome(
+    reader: JoinHandle<Result<Streamed, ApiError>>,
+) -> Result<Streamed, ApiError> {
+    reader
+        .await
+        .map_err(|e| ApiError::Internal(format!("the import's reader stopped: {e}")))?
+}
+
+/// Imports `body` (the file's bytes) into `product_key`: the shared work of the HTTP call
+/// and the CLI.
 pub async fn import_file(
     state: &AppState,
     product_key: &ProductKey,
-    body: &[u8],
+    body: impl Into<Bytes>,
     mode: ImportMode,
 ) -> Result<ImportReport, ApiError> {
     let started = std::time::Instant::now();
-    let rows = read_rows(body)?;
+    let body = body.into();
     let written = match &state.pg_bulk {
-        Some(pool) => super::import_pg::import(pool, product_key, rows, mode).await?,
-        None => {
-            let (good, rejected) = check_rows(product_key, rows)?;
-            write_sqlite(state, product_key, good, rejected, mode).await?
-        }
+        Some(pool) => super::import_pg::import(pool, product_key, body, mode).await?,
+        None => super::import_sqlite::import(state, product_key, body, mode).await?,
     };
     tracing::info!(
         product_key = %product_key,
-        created = written.created,
-        activated = written.activated,
+        imported = written.imported,
         rejected = written.rejected.len(),
+        checked_way = written.checked_way,
         ms = started.elapsed().as_millis() as u64,
         "import finished"
     );
     Ok(ImportReport {
-        imported: (written.created + written.activated) as u64,
+        imported: written.imported as u64,
         rejected: written.rejected,
     })
 }
 
 /// What an import did in the database.
 pub(super) struct Written {
-    pub created: usize,
-    pub activated: usize,
+    /// Devices created or activated.
+    pub imported: usize,
     /// Every refused row, in row order: the file's own problems and the database's.
     pub rejected: Vec<RejectedRow>,
+    /// Whether the file took the checked way.
+    pub checked_way: bool,
 }
 
 /// What the database holds of a file's SNs and DeviceKeys.
@@ -514,131 +634,6 @@ pub(super) fn classify(
     (activate, create)
 }
 
-/// The import's writes on SQLite: existence checks in chunks of `IN (…)` lists, then
-/// multi-row inserts, all in one transaction on the single writer connection.
-async fn write_sqlite(
-    state: &AppState,
-    product_key: &ProductKey,
-    good: Vec<GoodRow>,
-    mut rejected: Vec<RejectedRow>,
-    mode: ImportMode,
-) -> Result<Written, ApiError> {
-    let mut tx = state.writer.begin().await?;
-    // Writing first takes the write lock at once, so the checks below stay true until commit.
-    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
-        .bind(product_key.as_str())
-        .execute(&mut *tx)
-        .await?;
-
-    let mut existing = Existing::default();
-    for chunk in good.chunks(CHUNK) {
-        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
-        let found: Vec<(String, String, Option<String>)> = select_in(
-            &mut tx,
-            "SELECT sn, product_key, device_key FROM devices WHERE sn",
-            &sns,
-        )
-        .await?;
-        for (sn, pk, key) in found {
-            existing.sns.insert(sn, (pk, key.is_some()));
-        }
-        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
-        let found: Vec<(String, String)> = select_in(
-            &mut tx,
-            "SELECT device_key, sn FROM devices WHERE device_key",
-            &keys,
-        )
-        .await?;
-        existing.device_keys.extend(found);
-    }
-    let (activate, create) = classify(product_key, good, &existing, &mut rejected);
-
-    if mode == ImportMode::Atomic && !rejected.is_empty() {
-        tx.rollback().await?;
-        return Ok(Written {
-            created: 0,
-            activated: 0,
-            rejected,
-        });
-    }
-
-    let now = now_ms();
-    for chunk in create.chunks(CHUNK) {
-        insert_devices(&mut tx, product_key, chunk, now)
-            .await
-            .map_err(concurrent_change)?;
-    }
-    for row in &activate {
-        sqlx::query(
-            "UPDATE devices SET device_key = $1, device_name = $2, fingerprint = $3, imported_at = $4 \
-             WHERE sn = $5 AND device_key IS NULL",
-        )
-        .bind(row.device_key.as_str())
-        .bind(row.name.clone())
-        .bind(row.fingerprint.clone())
-        .bind(now)
-        .bind(row.sn.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(concurrent_change)?;
-    }
-    tx.commit().await?;
-    Ok(Written {
-        created: create.len(),
-        activated: activate.len(),
-        rejected,
-    })
-}
-
-/// The rows of `select … WHERE column` whose column is one of `values` (SQLite).
-async fn select_in<T>(
-    conn: &mut AnyConnection,
-    select: &str,
-    values: &[&str],
-) -> Result<Vec<T>, sqlx::Error>
-where
-    T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
-{
-    let sql = format!(
-        "{select} IN ({})",
-        placeholders(Backend::Sqlite, 1, values.len())
-    );
-    let mut query = sqlx::query_as::<_, T>(&sql);
-    for value in values {
-        query = query.bind(*value);
-    }
-    query.fetch_all(&mut *conn).await
-}
-
-/// Inserts `rows` as new devices of `product_key`, imported at `now` (SQLite).
-async fn insert_devices(
-    conn: &mut AnyConnection,
-    product_key: &ProductKey,
-    rows: &[GoodRow],
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let values = (0..rows.len())
-        .map(|i| format!("({})", placeholders(Backend::Sqlite, i * 7 + 1, 7)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
-    );
-    let mut query = sqlx::query(&sql);
-    for row in rows {
-        query = query
-            .bind(row.sn.as_str())
-            .bind(product_key.as_str())
-            .bind(row.device_key.as_str())
-            .bind(row.name.clone())
-            .bind(row.fingerprint.clone())
-            .bind(now)
-            .bind(now);
-    }
-    query.execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// A unique violation while writing means another product's import took a DeviceKey after
 /// our checks: nothing was written, and importing again reports it per row.
 pub(super) fn concurrent_change(e: sqlx::Error) -> ApiError {
@@ -674,7 +669,7 @@ pub async fn import(
             ApiError::invalid(e.body_text())
         }
     })?;
-    let report = import_file(&state, &product.product_key, &body, mode).await?;
+    let report = import_file(&state, &product.product_key, body, mode).await?;
     Ok(Json(report))
 }
 

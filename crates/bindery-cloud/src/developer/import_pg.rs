@@ -1,22 +1,23 @@
 //! The import on PostgreSQL, where rows travel by `COPY`.
 //!
 //! A million-row file sent as statement parameters spent more time encoding, decoding and
-//! planning parameters than writing rows. Here the common import — new devices only — is
-//! one pass: each row is checked as it is read and copied into `devices` at once, so the
-//! server writes while the file is still being read, and the unique indexes are the check
-//! against the database. When that copy cannot stand (an SN to activate, a DeviceKey or SN
-//! already imported, or a refused row in atomic mode), it is rolled back to a savepoint and
-//! the rows are checked against the database through a temporary table, row by row in the
-//! report. All of it is one transaction on a native connection (the `Any` driver has no
-//! `COPY`), so a killed import leaves nothing behind.
+//! planning parameters than writing rows. Here the optimistic way (see `import`) copies new
+//! devices into `devices` while the reader's thread is still reading and checking later rows,
+//! so the server writes while the file is read. When that copy cannot stand (an SN to
+//! activate, a DeviceKey or SN already imported, a repeat, a refused row), it is rolled back
+//! to a savepoint and the rows are checked against the database through a temporary table,
+//! row by row in the report. All of it is one transaction on a native connection (the `Any`
+//! driver has no `COPY`), so a killed import leaves nothing behind.
 
+use axum::body::Bytes;
 use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
 use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
 use super::import::{
-    classify, concurrent_change, Existing, FileRows, GoodRow, ImportMode, RowChecker, Written,
+    check_rows, classify, concurrent_change, reader_outcome, stream_rows, ChunkFormat, Existing,
+    GoodRow, ImportMode, Streamed, Written,
 };
 use crate::db::{is_unique_violation, now_ms};
 use crate::error::ApiError;
@@ -32,11 +33,11 @@ const COPY_DEVICES: &str = "COPY devices (sn, device_key, device_name, fingerpri
 const COPY_IMPORT_ROWS: &str =
     "COPY import_rows (sn, device_key, device_name, fingerprint) FROM STDIN (FORMAT csv)";
 
-/// Reads, checks and writes `rows` into `product_key`.
+/// Reads, checks and writes the file `body` into `product_key`.
 pub(super) async fn import(
     pool: &PgPool,
     product_key: &ProductKey,
-    rows: FileRows<'_>,
+    body: Bytes,
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
     let mut tx = pool.begin().await?;
@@ -47,24 +48,20 @@ pub(super) async fn import(
         .execute(&mut *tx)
         .await?;
     let now = now_ms();
-    let mut checker = RowChecker::new(product_key, rows.len_estimate());
-    let (good, copied) =
-        copy_while_checking(&mut tx, product_key, rows, &mut checker, mode, now).await?;
-    let mut rejected = checker.rejected;
-    if copied {
+    if let Some(imported) = copy_optimistically(&mut tx, product_key, body.clone(), now).await? {
         tx.commit().await?;
-        rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
         return Ok(Written {
-            created: good.len(),
-            activated: 0,
-            rejected,
+            imported,
+            rejected: Vec::new(),
+            checked_way: false,
         });
     }
     sqlx::query("ROLLBACK TO SAVEPOINT optimistic")
         .execute(&mut *tx)
         .await?;
+    let (good, rejected) = check_rows(product_key, body).await?;
     let written = checked_write(&mut tx, product_key, good, rejected, mode, now).await?;
-    if written.created + written.activated > 0 {
+    if written.imported > 0 {
         tx.commit().await?;
     } else {
         tx.rollback().await?;
@@ -72,67 +69,51 @@ pub(super) async fn import(
     Ok(written)
 }
 
-/// Reads and checks the file's rows, copying the good ones into `devices` as they come
-/// (after a savepoint). Returns every good row, and whether they are all in `devices` now;
-/// when they are not, the caller rolls back to the savepoint.
-async fn copy_while_checking(
+/// New devices as `COPY` lines of [`COPY_DEVICES`].
+struct CopyLines {
+    /// The product key and times, the same on every line.
+    suffix: String,
+}
+
+impl ChunkFormat for CopyLines {
+    fn open(&self, _text: &mut String) {}
+
+    fn row(&self, text: &mut String, _index: usize, row: &GoodRow) {
+        csv_line(text, row, &self.suffix);
+    }
+
+    fn close(&self, _text: &mut String) {}
+}
+
+/// The optimistic way: after a savepoint, copies the file's rows into `devices` while they
+/// are read. The number of rows imported, or `None` when the copy cannot stand and the
+/// caller must roll back to the savepoint.
+async fn copy_optimistically(
     conn: &mut PgConnection,
     product_key: &ProductKey,
-    rows: FileRows<'_>,
-    checker: &mut RowChecker<'_>,
-    mode: ImportMode,
+    body: Bytes,
     now: i64,
-) -> Result<(Vec<GoodRow>, bool), ApiError> {
+) -> Result<Option<usize>, ApiError> {
     sqlx::query("SAVEPOINT optimistic")
         .execute(&mut *conn)
         .await?;
-    let suffix = format!(",{},{now},{now}", quoted(product_key.as_str()));
+    let mut suffix = String::from(",");
+    push_quoted(&mut suffix, product_key.as_str());
+    suffix.push_str(&format!(",{now},{now}"));
+    let (mut chunks, reader) = stream_rows(body, product_key, CopyLines { suffix }, COPY_CHUNK);
     let mut sink = conn.copy_in_raw(COPY_DEVICES).await?;
-    let mut buf = String::with_capacity(COPY_CHUNK + 1024);
-    let mut good = Vec::with_capacity(rows.len_estimate());
-    // False once the copy cannot stand: later rows are only read and checked.
-    let mut copying = true;
-    let mut unreadable = None;
-    for row in rows {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                unreadable = Some(e);
-                break;
-            }
-        };
-        let refused_before = checker.rejected.len();
-        match checker.check(row) {
-            Some(row) => {
-                if copying {
-                    csv_line(&mut buf, &row, &suffix);
-                }
-                good.push(row);
-            }
-            None if mode == ImportMode::Atomic && checker.rejected.len() > refused_before => {
-                copying = false;
-                buf.clear();
-            }
-            None => {}
-        }
-        if buf.len() >= COPY_CHUNK {
-            sink.send(buf.as_bytes()).await?;
-            buf.clear();
-        }
-    }
-    if !buf.is_empty() {
-        sink.send(buf.as_bytes()).await?;
+    while let Some(chunk) = chunks.recv().await {
+        sink.send(chunk.text.as_bytes()).await?;
     }
     // Finished rather than aborted even when it will be rolled back: `finish` reads the
     // server's answer to the end, whatever it is, and leaves the connection ready.
     let finished = sink.finish().await;
-    if let Some(e) = unreadable {
-        return Err(e);
-    }
-    match finished {
-        Ok(_) => Ok((good, copying)),
-        Err(e) if is_unique_violation(&e) => Ok((good, false)),
-        Err(e) => Err(e.into()),
+    let streamed = reader_outcome(reader).await?;
+    match (finished, streamed) {
+        (Ok(_), Streamed::AllGood(rows)) => Ok(Some(rows)),
+        (Ok(_), Streamed::Refused) => Ok(None),
+        (Err(e), _) if is_unique_violation(&e) => Ok(None),
+        (Err(e), _) => Err(e.into()),
     }
 }
 
@@ -180,13 +161,15 @@ async fn checked_write(
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         return Ok(Written {
-            created: 0,
-            activated: 0,
+            imported: 0,
             rejected,
+            checked_way: true,
         });
     }
     if !create.is_empty() {
-        let suffix = format!(",{},{now},{now}", quoted(product_key.as_str()));
+        let mut suffix = String::from(",");
+        push_quoted(&mut suffix, product_key.as_str());
+        suffix.push_str(&format!(",{now},{now}"));
         copy_rows(tx, COPY_DEVICES, &create, &suffix)
             .await
             .map_err(concurrent_change)?;
@@ -206,9 +189,9 @@ async fn checked_write(
         .map_err(concurrent_change)?;
     }
     Ok(Written {
-        created: create.len(),
-        activated: activate.len(),
+        imported: create.len() + activate.len(),
         rejected,
+        checked_way: true,
     })
 }
 
@@ -245,24 +228,31 @@ async fn copy_rows(
 /// One CSV line of `row`. A missing name or fingerprint is an unquoted empty field (NULL in
 /// `COPY`'s CSV format); every text is quoted, so nothing in it can end the line or the data.
 fn csv_line(buf: &mut String, row: &GoodRow, suffix: &str) {
-    buf.push_str(&quoted(row.sn.as_str()));
+    push_quoted(buf, row.sn.as_str());
     buf.push(',');
-    buf.push_str(&quoted(row.device_key.as_str()));
+    push_quoted(buf, row.device_key.as_str());
     buf.push(',');
     if let Some(name) = &row.name {
-        buf.push_str(&quoted(name));
+        push_quoted(buf, name);
     }
     buf.push(',');
     if let Some(fingerprint) = &row.fingerprint {
-        buf.push_str(&quoted(fingerprint));
+        push_quoted(buf, fingerprint);
     }
     buf.push_str(suffix);
     buf.push('\n');
 }
 
-/// `text` as a quoted CSV field.
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+/// Appends `text` as a quoted CSV field.
+fn push_quoted(buf: &mut String, text: &str) {
+    buf.push('"');
+    for (i, part) in text.split('"').enumerate() {
+        if i > 0 {
+            buf.push_str("\"\"");
+        }
+        buf.push_str(part);
+    }
+    buf.push('"');
 }
 
 #[cfg(test)]

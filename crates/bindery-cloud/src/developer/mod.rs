@@ -5,6 +5,7 @@
 pub mod batches;
 pub mod import;
 mod import_pg;
+mod import_sqlite;
 pub mod products;
 
 use axum::extract::DefaultBodyLimit;

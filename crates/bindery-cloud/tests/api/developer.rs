@@ -23,6 +23,7 @@ both_backends!(
     key_scope,
     devices_need_their_product,
     import_new_devices,
+    import_gives_way_to_the_checked_way,
 );
 
 const HEADER: &str = "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n";
@@ -687,4 +688,160 @@ async fn import_new_devices(s: TestServer) {
     assert_eq!(body["rejected"][0]["row"], 3);
     assert_eq!(body["rejected"][0]["code"], "device_key_taken");
     assert_eq!(count(&s).await, 301);
+}
+
+/// Files whose every row passes the file's own checks go the optimistic way (rows written
+/// while the file is read); a row only the database can refuse, even many chunks in, must
+/// still leave nothing behind in atomic mode and be reported like any other.
+async fn import_gives_way_to_the_checked_way(s: TestServer) {
+    let key = s.key("maker", false).await;
+    s.product(&key, "plug01", "bind_code_required").await;
+    s.product(&key, "other1", "bind_code_required").await;
+    let count = |s: &TestServer| {
+        let db = s.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM devices WHERE device_key IS NOT NULL",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let taken = next_mac();
+    let other_sn = "OTHER-SN-0001";
+    s.import(
+        &key,
+        "plug01",
+        "atomic",
+        &format!("{HEADER}{taken},plug01,,,\n"),
+    )
+    .await
+    .assert_status(200);
+    s.import(
+        &key,
+        "other1",
+        "atomic",
+        &format!("{HEADER}{},other1,{other_sn},,\n", next_mac()),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(count(&s).await, 2);
+
+    // 40,000 rows are several chunks; the DeviceKey taken before comes near the end.
+    const ROWS: usize = 40_000;
+    let mut file = HEADER.to_owned();
+    for i in 0..ROWS {
+        let mac = if i == 35_000 {
+            taken.clone()
+        } else {
+            next_mac()
+        };
+        file.push_str(&format!("{mac},plug01,BIG-{i:06},Desk {i},\n"));
+    }
+    let body = s
+        .import(&key, "plug01", "atomic", &file)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], 0, "{body}");
+    assert_eq!(
+        body["rejected"],
+        json!([{"row": 35_002, "column": "*DeviceKey", "code": "device_key_taken", "message": body["rejected"][0]["message"]}])
+    );
+    assert_eq!(
+        count(&s).await,
+        2,
+        "atomic imports nothing, however far it got"
+    );
+    let body = s
+        .import(&key, "plug01", "partial", &file)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], ROWS - 1, "{body}");
+    assert_eq!(count(&s).await, 2 + ROWS as i64 - 1);
+
+    // An SN of another product, and repeats within an otherwise good file.
+    let cases = [
+        (
+            format!("{HEADER}{},plug01,{other_sn},,\n", next_mac()),
+            2,
+            "Device SN",
+            "sn_taken",
+        ),
+        (
+            format!(
+                "{HEADER}{},plug01,REPEAT-0001,,\n{},plug01,REPEAT-0001,,\n",
+                next_mac(),
+                next_mac()
+            ),
+            3,
+            "Device SN",
+            "duplicate_in_file",
+        ),
+        (
+            format!(
+                "{HEADER}{m},plug01,REPEAT-0002,,\n{m},plug01,REPEAT-0003,,\n",
+                m = next_mac()
+            ),
+            3,
+            "*DeviceKey",
+            "duplicate_in_file",
+        ),
+    ];
+    for (file, row, column, code) in cases {
+        let body = s
+            .import(&key, "plug01", "atomic", &file)
+            .await
+            .assert_status(200)
+            .clone();
+        assert_eq!(body["imported"], 0, "{file}: {body}");
+        assert_eq!(
+            body["rejected"].as_array().unwrap().len(),
+            1,
+            "{file}: {body}"
+        );
+        assert_eq!(body["rejected"][0]["row"], row, "{file}: {body}");
+        assert_eq!(body["rejected"][0]["column"], column, "{file}: {body}");
+        assert_eq!(body["rejected"][0]["code"], code, "{file}: {body}");
+    }
+    assert_eq!(count(&s).await, 2 + ROWS as i64 - 1);
+
+    // The optimistic way activates batch SNs too: the batch's row keeps its batch and code.
+    let (batch_id, archive) = s.batch(&key, "plug01", 3).await;
+    let labels = sn_list(&archive);
+    let mut file = HEADER.to_owned();
+    for (i, label) in labels.iter().enumerate() {
+        file.push_str(&format!(
+            "{},plug01,{},Lamp {i},fp-{i}\n",
+            next_mac(),
+            label.sn
+        ));
+    }
+    let body = s
+        .import(&key, "plug01", "atomic", &file)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], 3, "{body}");
+    let (name, fingerprint, batch, has_code): (String, String, String, i64) = sqlx::query_as(
+        "SELECT device_name, fingerprint, batch_id, \
+         CASE WHEN bind_code_hash IS NULL THEN 0 ELSE 1 END FROM devices WHERE sn = $1",
+    )
+    .bind(labels[2].sn.as_str())
+    .fetch_one(&s.state.db)
+    .await
+    .unwrap();
+    assert_eq!((name.as_str(), fingerprint.as_str()), ("Lamp 2", "fp-2"));
+    assert_eq!((batch, has_code), (batch_id, 1));
+    // Once activated, an SN takes no other DeviceKey.
+    let again = format!("{HEADER}{},plug01,{},,\n", next_mac(), labels[0].sn);
+    let body = s
+        .import(&key, "plug01", "atomic", &again)
+        .await
+        .assert_status(200)
+        .clone();
+    assert_eq!(body["imported"], 0, "{body}");
+    assert_eq!(body["rejected"][0]["code"], "already_imported", "{body}");
 }

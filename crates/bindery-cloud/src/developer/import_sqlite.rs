@@ -1,0 +1,312 @@
+//! The import on SQLite, on the single writer connection.
+//!
+//! The optimistic way hands SQLite each chunk of rows as one JSON text, unpacked by
+//! `json_each` in one upsert: a million values bound one by one through sqlx cost more than
+//! SQLite's writing of the rows, and the JSON is made on the reader's thread while SQLite
+//! writes the previous chunk. The upsert creates new devices and activates batch SNs alike;
+//! a row it cannot take (a DeviceKey already imported, an SN of another product or already
+//! activated, a repeat within the file) either fails the statement (unique index) or is
+//! left out of its count of changed rows, and the file takes the checked way.
+//!
+//! The checked way looks the file's SNs and DeviceKeys up in chunks of `IN (…)` lists and
+//! writes with multi-row statements, all in one transaction.
+
+use axum::body::Bytes;
+use bindery_core::api::RejectedRow;
+use bindery_core::ProductKey;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+
+use super::import::{
+    check_rows, classify, concurrent_change, reader_outcome, stream_rows, Chunk, ChunkFormat,
+    Existing, GoodRow, ImportMode, Streamed, Written,
+};
+use super::placeholders;
+use crate::db::{is_unique_violation, now_ms, Backend};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Bytes of JSON per upsert (about 15,000 rows of a plain file).
+const JSON_CHUNK: usize = 1 << 19;
+
+/// Rows per multi-row statement of the checked way (SQLite takes one parameter per value; a
+/// few thousand per statement stay fast).
+const CHUNK: usize = 1000;
+
+/// New devices of the chunk `$3` (`[[sn, device_key, name, fingerprint], …]`) for product
+/// `$1` imported at `$2`, or activations of the product's batch SNs that have no DeviceKey
+/// yet. `WHERE true` lets SQLite parse the upsert after a `SELECT`.
+const UPSERT_DEVICES: &str = "INSERT INTO devices \
+     (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) \
+     SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, $2, $2 FROM json_each($3) WHERE true \
+     ON CONFLICT (sn) DO UPDATE SET device_key = excluded.device_key, \
+     device_name = excluded.device_name, fingerprint = excluded.fingerprint, \
+     imported_at = excluded.imported_at \
+     WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key";
+
+/// Imports the file `body` into `product_key`.
+pub(super) async fn import(
+    state: &AppState,
+    product_key: &ProductKey,
+    body: Bytes,
+    mode: ImportMode,
+) -> Result<Written, ApiError> {
+    if let Some(imported) = optimistic(state, product_key, body.clone()).await? {
+        return Ok(Written {
+            imported,
+            rejected: Vec::new(),
+            checked_way: false,
+        });
+    }
+    let (good, rejected) = check_rows(product_key, body).await?;
+    checked_write(state, product_key, good, rejected, mode).await
+}
+
+/// The rows of a chunk as one JSON array of `[sn, device_key, name, fingerprint]` arrays.
+struct JsonRows;
+
+impl ChunkFormat for JsonRows {
+    fn open(&self, text: &mut String) {
+        text.push('[');
+    }
+
+    fn row(&self, text: &mut String, index: usize, row: &GoodRow) {
+        if index > 0 {
+            text.push(',');
+        }
+        text.push('[');
+        push_json_text(text, row.sn.as_str());
+        text.push(',');
+        push_json_text(text, row.device_key.as_str());
+        for value in [&row.name, &row.fingerprint] {
+            text.push(',');
+            match value {
+                Some(value) => push_json_text(text, value),
+                None => text.push_str("null"),
+            }
+        }
+        text.push(']');
+    }
+
+    fn close(&self, text: &mut String) {
+        text.push(']');
+    }
+}
+
+/// `value` as a JSON string.
+fn push_json_text(text: &mut String, value: &str) {
+    // SNs and DeviceKeys are plain ASCII; only free text needs escaping.
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        text.push('"');
+        text.push_str(value);
+        text.push('"');
+    } else {
+        text.push_str(&serde_json::Value::from(value).to_string());
+    }
+}
+
+/// The optimistic way: the number of rows imported, or `None` (with nothing written) when
+/// the file must take the checked way.
+async fn optimistic(
+    state: &AppState,
+    product_key: &ProductKey,
+    body: Bytes,
+) -> Result<Option<usize>, ApiError> {
+    let mut tx = state.writer.begin().await?;
+    // Writing first takes the write lock at once: nobody else writes until we are done.
+    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
+        .bind(product_key.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let now = now_ms();
+    let (mut chunks, reader) = stream_rows(body, product_key, JsonRows, JSON_CHUNK);
+    let mut standing = true;
+    while let Some(Chunk { text, rows }) = chunks.recv().await {
+        let upserted = sqlx::query(UPSERT_DEVICES)
+            .bind(product_key.as_str())
+            .bind(now)
+            .bind(text)
+            .execute(&mut *tx)
+            .await;
+        match upserted {
+            Ok(done) if done.rows_affected() == rows as u64 => {}
+            // A row the upsert skipped, or one a unique index refused.
+            Ok(_) => standing = false,
+            Err(e) if is_unique_violation(&e) => standing = false,
+            Err(e) => return Err(e.into()),
+        }
+        if !standing {
+            break;
+        }
+    }
+    // Closing the channel stops the reader at its next chunk.
+    drop(chunks);
+    let streamed = reader_outcome(reader).await?;
+    match (standing, streamed) {
+        (true, Streamed::AllGood(rows)) => {
+            tx.commit().await?;
+            Ok(Some(rows))
+        }
+        _ => {
+            tx.rollback().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// The checked way's writes: existence checks in chunks of `IN (…)` lists, then multi-row
+/// inserts and the activations, in one transaction.
+async fn checked_write(
+    state: &AppState,
+    product_key: &ProductKey,
+    good: Vec<GoodRow>,
+    mut rejected: Vec<RejectedRow>,
+    mode: ImportMode,
+) -> Result<Written, ApiError> {
+    let mut tx = state.writer.begin().await?;
+    // Writing first takes the write lock at once, so the checks below stay true until commit.
+    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
+        .bind(product_key.as_str())
+        .execute(&mut *tx)
+        .await?;
+
+    let mut existing = Existing::default();
+    for chunk in good.chunks(CHUNK) {
+        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
+        let found: Vec<(String, String, Option<String>)> = select_in(
+            &mut tx,
+            "SELECT sn, product_key, device_key FROM devices WHERE sn",
+            &sns,
+        )
+        .await?;
+        for (sn, pk, key) in found {
+            existing.sns.insert(sn, (pk, key.is_some()));
+        }
+        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
+        let found: Vec<(String, String)> = select_in(
+            &mut tx,
+            "SELECT device_key, sn FROM devices WHERE device_key",
+            &keys,
+        )
+        .await?;
+        existing.device_keys.extend(found);
+    }
+    let (activate, create) = classify(product_key, good, &existing, &mut rejected);
+
+    if mode == ImportMode::Atomic && !rejected.is_empty() {
+        tx.rollback().await?;
+        return Ok(Written {
+            imported: 0,
+            rejected,
+            checked_way: true,
+        });
+    }
+
+    let now = now_ms();
+    for chunk in create.chunks(CHUNK) {
+        insert_devices(&mut tx, product_key, chunk, now)
+            .await
+            .map_err(concurrent_change)?;
+    }
+    for row in &activate {
+        sqlx::query(
+            "UPDATE devices SET device_key = $1, device_name = $2, fingerprint = $3, imported_at = $4 \
+             WHERE sn = $5 AND device_key IS NULL",
+        )
+        .bind(row.device_key.as_str())
+        .bind(row.name.clone())
+        .bind(row.fingerprint.clone())
+        .bind(now)
+        .bind(row.sn.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(concurrent_change)?;
+    }
+    tx.commit().await?;
+    Ok(Written {
+        imported: create.len() + activate.len(),
+        rejected,
+        checked_way: true,
+    })
+}
+
+/// The rows of `select … WHERE column` whose column is one of `values`.
+async fn select_in<T>(
+    conn: &mut AnyConnection,
+    select: &str,
+    values: &[&str],
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let sql = format!(
+        "{select} IN ({})",
+        placeholders(Backend::Sqlite, 1, values.len())
+    );
+    let mut query = sqlx::query_as::<_, T>(&sql);
+    for value in values {
+        query = query.bind(*value);
+    }
+    query.fetch_all(&mut *conn).await
+}
+
+/// Inserts `rows` as new devices of `product_key`, imported at `now`.
+async fn insert_devices(
+    conn: &mut AnyConnection,
+    product_key: &ProductKey,
+    rows: &[GoodRow],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let values = (0..rows.len())
+        .map(|i| format!("({})", placeholders(Backend::Sqlite, i * 7 + 1, 7)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        query = query
+            .bind(row.sn.as_str())
+            .bind(product_key.as_str())
+            .bind(row.device_key.as_str())
+            .bind(row.name.clone())
+            .bind(row.fingerprint.clone())
+            .bind(now)
+            .bind(now);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bindery_core::{DeviceKey, Sn};
+
+    #[test]
+    fn json_rows_escape_free_text_and_leave_missing_values_null() {
+        let row = |name: Option<&str>, fingerprint: Option<&str>| GoodRow {
+            row: 2,
+            device_key: DeviceKey::parse("a4:cf:12:00:00:01").unwrap(),
+            sn: Sn::parse("BD7K2M9Q4X").unwrap(),
+            name: name.map(str::to_owned),
+            fingerprint: fingerprint.map(str::to_owned),
+        };
+        let mut text = String::new();
+        JsonRows.open(&mut text);
+        JsonRows.row(&mut text, 0, &row(None, None));
+        JsonRows.row(
+            &mut text,
+            1,
+            &row(Some("Kitchen \"left\" \\ 灯"), Some("ab:cd")),
+        );
+        JsonRows.close(&mut text);
+        assert_eq!(
+            text,
+            r#"[["BD7K2M9Q4X","a4cf12000001",null,null],["BD7K2M9Q4X","a4cf12000001","Kitchen \"left\" \\ 灯","ab:cd"]]"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed[1][2], "Kitchen \"left\" \\ 灯");
+    }
+}
