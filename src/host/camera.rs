@@ -213,7 +213,12 @@ fn run(
         }
     };
     let (name, cameras) = plan.name_and_count();
-    let live = CameraState::Live { name, cameras };
+    // nokhwa 0.10 switches no torch on any backend.
+    let live = CameraState::Live {
+        name,
+        cameras,
+        torch: false,
+    };
     let wake = tx.clone();
     let preview = preview.clone();
     let tee_stop = stop.clone();

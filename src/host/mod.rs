@@ -18,6 +18,7 @@ pub mod sandbox;
 pub mod web;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::state::{CameraState, Cloud, ScanProblem};
@@ -32,6 +33,24 @@ pub enum FeedEvent {
     Code(String),
 }
 
+/// The torch of a running camera as the Scan screen switches it: the screen says what the
+/// user wants, the feed applies it to the camera (on its own thread or loop, where the
+/// camera lives).
+#[derive(Debug, Clone, Default)]
+pub struct TorchSwitch(Arc<AtomicBool>);
+
+impl TorchSwitch {
+    /// Asks for the torch on or off.
+    pub fn set(&self, on: bool) {
+        self.0.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether the torch is wanted on.
+    pub fn wanted(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// A running camera (or QA source). Dropping it stops it.
 pub trait CameraFeed: Send {
     /// The next event; `None` once the feed has ended for good.
@@ -41,6 +60,12 @@ pub trait CameraFeed: Send {
     /// The newest preview frame as an image URL (`data:` URL), if any. Feeds that play into
     /// the screen's `<video>` ([`Host::video_preview`]) have none.
     fn preview(&self) -> Option<String>;
+
+    /// The switch of this feed's torch, for feeds that can have one; whether the camera has
+    /// one is in [`CameraState::Live`].
+    fn torch(&self) -> Option<TorchSwitch> {
+        None
+    }
 }
 
 /// The device's capabilities. Every method has the answer of a host that offers nothing.

@@ -23,7 +23,7 @@ use web_sys::{
     MediaDeviceKind, MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack,
 };
 
-use super::{CameraFeed, FeedEvent, Host};
+use super::{CameraFeed, FeedEvent, Host, TorchSwitch};
 use crate::i18n::Lang;
 use crate::state::preferences::Preferences;
 use crate::state::{CameraState, ScanProblem};
@@ -50,10 +50,12 @@ impl Host for WebHost {
     fn open_camera(&self, index: usize) -> Option<Box<dyn CameraFeed>> {
         let (events, receiver) = unbounded();
         let stop = Arc::new(AtomicBool::new(false));
-        wasm_bindgen_futures::spawn_local(run(index, events, stop.clone()));
+        let torch = TorchSwitch::default();
+        wasm_bindgen_futures::spawn_local(run(index, events, stop.clone(), torch.clone()));
         Some(Box::new(WebFeed {
             events: receiver,
             stop,
+            torch,
         }))
     }
 
@@ -112,6 +114,7 @@ fn local_storage() -> Option<web_sys::Storage> {
 struct WebFeed {
     events: UnboundedReceiver<FeedEvent>,
     stop: Arc<AtomicBool>,
+    torch: TorchSwitch,
 }
 
 impl Drop for WebFeed {
@@ -129,9 +132,18 @@ impl CameraFeed for WebFeed {
     fn preview(&self) -> Option<String> {
         None
     }
+
+    fn torch(&self) -> Option<TorchSwitch> {
+        Some(self.torch.clone())
+    }
 }
 
-async fn run(index: usize, events: UnboundedSender<FeedEvent>, stop: Arc<AtomicBool>) {
+async fn run(
+    index: usize,
+    events: UnboundedSender<FeedEvent>,
+    stop: Arc<AtomicBool>,
+    torch: TorchSwitch,
+) {
     let (stream, name, cameras) = match open_stream(index).await {
         Ok(opened) => opened,
         Err(state) => {
@@ -139,7 +151,7 @@ async fn run(index: usize, events: UnboundedSender<FeedEvent>, stop: Arc<AtomicB
             return;
         }
     };
-    let outcome = scan(&stream, name, cameras, &events, &stop).await;
+    let outcome = scan(&stream, name, cameras, &events, &stop, &torch).await;
     // Whatever ended the scan, the camera light goes off.
     for track in stream.get_tracks().iter() {
         if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
@@ -255,6 +267,7 @@ async fn scan(
     cameras: usize,
     events: &UnboundedSender<FeedEvent>,
     stop: &AtomicBool,
+    torch: &TorchSwitch,
 ) -> Result<(), CameraState> {
     let broken = |what: &str| CameraState::Stopped {
         detail: format!("the page could not {what}; reload it"),
@@ -273,7 +286,18 @@ async fn scan(
     video.set_muted(true);
     video.set_src_object(Some(stream));
     let _ = video.play();
-    let _ = events.unbounded_send(FeedEvent::State(CameraState::Live { name, cameras }));
+    let track = stream
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<MediaStreamTrack>()
+        .ok();
+    let has_torch = track.as_ref().is_some_and(has_torch);
+    let _ = events.unbounded_send(FeedEvent::State(CameraState::Live {
+        name,
+        cameras,
+        torch: has_torch,
+    }));
+    let mut torch_on = false;
 
     let canvas: HtmlCanvasElement = document
         .create_element("canvas")
@@ -295,6 +319,12 @@ async fn scan(
         let new_frame = next_video_frame(&window, &video).await;
         if stop.load(Ordering::SeqCst) || events.is_closed() {
             return Ok(());
+        }
+        if let Some(track) = track.as_ref().filter(|_| has_torch) {
+            if torch.wanted() != torch_on {
+                torch_on = torch.wanted();
+                switch_torch(track, torch_on);
+            }
         }
         if !new_frame {
             continue;
@@ -338,6 +368,43 @@ async fn scan(
                 return Ok(());
             }
         }
+    }
+}
+
+/// Whether the camera's track offers a torch (`getCapabilities().torch`, which phone
+/// browsers report for a back camera with a flash; desktop webcams have none).
+fn has_torch(track: &MediaStreamTrack) -> bool {
+    Reflect::get(track, &"getCapabilities".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|get| get.call0(track).ok())
+        .and_then(|capabilities| Reflect::get(&capabilities, &"torch".into()).ok())
+        .and_then(|torch| torch.as_bool())
+        .unwrap_or(false)
+}
+
+/// Turns the track's torch on or off (`applyConstraints({advanced: [{torch}]})`); a refusal
+/// is logged, and the screen's switch stays where the user put it.
+fn switch_torch(track: &MediaStreamTrack, on: bool) {
+    let torch = Object::new();
+    let _ = Reflect::set(&torch, &"torch".into(), &JsValue::from_bool(on));
+    let constraints = Object::new();
+    let _ = Reflect::set(
+        &constraints,
+        &"advanced".into(),
+        &js_sys::Array::of1(&torch),
+    );
+    let applied = Reflect::get(track, &"applyConstraints".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|apply| apply.call1(track, &constraints).ok())
+        .and_then(|promise| promise.dyn_into::<Promise>().ok());
+    if let Some(applied) = applied {
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = JsFuture::from(applied).await {
+                web_sys::console::warn_2(&"bindery: the camera refused the torch".into(), &error);
+            }
+        });
     }
 }
 

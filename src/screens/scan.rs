@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use dioxus::prelude::*;
 
 use crate::components::{scan_feedback, AppBar, BusyLine, ErrorPanel};
-use crate::host::FeedEvent;
+use crate::host::{FeedEvent, TorchSwitch};
 use crate::i18n::{t, Text};
 use crate::state::{Action, CameraState, Model, Screen};
 use crate::{dispatch, use_host, use_model};
@@ -20,6 +20,8 @@ pub fn Scan() -> Element {
     let mut camera_index = use_signal(|| 0usize);
     let mut preview = use_signal(|| None::<String>);
     let mut feed_task = use_signal(|| None::<dioxus::dioxus_core::Task>);
+    let mut torch_switch = use_signal(|| None::<TorchSwitch>);
+    let mut torch_on = use_signal(|| false);
 
     // (Re)open the camera whenever the chosen index changes; the feed lives in the task, so
     // leaving the screen (or switching) drops it and the camera stops.
@@ -30,10 +32,13 @@ pub fn Scan() -> Element {
             task.cancel();
         }
         preview.set(None);
+        torch_on.set(false);
         let Some(mut feed) = camera_host.open_camera(index) else {
+            torch_switch.set(None);
             model.write().camera = CameraState::NoCamera;
             return;
         };
+        torch_switch.set(feed.torch());
         model.write().camera = CameraState::Starting;
         let task = spawn(async move {
             while let Some(event) = feed.next_event().await {
@@ -106,6 +111,9 @@ pub fn Scan() -> Element {
         CameraState::Live { cameras, .. } => *cameras,
         _ => 0,
     };
+    // The torch button only for a live camera that has one.
+    let torch = torch_switch().filter(|_| matches!(camera, CameraState::Live { torch: true, .. }));
+    let lit = torch_on();
     rsx! {
         AppBar { title: t(lang, Text::ScanTitle).to_owned(), back: Some(Screen::Home) }
         section { class: "screen scan",
@@ -137,6 +145,18 @@ pub fn Scan() -> Element {
             BusyLine {}
             ErrorPanel {}
             div { class: "scan-actions",
+                if let Some(switch) = torch {
+                    button {
+                        class: if lit { "torch on" } else { "torch" },
+                        "aria-pressed": if lit { "true" } else { "false" },
+                        onclick: move |_| {
+                            let on = !torch_on();
+                            switch.set(on);
+                            torch_on.set(on);
+                        },
+                        {t(lang, Text::Torch)}
+                    }
+                }
                 if cameras > 1 {
                     button {
                         class: "switch-camera",

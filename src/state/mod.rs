@@ -77,8 +77,13 @@ pub enum Screen {
 pub enum CameraState {
     /// Opening the camera.
     Starting,
-    /// Frames are coming; `cameras` is how many the switcher can choose from.
-    Live { name: String, cameras: usize },
+    /// Frames are coming; `cameras` is how many the switcher can choose from, `torch` whether
+    /// this camera has a torch the app can switch.
+    Live {
+        name: String,
+        cameras: usize,
+        torch: bool,
+    },
     /// This device has no camera (or none this build can use).
     NoCamera,
     /// The system refused access to the camera.

@@ -241,4 +241,8 @@ async fn a_label_photo_opened_in_the_browser_reaches_confirm() {
     let result = run(&browser, &cloud, "open_image", &label, 1);
     assert_eq!(result["sn_from_image"], label.sn.as_str(), "{result:#}");
     assert_eq!(result["status"], "bindable");
+    let has_torch = result["camera_has_torch"]
+        .as_bool()
+        .expect("the torch was looked for");
+    assert_eq!(result["torch_buttons"], u64::from(has_torch), "{result:#}");
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
 use crate::ui::Ui;
-use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle};
+use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle, TorchSwitch};
 use bindery::i18n::{error_sentence, t, Lang, Text};
 use bindery::state::preferences::Preferences;
 use bindery::state::{
@@ -192,7 +192,7 @@ struct TestHost {
     labels: Vec<PathBuf>,
 }
 
-struct StateFeed(Option<CameraState>);
+struct StateFeed(Option<CameraState>, Option<TorchSwitch>);
 
 impl CameraFeed for StateFeed {
     fn next_event(
@@ -210,6 +210,10 @@ impl CameraFeed for StateFeed {
 
     fn preview(&self) -> Option<String> {
         None
+    }
+
+    fn torch(&self) -> Option<TorchSwitch> {
+        self.1.clone()
     }
 }
 
@@ -238,11 +242,28 @@ impl Host for TestHost {
     fn open_camera(&self, _index: usize) -> Option<Box<dyn CameraFeed>> {
         self.camera
             .clone()
-            .map(|state| Box::new(StateFeed(Some(state))) as Box<dyn CameraFeed>)
+            .map(|state| Box::new(StateFeed(Some(state), None)) as Box<dyn CameraFeed>)
     }
 }
 
-async fn scan_screen(model: Model, host: TestHost) -> Ui {
+/// A host whose live camera may have a torch; the test holds the feed's switch.
+struct TorchHost {
+    torch: bool,
+    switch: TorchSwitch,
+}
+
+impl Host for TorchHost {
+    fn open_camera(&self, _index: usize) -> Option<Box<dyn CameraFeed>> {
+        let live = CameraState::Live {
+            name: "Back".into(),
+            cameras: 1,
+            torch: self.torch,
+        };
+        Some(Box::new(StateFeed(Some(live), Some(self.switch.clone()))))
+    }
+}
+
+async fn scan_screen(model: Model, host: impl Host + 'static) -> Ui {
     let mut model = model;
     model.go(Screen::Scan);
     let mut ui = Ui::with_host(model, HostHandle(Arc::new(host)));
@@ -299,6 +320,7 @@ async fn scan_with_permission_denied_and_live_cameras() {
             camera: Some(CameraState::Live {
                 name: "Front".into(),
                 cameras: 2,
+                torch: false,
             }),
             labels: vec![],
         };
@@ -317,6 +339,39 @@ async fn scan_with_permission_denied_and_live_cameras() {
         };
         let ui = scan_screen(in_lang(model.clone(), lang), host).await;
         assert!(ui.html().contains("unplugged"));
+    }
+}
+
+#[tokio::test]
+async fn a_camera_with_a_torch_gets_a_switch_and_one_without_gets_none() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("tor@example.com").await;
+    for lang in Lang::ALL {
+        let switch = TorchSwitch::default();
+        let host = TorchHost {
+            torch: true,
+            switch: switch.clone(),
+        };
+        let mut ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        let html = ui.html();
+        assert!(html.contains(t(lang, Text::Torch)), "{html}");
+        assert!(html.contains("aria-pressed=\"false\""), "{html}");
+        ui.click("class=\"torch\"");
+        assert!(switch.wanted(), "the feed is asked for the torch");
+        let html = ui.html();
+        assert!(html.contains("class=\"torch on\""), "{html}");
+        assert!(html.contains("aria-pressed=\"true\""), "{html}");
+        ui.click("class=\"torch on\"");
+        assert!(!switch.wanted(), "and asked to turn it off again");
+
+        let host = TorchHost {
+            torch: false,
+            switch: TorchSwitch::default(),
+        };
+        let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        let html = ui.html();
+        assert!(html.contains("viewfinder live"), "{html}");
+        assert!(!html.contains(t(lang, Text::Torch)), "{html}");
     }
 }
 

@@ -156,6 +156,13 @@ try {
     await shot("after-retry");
   } else if (scenario === "open_image") {
     await openScan();
+    await page.locator(".viewfinder.live").waitFor(WAIT);
+    // The torch switch is there exactly when the camera's track offers a torch.
+    result.camera_has_torch = await page.evaluate(() => {
+      const track = document.getElementById("bindery-camera")?.srcObject?.getVideoTracks()[0];
+      return track?.getCapabilities?.().torch === true;
+    });
+    result.torch_buttons = await page.locator(".scan-actions .torch").count();
     await shot("scan-no-label");
     await page.locator(".open-image-file").setInputFiles(image);
     await page.locator(".screen.confirm .sn").waitFor(WAIT);

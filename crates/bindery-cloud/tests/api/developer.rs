@@ -739,11 +739,7 @@ async fn import_gives_way_to_the_checked_way(s: TestServer) {
         };
         file.push_str(&format!("{mac},plug01,BIG-{i:06},Desk {i},\n"));
     }
-    let body = s
-        .import(&key, "plug01", "atomic", &file)
-        .await
-        .assert_status(200)
-        .clone();
+    let body = import_ok(&s, &key, "plug01", "atomic", &file).await;
     assert_eq!(body["imported"], 0, "{body}");
     assert_eq!(
         body["rejected"],
@@ -754,11 +750,7 @@ async fn import_gives_way_to_the_checked_way(s: TestServer) {
         2,
         "atomic imports nothing, however far it got"
     );
-    let body = s
-        .import(&key, "plug01", "partial", &file)
-        .await
-        .assert_status(200)
-        .clone();
+    let body = import_ok(&s, &key, "plug01", "partial", &file).await;
     assert_eq!(body["imported"], ROWS - 1, "{body}");
     assert_eq!(count(&s).await, 2 + ROWS as i64 - 1);
 
@@ -791,11 +783,7 @@ async fn import_gives_way_to_the_checked_way(s: TestServer) {
         ),
     ];
     for (file, row, column, code) in cases {
-        let body = s
-            .import(&key, "plug01", "atomic", &file)
-            .await
-            .assert_status(200)
-            .clone();
+        let body = import_ok(&s, &key, "plug01", "atomic", &file).await;
         assert_eq!(body["imported"], 0, "{file}: {body}");
         assert_eq!(
             body["rejected"].as_array().unwrap().len(),
@@ -819,11 +807,7 @@ async fn import_gives_way_to_the_checked_way(s: TestServer) {
             label.sn
         ));
     }
-    let body = s
-        .import(&key, "plug01", "atomic", &file)
-        .await
-        .assert_status(200)
-        .clone();
+    let body = import_ok(&s, &key, "plug01", "atomic", &file).await;
     assert_eq!(body["imported"], 3, "{body}");
     let (name, fingerprint, batch, has_code): (String, String, String, i64) = sqlx::query_as(
         "SELECT device_name, fingerprint, batch_id, \
@@ -837,11 +821,21 @@ async fn import_gives_way_to_the_checked_way(s: TestServer) {
     assert_eq!((batch, has_code), (batch_id, 1));
     // Once activated, an SN takes no other DeviceKey.
     let again = format!("{HEADER}{},plug01,{},,\n", next_mac(), labels[0].sn);
-    let body = s
-        .import(&key, "plug01", "atomic", &again)
-        .await
-        .assert_status(200)
-        .clone();
+    let body = import_ok(&s, &key, "plug01", "atomic", &again).await;
     assert_eq!(body["imported"], 0, "{body}");
     assert_eq!(body["rejected"][0]["code"], "already_imported", "{body}");
+}
+
+/// An import that must be answered 200: its report.
+async fn import_ok(
+    s: &TestServer,
+    key: &str,
+    pk: &str,
+    mode: &str,
+    file: &str,
+) -> serde_json::Value {
+    s.import(key, pk, mode, file)
+        .await
+        .assert_status(200)
+        .clone()
 }
