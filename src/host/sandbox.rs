@@ -218,9 +218,10 @@ async fn bind(prefer: Option<SocketAddr>) -> std::io::Result<tokio::net::TcpList
 
 async fn open_and_seed(db_url: &str, labels: &Path) -> Result<AppState, SandboxError> {
     let db = |e: &dyn std::fmt::Display| SandboxError::Database(e.to_string());
-    let state = AppState::open(StateConfig::new(db_url))
-        .await
-        .map_err(|e| db(&e))?;
+    let mut config = StateConfig::new(db_url);
+    // One user on this computer: a few readers are plenty, and each is a thread and a cache.
+    config.max_connections = 4;
+    let state = AppState::open(config).await.map_err(|e| db(&e))?;
     if developer::product(&state, DEMO_PRODUCT_KEY).await.is_ok() {
         return Ok(state);
     }
