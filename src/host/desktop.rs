@@ -248,9 +248,11 @@ pub fn main() {
 /// Tells WebKit (unless the user already said, `=0` to keep it) to render the page without
 /// accelerated compositing. Without a GPU (a VM, Xvfb) it composites through Mesa's software
 /// GL, and while scanning that took the web process from 190 MB to 275 MB RSS at the same
-/// 30 fps preview; this page has nothing (3D, CSS animations, video) that needs it. It must be set before WebKit starts its processes (they read it when they
-/// start), and before this process has threads, since `set_var` races with readers of the
-/// environment on other threads.
+/// 30 fps preview; this page has nothing (3D, CSS animations, video) that needs it.
+///
+/// It must be set before WebKit starts its processes (they read it when they start), and
+/// before this process has threads, since `set_var` races with readers of the environment
+/// on other threads.
 fn render_without_gl() {
     const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
     if cfg!(target_os = "linux") && std::env::var_os(COMPOSITING).is_none() {
