@@ -209,10 +209,7 @@ async fn open_stream(index: usize) -> Result<(MediaStream, String, usize), Camer
         .map_err(camera_refusal)?
         .unchecked_into();
 
-    let name = stream
-        .get_video_tracks()
-        .get(0)
-        .dyn_into::<MediaStreamTrack>()
+    let name = video_track(&stream)
         .map(|track| track.label())
         .unwrap_or_default();
     // Before permission some browsers list no cameras (or unnamed ones); count again.
@@ -286,11 +283,7 @@ async fn scan(
     video.set_muted(true);
     video.set_src_object(Some(stream));
     let _ = video.play();
-    let track = stream
-        .get_video_tracks()
-        .get(0)
-        .dyn_into::<MediaStreamTrack>()
-        .ok();
+    let track = video_track(stream);
     let has_torch = track.as_ref().is_some_and(has_torch);
     let _ = events.unbounded_send(FeedEvent::State(CameraState::Live {
         name,
@@ -369,6 +362,11 @@ async fn scan(
             }
         }
     }
+}
+
+/// The stream's camera track.
+fn video_track(stream: &MediaStream) -> Option<MediaStreamTrack> {
+    stream.get_video_tracks().get(0).dyn_into().ok()
 }
 
 /// Whether the camera's track offers a torch (`getCapabilities().torch`, which phone

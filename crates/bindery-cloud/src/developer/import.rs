@@ -433,7 +433,7 @@ pub(super) async fn check_rows(
     body: Bytes,
 ) -> Result<(Vec<GoodRow>, Vec<RejectedRow>), ApiError> {
     let product_key = product_key.clone();
-    tokio::task::spawn_blocking(move || {
+    joined(tokio::task::spawn_blocking(move || {
         let rows = read_rows(&body)?;
         let mut checker = RowChecker::new(&product_key, rows.len_estimate());
         let mut good = Vec::with_capacity(rows.len_estimate());
@@ -441,9 +441,8 @@ pub(super) async fn check_rows(
             good.extend(checker.check(row?));
         }
         Ok((good, checker.rejected))
-    })
+    }))
     .await
-    .map_err(|e| ApiError::Internal(format!("the import's reader stopped: {e}")))?
 }
 
 /// How the optimistic way hands rows to one backend: the text of a chunk of rows in the form
@@ -495,6 +494,11 @@ pub(super) fn stream_rows<F: ChunkFormat>(
             format.open(&mut text);
             text
         };
+        // Closes the chunk and sends it; false once the receiver has given up.
+        let send = |mut text: String, rows: usize| {
+            format.close(&mut text);
+            sender.blocking_send(Chunk { text, rows }).is_ok()
+        };
         let (mut text, mut in_chunk, mut total) = (new_chunk(), 0, 0);
         for row in rows {
             let Some(good) = checker.check(row?) else {
@@ -506,36 +510,26 @@ pub(super) fn stream_rows<F: ChunkFormat>(
             format.row(&mut text, in_chunk, &good);
             in_chunk += 1;
             total += 1;
-            if text.len() >= chunk_bytes {
-                format.close(&mut text);
-                let chunk = Chunk {
-                    text: std::mem::replace(&mut text, new_chunk()),
-                    rows: std::mem::take(&mut in_chunk),
-                };
-                if sender.blocking_send(chunk).is_err() {
-                    return Ok(Streamed::Refused);
-                }
-            }
-        }
-        if in_chunk > 0 {
-            format.close(&mut text);
-            let chunk = Chunk {
-                text,
-                rows: in_chunk,
-            };
-            if sender.blocking_send(chunk).is_err() {
+            if text.len() >= chunk_bytes
+                && !send(
+                    std::mem::replace(&mut text, new_chunk()),
+                    std::mem::take(&mut in_chunk),
+                )
+            {
                 return Ok(Streamed::Refused);
             }
+        }
+        if in_chunk > 0 && !send(text, in_chunk) {
+            return Ok(Streamed::Refused);
         }
         Ok(Streamed::AllGood(total))
     });
     (chunks, reader)
 }
 
-/// The end of the optimistic way's reader.
-pub(super) async fn reader_outcome(
-    reader: JoinHandle<Result<Streamed, ApiError>>,
-) -> Result<Streamed, ApiError> {
+/// What a reader thread of the import ended with (its own error, or `internal` if it
+/// panicked).
+pub(super) async fn joined<T>(reader: JoinHandle<Result<T, ApiError>>) -> Result<T, ApiError> {
     reader
         .await
         .map_err(|e| ApiError::Internal(format!("the import's reader stopped: {e}")))?

@@ -16,8 +16,8 @@ use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
 use super::import::{
-    check_rows, classify, concurrent_change, reader_outcome, stream_rows, ChunkFormat, Existing,
-    GoodRow, ImportMode, Streamed, Written,
+    check_rows, classify, concurrent_change, joined, stream_rows, ChunkFormat, Existing, GoodRow,
+    ImportMode, Streamed, Written,
 };
 use crate::db::{is_unique_violation, now_ms};
 use crate::error::ApiError;
@@ -97,9 +97,7 @@ async fn copy_optimistically(
     sqlx::query("SAVEPOINT optimistic")
         .execute(&mut *conn)
         .await?;
-    let mut suffix = String::from(",");
-    push_quoted(&mut suffix, product_key.as_str());
-    suffix.push_str(&format!(",{now},{now}"));
+    let suffix = line_suffix(product_key, now);
     let (mut chunks, reader) = stream_rows(body, product_key, CopyLines { suffix }, COPY_CHUNK);
     let mut sink = conn.copy_in_raw(COPY_DEVICES).await?;
     while let Some(chunk) = chunks.recv().await {
@@ -108,7 +106,7 @@ async fn copy_optimistically(
     // Finished rather than aborted even when it will be rolled back: `finish` reads the
     // server's answer to the end, whatever it is, and leaves the connection ready.
     let finished = sink.finish().await;
-    let streamed = reader_outcome(reader).await?;
+    let streamed = joined(reader).await?;
     match (finished, streamed) {
         (Ok(_), Streamed::AllGood(rows)) => Ok(Some(rows)),
         (Ok(_), Streamed::Refused) => Ok(None),
@@ -167,10 +165,7 @@ async fn checked_write(
         });
     }
     if !create.is_empty() {
-        let mut suffix = String::from(",");
-        push_quoted(&mut suffix, product_key.as_str());
-        suffix.push_str(&format!(",{now},{now}"));
-        copy_rows(tx, COPY_DEVICES, &create, &suffix)
+        copy_rows(tx, COPY_DEVICES, &create, &line_suffix(product_key, now))
             .await
             .map_err(concurrent_change)?;
     }
@@ -241,6 +236,14 @@ fn csv_line(buf: &mut String, row: &GoodRow, suffix: &str) {
     }
     buf.push_str(suffix);
     buf.push('\n');
+}
+
+/// The end of every [`COPY_DEVICES`] line: the product key and the import's time, twice.
+fn line_suffix(product_key: &ProductKey, now: i64) -> String {
+    let mut suffix = String::from(",");
+    push_quoted(&mut suffix, product_key.as_str());
+    suffix.push_str(&format!(",{now},{now}"));
+    suffix
 }
 
 /// Appends `text` as a quoted CSV field.
