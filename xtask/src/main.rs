@@ -6,6 +6,7 @@
 //! xtask is compiled on every call and must be quick to build.
 
 mod bench;
+mod cache;
 mod packages;
 mod postgres;
 mod shell;
@@ -65,15 +66,18 @@ fn run(app_args: &[String]) -> Result<(), Failure> {
     cargo(&args)
 }
 
-/// `cargo xtask test`: formatting, lints, the wasm builds (core, client, the web app), then
-/// every test suite with the services they need (PostgreSQL, a keyring, Chromium); ends with
-/// the test runner's summary line.
+/// `cargo xtask test`: formatting, then one build of every target that is also the lint
+/// (clippy as the compiler of the workspace's crates), the Android type-check, the web app,
+/// and every test suite with the services they need (PostgreSQL, a keyring, Chromium); ends
+/// with the test runner's summary line.
 fn test() -> Result<(), Failure> {
     // A test run is a clean build on CI: incremental caches would only add gigabytes to a disk
     // that a full run already nearly fills. A developer who wants them sets the variable.
     if std::env::var_os("CARGO_INCREMENTAL").is_none() {
         std::env::set_var("CARGO_INCREMENTAL", "0");
     }
+    cache::use_shared_target_dir()?;
+    shell::step("system packages");
     let mut needed = packages::APP.to_vec();
     needed.extend_from_slice(packages::SCAN);
     needed.extend_from_slice(packages::CLIENT);
@@ -84,27 +88,15 @@ fn test() -> Result<(), Failure> {
 
     shell::step("formatting");
     cargo(&["fmt", "--all", "--", "--check"])?;
-    shell::step("lints");
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    shell::step("bindery-core and bindery-client for wasm32-unknown-unknown (the web build)");
-    shell::ensure_rust_target("wasm32-unknown-unknown")?;
-    cargo(&[
-        "build",
-        "--package",
-        "bindery-core",
-        "--package",
-        "bindery-client",
-        "--no-default-features",
-        "--target",
-        "wasm32-unknown-unknown",
-    ])?;
+
+    // `cargo clippy` is a check build of its own: every dependency compiled a second time in
+    // another mode, about as long as the test build itself on two cores. Run as the compiler
+    // of the workspace's own crates instead, clippy lints them while the test build compiles
+    // them, and the dependencies are built once. Every later cargo call keeps the same
+    // wrapper, so nothing is rebuilt for the doc tests or the test runner.
+    cache::lint_while_building()?;
+    shell::step("building every target of the workspace, linted by clippy (-D warnings)");
+    cargo(&["test", "--workspace", "--all-targets", "--no-run"])?;
 
     shell::step("the app's mobile feature for aarch64-linux-android (type-check, TLS off)");
     shell::ensure_rust_target("aarch64-linux-android")?;
@@ -120,13 +112,20 @@ fn test() -> Result<(), Failure> {
     ])?;
 
     // The dev profile: the release build of the wasm takes minutes longer, and the browser
-    // tests check behaviour; `cargo xtask web` makes the release bundle.
+    // tests check behaviour; `cargo xtask web` makes the release bundle. This build is also
+    // the wasm check of bindery-core and bindery-client, which it compiles for the browser.
     let web_root = web::build(true, &shell::target_dir().join("web-dev"))?;
     shell::step("Playwright for the browser tests (npm ci in tests/e2e)");
     shell::run_in(
         &workspace_root().join("tests/e2e"),
         "npm",
-        &["ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        &[
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--loglevel=error",
+        ],
         &[],
     )?;
 
@@ -139,11 +138,13 @@ fn test() -> Result<(), Failure> {
         ("BINDERY_WEB_ROOT", web_root.display().to_string()),
         ("BINDERY_REQUIRE_BROWSER", "1".to_owned()),
         ("BINDERY_REQUIRE_DISPLAY", "1".to_owned()),
+        ("BINDERY_REQUIRE_BENCH_DATA", "1".to_owned()),
     ];
 
     shell::step("doc tests");
     shell::cargo_with_env(&["test", "--workspace", "--doc"], &envs)?;
-    shell::step("test suites");
+    shell::print_step_times();
+    shell::step("test suites (their time is on the summary line)");
     let result = if shell::has_cargo_subcommand("nextest") {
         shell::cargo_with_env(
             &[

@@ -4,6 +4,8 @@ use std::{
     fmt, io,
     path::{Path, PathBuf},
     process::Command,
+    sync::Mutex,
+    time::{Duration, Instant},
 };
 
 /// Why an xtask command stopped.
@@ -58,9 +60,47 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// Prints a step heading, so a long log shows where it is.
+/// The machine's cache for what is safe to keep between runs of one clone or of several
+/// clones (compiled dependencies, tools): `BINDERY_CACHE_DIR`, else `$XDG_CACHE_HOME/bindery`,
+/// else `~/.cache/bindery`. Never inside the clone, so a fresh clone (CI's) starts warm.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BINDERY_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("bindery");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".cache/bindery"),
+        None => workspace_root().join("target/cache"),
+    }
+}
+
+/// The steps started so far, with when each started (for [`print_step_times`]).
+static STEPS: Mutex<Vec<(String, Instant)>> = Mutex::new(Vec::new());
+
+/// Prints a step heading, so a long log shows where it is, and notes when it started.
 pub fn step(what: &str) {
     eprintln!("\n==> {what}");
+    STEPS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push((what.to_owned(), Instant::now()));
+}
+
+/// Prints how long each step so far took (a step ends where the next one starts).
+pub fn print_step_times() {
+    let steps = STEPS.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    eprintln!("\n==> time per step");
+    let mut total = Duration::ZERO;
+    for (i, (what, started)) in steps.iter().enumerate() {
+        let ended = steps.get(i + 1).map_or(now, |(_, next)| *next);
+        let took = ended - *started;
+        total += took;
+        eprintln!("{:>8.1} s  {what}", took.as_secs_f64());
+    }
+    eprintln!("{:>8.1} s  in all", total.as_secs_f64());
 }
 
 pub fn run_in(

@@ -1,5 +1,5 @@
 //! `cargo xtask web`: the app built for the browser, without `dx`: cargo builds the wasm,
-//! wasm-bindgen (the version Cargo.lock pins, installed into `target/tools` when missing)
+//! wasm-bindgen (the version Cargo.lock pins, installed into the machine's cache when missing)
 //! writes the JS glue, and an `index.html` loads both from `/app/`, where
 //! `bindery-cloud serve --web-root DIR` serves them.
 
@@ -130,14 +130,17 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
 }
 
 /// A `wasm-bindgen` whose version is the `wasm-bindgen` crate's in Cargo.lock (they must
-/// match exactly), installed into `target/tools` when there is none.
+/// match exactly), installed into `<cache>/tools/wasm-bindgen-<version>` when there is none:
+/// outside the clone, so a fresh clone on the same machine does not compile it again.
 fn wasm_bindgen(root: &Path) -> Result<PathBuf, Failure> {
     let lock_path = root.join("Cargo.lock");
     let lock = std::fs::read_to_string(&lock_path).map_err(|e| Failure::Io(lock_path, e))?;
     let version = locked_version(&lock, "wasm-bindgen").ok_or_else(|| {
         Failure::Needs("Cargo.lock has no wasm-bindgen: build the web feature once".into())
     })?;
-    let tools = shell::target_dir().join("tools");
+    let tools = shell::cache_dir()
+        .join("tools")
+        .join(format!("wasm-bindgen-{version}"));
     for candidate in [
         tools.join("bin/wasm-bindgen"),
         PathBuf::from("wasm-bindgen"),
@@ -154,18 +157,30 @@ fn wasm_bindgen(root: &Path) -> Result<PathBuf, Failure> {
         }
     }
     shell::step(&format!(
-        "installing wasm-bindgen-cli {version} into target/tools (a few minutes, once)"
+        "installing wasm-bindgen-cli {version} into {} (a few minutes, once per machine)",
+        tools.display()
     ));
     // Not --locked: the CLI's own lock file pins crates that no longer build on this toolchain.
-    shell::cargo(&[
-        "install",
-        "--quiet",
-        "--root",
-        tools.to_str().expect("UTF-8 path"),
-        "--version",
-        &version,
-        "wasm-bindgen-cli",
-    ])?;
+    // Without the test run's lint wrapper: the tool is not ours to lint, and its own warnings
+    // would fail the install.
+    let program = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&program)
+        .args(["install", "--quiet", "--root"])
+        .arg(&tools)
+        .args(["--version", &version, "wasm-bindgen-cli"])
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
+        .status()
+        .map_err(|error| Failure::Spawn {
+            program: format!("{program} install wasm-bindgen-cli"),
+            error,
+        })?;
+    if !status.success() {
+        return Err(Failure::Command {
+            program: format!("{program} install wasm-bindgen-cli {version}"),
+            code: status.code(),
+        });
+    }
     Ok(tools.join("bin/wasm-bindgen"))
 }
 
