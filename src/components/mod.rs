@@ -1,5 +1,5 @@
 //! Pieces several screens share: the error panel (every failure looks and reads the same
-//! everywhere), the notice line, the progress line, the app bar and the name box with the §3
+//! everywhere), the notice line, the progress line, the app bar and the name box with the docs/product.md §3
 //! rules checked as you type.
 
 use bindery_core::DeviceName;
@@ -126,7 +126,7 @@ pub fn AppBar(title: String, back: Option<Screen>) -> Element {
     }
 }
 
-/// A device-name box checked against the §3 rules as the user types. `on_name` gets every
+/// A device-name box checked against the docs/product.md §3 rules as the user types. `on_name` gets every
 /// value; the box is uncontrolled (re-setting a value while typing drops keystrokes in the
 /// desktop webview).
 #[component]

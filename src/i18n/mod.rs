@@ -1,5 +1,5 @@
 //! Everything the app says, in English and Simplified Chinese, in one table per kind of text:
-//! screen texts ([`Text`]), the §4 error codes' sentences ([`error_sentence`]) and what is
+//! screen texts ([`Text`]), the docs/product.md §4 error codes' sentences ([`error_sentence`]) and what is
 //! wrong with a typed value ([`problem`]). Screens never hold literal user-facing strings, so
 //! a missing translation is a compile error (the `match` is exhaustive) and the tests can walk
 //! every entry in both languages.
@@ -208,7 +208,7 @@ pub fn tf(lang: Lang, text: Text, values: &[(&str, &str)]) -> String {
     fill(t(lang, text), values)
 }
 
-/// The sentence for a §4 error code: what happened and what to do.
+/// The sentence for a docs/product.md §4 error code: what happened and what to do.
 pub fn error_sentence(lang: Lang, code: ErrorCode) -> &'static str {
     match lang {
         // The core crate's sentence is the English table (the cloud sends it too).

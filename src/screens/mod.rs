@@ -1,4 +1,4 @@
-//! One module per screen of PRODUCT.md §6.
+//! One module per screen of docs/product.md §6.
 
 pub mod auth;
 pub mod confirm;

@@ -1,4 +1,4 @@
-//! The flow of PRODUCT.md §6 as plain data: signed out → Home → Scan → Confirm → binding →
+//! The flow of docs/product.md §6 as plain data: signed out → Home → Scan → Confirm → binding →
 //! Home with the new device highlighted; details (rename, unbind), settings, and every
 //! failure on the way.
 //!

@@ -1,4 +1,4 @@
-//! What the "Enter code" screen says about typed text, table-driven over the §3 forms.
+//! What the "Enter code" screen says about typed text, table-driven over the docs/product.md §3 forms.
 
 use bindery::i18n::{Lang, Text};
 use bindery::screens::enter_code::{describe, Reading};

@@ -315,7 +315,7 @@ async fn names_are_checked_before_sending_and_rename_works() {
     let mut model = cloud.signed_in("gus@example.com").await;
     scan(&mut model, &cloud.labels[0].qr_content).await;
 
-    // The §3 name rules, before anything is sent.
+    // The docs/product.md §3 name rules, before anything is sent.
     for bad in ["   ", "two\nlines", &"x".repeat(65)] {
         model.perform(Action::Bind { name: bad.into() }).await;
         match &model.failure.as_ref().unwrap().kind {

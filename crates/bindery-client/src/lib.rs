@@ -1,4 +1,4 @@
-//! The typed client of Bindery's API v1 (PRODUCT.md §4), used by the app, the CLI and the
+//! The typed client of Bindery's API v1 (docs/product.md §4), used by the app, the CLI and the
 //! web build alike, so all three see the cloud through the same calls and the same errors.
 //!
 //! Modules follow a call's path: [`request`] builds and sends one HTTP exchange (timeouts,

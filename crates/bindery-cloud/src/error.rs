@@ -2,7 +2,7 @@
 //!
 //! Handlers return [`ApiError`]; it becomes a bare response carrying an [`ErrorReport`]
 //! extension. The outermost middleware ([`request_context`]) knows the request id, so it is
-//! the one that writes the §4 body `{"error":{"code","message","request_id"}}`, logs internal
+//! the one that writes the docs/product.md §4 body `{"error":{"code","message","request_id"}}`, logs internal
 //! details under that id, and turns any other bare error answer (axum's 404/405, the body
 //! limit's 413, the timeout's 408) into the same shape. Nothing internal reaches the client.
 
@@ -18,7 +18,7 @@ use tracing::Instrument;
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The request was refused with a §4 error code.
+    /// The request was refused with a docs/product.md §4 error code.
     #[error("{code}: {message}")]
     Refused {
         code: ErrorCode,
@@ -85,7 +85,7 @@ impl From<tokio::task::JoinError> for ApiError {
     }
 }
 
-/// What an error response still needs to become the §4 body: set by [`ApiError`], read by
+/// What an error response still needs to become the docs/product.md §4 body: set by [`ApiError`], read by
 /// [`request_context`].
 #[derive(Debug, Clone)]
 pub struct ErrorReport {
@@ -135,7 +135,7 @@ pub fn new_request_id() -> String {
 
 /// Outermost middleware: assigns the request id (a client-sent `x-request-id` is ignored so
 /// support records cannot be forged), runs the request in a span that carries it, and
-/// finishes error answers into the §4 body.
+/// finishes error answers into the docs/product.md §4 body.
 pub async fn request_context(mut request: Request, next: Next) -> Response {
     let id = new_request_id();
     request.extensions_mut().insert(RequestId(id.clone()));
@@ -196,7 +196,7 @@ fn finish_error(response: Response, request_id: &str) -> Response {
     out
 }
 
-/// The §4 code for an error answer produced outside our handlers.
+/// The docs/product.md §4 code for an error answer produced outside our handlers.
 fn report_for_bare_status(status: StatusCode) -> ErrorReport {
     let (code, message) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, None),

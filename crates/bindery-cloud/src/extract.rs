@@ -1,4 +1,4 @@
-//! Request extractors: JSON bodies that fail with §4 errors, and the three kinds of caller
+//! Request extractors: JSON bodies that fail with docs/product.md §4 errors, and the three kinds of caller
 //! (a signed-in user, a developer key, a support key) plus the client's address.
 
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! Bindery's cloud (PRODUCT.md §4 and §5): accounts, the Developer Center, the bind API,
+//! Bindery's cloud (docs/product.md §4 and §5): accounts, the Developer Center, the bind API,
 //! Gizwits-compatible QR tasks and the support view, over SQLite or PostgreSQL.
 //!
 //! Each feature is a module that owns its routes; [`app`] joins them under the shared

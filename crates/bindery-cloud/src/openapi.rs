@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of API v1, served at `/v1/openapi.json`.
 //!
-//! Written out by hand from the same tables as PRODUCT.md §4 rather than derived from
+//! Written out by hand from the same tables as docs/product.md §4 rather than derived from
 //! annotations: the wire types live in `bindery-core`, which stays free of server-only
 //! dependencies. A test walks every operation listed here against the running server, so
 //! the document cannot name a call the server does not answer.

@@ -1,4 +1,4 @@
-//! API v1 wire types (PRODUCT.md §4), shared by the cloud that serves them and the clients
+//! API v1 wire types (docs/product.md §4), shared by the cloud that serves them and the clients
 //! that call them, so the two cannot drift apart.
 //!
 //! Requests carry raw strings where the server must answer a bad value with a specific error

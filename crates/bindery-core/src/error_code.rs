@@ -1,4 +1,4 @@
-//! The stable error codes of API v1 (PRODUCT.md §4).
+//! The stable error codes of API v1 (docs/product.md §4).
 //!
 //! The cloud answers every failure with one of these; the client turns them back into this
 //! enum; the app and the CLI map each to a sentence. Adding a code is an API change, so the

@@ -1,4 +1,4 @@
-//! The decode pipeline on generated labels: every QR form of PRODUCT.md §3, and the ways a
+//! The decode pipeline on generated labels: every QR form of docs/product.md §3, and the ways a
 //! phone photo of a label goes wrong (angle, tiny modules, blur, glare, dim or washed-out
 //! light), plus the real images that made rqrr panic.
 

@@ -1,4 +1,4 @@
-//! `support device SN` and `support request REQUEST_ID`: the support view of PRODUCT.md §4,
+//! `support device SN` and `support request REQUEST_ID`: the support view of docs/product.md §4,
 //! for staff holding a support key — an SN (or the SN read from a customer's QR string) or
 //! the request id from a customer's error screen is enough to see what happened.
 

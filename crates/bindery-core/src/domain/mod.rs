@@ -2,7 +2,7 @@
 //!
 //! Every identifier a user or a device maker types, prints or uploads goes through one of
 //! these types before anything else looks at it; holding a `Sn` means the string already obeys
-//! the SN rules of PRODUCT.md §3. Construction failures are one [`ValueError`] type that names
+//! the SN rules of docs/product.md §3. Construction failures are one [`ValueError`] type that names
 //! the field, keeps the offending input and says what is wrong with it, so the same error can
 //! be shown in the app, printed by the CLI, or reported per row by an import.
 

@@ -1,4 +1,4 @@
-//! QR label contents: every form of PRODUCT.md §3 through one parser.
+//! QR label contents: every form of docs/product.md §3 through one parser.
 //!
 //! The app, the CLI and the cloud all call [`parse_qr`], so a label that one accepts the others
 //! accept too. Parsing is total: any string gives a [`QrPayload`] (possibly of kind

@@ -51,7 +51,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The error code of a §4 error body, checking its shape and request id on the way.
+    /// The error code of a docs/product.md §4 error body, checking its shape and request id on the way.
     pub fn code(&self) -> &str {
         let error = &self.json["error"];
         assert!(error["message"].is_string(), "no message in {}", self.json);
@@ -67,7 +67,7 @@ impl Answer {
             .unwrap_or_else(|| panic!("not an error body: {}", self.json))
     }
 
-    /// Asserts status and §4 error code.
+    /// Asserts status and docs/product.md §4 error code.
     #[track_caller]
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.json);
