@@ -1,4 +1,4 @@
-//! The flow of docs/product.md §6 as plain data: signed out → Home → Scan → Confirm → binding →
+//! The flow of docs/product.md docs/product.md §6 as plain data: signed out → Home → Scan → Confirm → binding →
 //! Home with the new device highlighted; details (rename, unbind), settings, and every
 //! failure on the way.
 //!
@@ -208,7 +208,7 @@ pub enum Action {
 /// Why an action failed, in the kinds the user must tell apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureKind {
-    /// The cloud answered with a §4 error code.
+    /// The cloud answered with a docs/product.md §4 error code.
     Refused {
         code: ErrorCode,
         request_id: String,
@@ -280,7 +280,7 @@ impl Failure {
         }
     }
 
-    /// The §4 code, when the cloud refused.
+    /// The docs/product.md §4 code, when the cloud refused.
     pub fn code(&self) -> Option<ErrorCode> {
         match &self.kind {
             FailureKind::Refused { code, .. } => Some(*code),

@@ -8,7 +8,7 @@
 //! worker thread and every commit a WAL append). Batched, a transaction costs four statements
 //! however many binds it carries, so the writer keeps up with the readers.
 //!
-//! Nothing of §5 is loosened: the unique index on `bindings.sn` still decides who gets a
+//! Nothing of docs/product.md §5 is loosened: the unique index on `bindings.sn` still decides who gets a
 //! device (the batch is one `INSERT … ON CONFLICT (sn) DO NOTHING RETURNING did`, then the
 //! holders of the SNs that were not inserted are read in the same transaction); a caller is
 //! answered only after its rows are committed; every attempt is recorded with its result code
