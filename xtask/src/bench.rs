@@ -1,15 +1,14 @@
 //! `cargo xtask bench scan`: the scanner bench against zxing-cpp in one command.
 //!
 //! The peer decoder is the C++ one on PyPI (`zxing-cpp`), so the bench needs a Python with
-//! it; that lives in a throwaway venv under the cargo target directory (never in the repo,
+//! it; that lives in a venv in the machine's cache (`python::venv`: never in the repo,
 //! rebuilt by deleting the folder), created and filled on first use. The bench data is not
 //! in the repo either: it is a folder given on the command line, by default
 //! `../shared/bench` next to the workspace.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-use crate::packages;
+use crate::python;
 use crate::shell::{self, workspace_root, Failure};
 
 pub const USAGE: &str = "\
@@ -76,9 +75,9 @@ fn scan(args: &[String]) -> Result<(), Failure> {
         "scan_bench".into(),
         "--".into(),
         "--data".into(),
-        path_arg(&data)?,
+        python::path_arg(&data)?,
         "--python".into(),
-        path_arg(&python)?,
+        python::path_arg(&python)?,
     ];
     cmd.extend(passed);
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
@@ -103,63 +102,5 @@ fn bench_data(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
 
 /// A Python that can import zxing-cpp: the venv's, created and filled when missing.
 fn zxing_venv() -> Result<PathBuf, Failure> {
-    let venv = shell::target_dir().join("bench-venv");
-    let python = venv.join("bin/python3");
-    if imports_ok(&python) {
-        return Ok(python);
-    }
-    if !python.exists() {
-        shell::step(&format!("creating a Python venv in {}", venv.display()));
-        let venv_arg = path_arg(&venv)?;
-        if shell::run_in(
-            &workspace_root(),
-            "python3",
-            &["-m", "venv", &venv_arg],
-            &[],
-        )
-        .is_err()
-        {
-            // Debian ships the venv module separately.
-            let _ = std::fs::remove_dir_all(&venv);
-            packages::ensure(&["python3", "python3-venv"])?;
-            shell::run_in(
-                &workspace_root(),
-                "python3",
-                &["-m", "venv", &venv_arg],
-                &[],
-            )?;
-        }
-    }
-    shell::step(&format!("installing {} from PyPI", PYPI.join(" ")));
-    let mut pip = vec![
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-    ];
-    pip.extend(PYPI);
-    shell::run_in(&workspace_root(), &path_arg(&python)?, &pip, &[])?;
-    if imports_ok(&python) {
-        Ok(python)
-    } else {
-        Err(Failure::Needs(format!(
-            "{} still cannot `{IMPORTS}` after pip install; delete {} and try again",
-            python.display(),
-            venv.display()
-        )))
-    }
-}
-
-fn imports_ok(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-c", IMPORTS])
-        .output()
-        .is_ok_and(|out| out.status.success())
-}
-
-fn path_arg(path: &Path) -> Result<String, Failure> {
-    path.to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| Failure::Usage(format!("{} is not a UTF-8 path", path.display())))
+    python::venv("bench-venv", &PYPI, &["-c", IMPORTS])
 }

@@ -9,6 +9,7 @@ mod bench;
 mod cache;
 mod packages;
 mod postgres;
+mod python;
 mod shell;
 mod web;
 
@@ -129,6 +130,17 @@ fn test() -> Result<(), Failure> {
         &[],
     )?;
 
+    // The contract test's fuzzer, pinned: a newer one generates other cases.
+    let schemathesis = python::venv(
+        "venv-schemathesis-4.32.5",
+        &["schemathesis==4.32.5"],
+        &[
+            "-c",
+            "import schemathesis, sys; sys.exit(schemathesis.__version__ != '4.32.5')",
+        ],
+    )?
+    .with_file_name("st");
+
     shell::step("starting a throwaway PostgreSQL");
     let pg = postgres::Cluster::start()?;
     let envs = [
@@ -139,6 +151,8 @@ fn test() -> Result<(), Failure> {
         ("BINDERY_REQUIRE_BROWSER", "1".to_owned()),
         ("BINDERY_REQUIRE_DISPLAY", "1".to_owned()),
         ("BINDERY_REQUIRE_BENCH_DATA", "1".to_owned()),
+        ("BINDERY_SCHEMATHESIS", schemathesis.display().to_string()),
+        ("BINDERY_REQUIRE_SCHEMATHESIS", "1".to_owned()),
     ];
 
     shell::step("doc tests");

@@ -1,0 +1,87 @@
+//! API contract fuzzing: Schemathesis (PyPI) generates requests from `/v1/openapi.json` of a
+//! real `bindery-cloud serve` process and checks every answer against the document — no 5xx,
+//! no status, header or body the document does not allow.
+//!
+//! `cargo xtask test` installs Schemathesis into a venv in the machine's cache and names its
+//! `st` in `BINDERY_SCHEMATHESIS` (with `BINDERY_REQUIRE_SCHEMATHESIS=1`, so a missing tool
+//! fails here instead of skipping). By hand: `pip install schemathesis==4.32.5`, then
+//! `BINDERY_SCHEMATHESIS=st cargo test -p bindery-cloud --test contract -- --nocapture`.
+
+#[path = "support/server_process.rs"]
+mod server_process;
+
+use std::process::Command;
+
+use server_process::{cli_ok, signed_in_token, Served};
+
+/// Examples per operation: enough to reach every status an operation documents, few enough
+/// that the whole run stays around a minute on two cores.
+const EXAMPLES: &str = "40";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_answer_keeps_to_the_openapi_document() {
+    let Some(st) = std::env::var_os("BINDERY_SCHEMATHESIS") else {
+        assert!(
+            std::env::var_os("BINDERY_REQUIRE_SCHEMATHESIS").is_none(),
+            "BINDERY_REQUIRE_SCHEMATHESIS is set but BINDERY_SCHEMATHESIS names no `st`"
+        );
+        eprintln!("skipped: set BINDERY_SCHEMATHESIS to Schemathesis's `st` to run it");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
+    // A maker with a product and a batch, so the generated calls meet real data too.
+    let key = cli_ok(&url, &["dev-key", "create", "--name", "contract"])
+        .trim()
+        .to_owned();
+    cli_ok(
+        &url,
+        &[
+            "product",
+            "create",
+            "--name",
+            "Contract plug",
+            "--product-key",
+            "contract1",
+            "--api-key",
+            &key,
+        ],
+    );
+    let served = Served::start(&url).await;
+    let token = signed_in_token(&reqwest::Client::new(), &served.base, "contract@example.com").await;
+
+    let report = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("schemathesis");
+    let st = st.clone();
+    let base = served.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(st)
+            .args(["run", &format!("{base}/v1/openapi.json")])
+            .args(["--checks", "all"])
+            .args(["--max-examples", EXAMPLES])
+            .args(["--seed", "1"])
+            .args(["--workers", "2"])
+            .args(["--request-timeout", "30"])
+            .args(["--generation-database", "none"])
+            .arg("--no-color")
+            .args(["-H", &format!("Authorization: Bearer {token}")])
+            .args(["-H", &format!("X-Api-Key: {key}")])
+            .args(["--report", "junit", "--report-dir"])
+            .arg(&report)
+            .output()
+            .expect("run Schemathesis")
+    })
+    .await
+    .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{log}");
+    assert!(
+        output.status.success(),
+        "Schemathesis found answers that break the document (report in {}):\n{log}",
+        report.display()
+    );
+    drop(served);
+}
