@@ -13,21 +13,27 @@ use crate::{BindPolicy, ErrorCode, ProductKey, Sn};
 /// `POST /v1/users` and `POST /v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
+    /// The account's email address.
     pub email: String,
+    /// The password, in clear over TLS; the cloud keeps only its argon2id hash.
     pub password: String,
 }
 
 /// `POST /v1/users` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserCreated {
+    /// The new account's id.
     pub uid: String,
 }
 
 /// `POST /v1/sessions` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// The session token: send it as `Authorization: Bearer <token>`.
     pub token: String,
+    /// The signed-in account's id.
     pub uid: String,
+    /// When the token stops working.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
@@ -35,6 +41,7 @@ pub struct Session {
 /// `POST /v1/qr/inspect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InspectRequest {
+    /// The label's text, exactly as scanned.
     pub qr_content: String,
 }
 
@@ -42,42 +49,59 @@ pub struct InspectRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
+    /// Nobody holds it and it is activated: it can be bound.
     Bindable,
+    /// It is already bound to this account.
     BoundToYou,
+    /// Another account holds it.
     BoundToOther,
+    /// Its maker has not imported its DeviceKey yet, so it cannot be bound.
     NotActivated,
 }
 
 /// `POST /v1/qr/inspect` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inspection {
+    /// The product the label belongs to.
     pub product_key: ProductKey,
+    /// The product's name, as its maker gave it.
     pub product_name: String,
+    /// The device's serial number.
     pub sn: Sn,
+    /// Whether the signed-in account can bind it.
     pub status: DeviceStatus,
 }
 
 /// `POST /v1/bindings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindRequest {
+    /// The label's text, exactly as scanned (with its bind code).
     pub qr_content: String,
+    /// The name the device gets on Home (1–64 characters after trimming).
     pub name: String,
 }
 
 /// `PATCH /v1/bindings/{did}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenameRequest {
+    /// The new name (1–64 characters after trimming).
     pub name: String,
 }
 
 /// A device bound to the signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Device {
+    /// The device id the cloud gave the binding.
     pub did: String,
+    /// The product the device belongs to.
     pub product_key: ProductKey,
+    /// The product's name.
     pub product_name: String,
+    /// The device's serial number.
     pub sn: Sn,
+    /// The name its owner gave it.
     pub name: String,
+    /// When it was bound to this account.
     #[serde(with = "time::serde::rfc3339")]
     pub bound_at: OffsetDateTime,
 }
@@ -85,21 +109,26 @@ pub struct Device {
 /// `POST /v1/bindings` → 201 (or 200 on an idempotent retry); `PATCH` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceEnvelope {
+    /// The bound or renamed device.
     pub device: Device,
 }
 
 /// `GET /v1/bindings` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceList {
+    /// The account's devices.
     pub devices: Vec<Device>,
 }
 
 /// `POST /v1/products`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateProduct {
+    /// The product's name.
     pub name: String,
+    /// The product key to use (6–32 letters and digits); the cloud makes one up when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<String>,
+    /// Whether a label's bind code is required; `bind_code_required` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_policy: Option<BindPolicy>,
 }
@@ -107,9 +136,13 @@ pub struct CreateProduct {
 /// A product in the Developer Center.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
+    /// The product key printed on its labels (`pk=`).
     pub product_key: ProductKey,
+    /// The product's name.
     pub name: String,
+    /// Whether binding needs the label's bind code.
     pub bind_policy: BindPolicy,
+    /// When the product was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -117,20 +150,25 @@ pub struct Product {
 /// `GET /v1/products` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductList {
+    /// The products of the key's maker.
     pub products: Vec<Product>,
 }
 
 /// `POST /v1/products/{pk}/sn-batches`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateBatch {
+    /// How many SNs to make, 1 to [`MAX_BATCH_COUNT`].
     pub count: u32,
 }
 
 /// An SN batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch {
+    /// The batch's id (for its archive).
     pub batch_id: String,
+    /// How many SNs it holds.
     pub count: u32,
+    /// When it was made.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -138,6 +176,7 @@ pub struct Batch {
 /// `GET /v1/products/{pk}/sn-batches` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchList {
+    /// The product's batches.
     pub batches: Vec<Batch>,
 }
 
@@ -157,31 +196,41 @@ pub const IMPORT_TEMPLATE_HEADER: [&str; 5] = [
 /// column's header, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedRow {
+    /// The row in the file, from 1 (the header is row 1).
     pub row: u64,
+    /// The header of the column at fault.
     pub column: String,
+    /// The error code of the problem (for example `invalid_request`).
     pub code: String,
+    /// What is wrong with the value, in words.
     pub message: String,
 }
 
 /// `POST /v1/products/{pk}/devices/import` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
+    /// How many rows were imported.
     pub imported: u64,
+    /// The rows refused and why (in atomic mode, any makes the import import nothing).
     pub rejected: Vec<RejectedRow>,
 }
 
 /// `POST /qrcode/v1/{pk}/tasks` (Gizwits-compatible).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateQrTask {
+    /// The first MAC of the range (12 hex digits).
     pub start_mac: String,
+    /// The last MAC of the range, included.
     pub end_mac: String,
 }
 
 /// One Gizwits-style QR task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrTask {
+    /// When the task was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// `/static/zipfiles/<n>.zip`
@@ -191,23 +240,31 @@ pub struct QrTask {
 /// Paging metadata of a Gizwits-style list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListMeta {
+    /// How many items there are in all.
     pub total_count: u64,
+    /// The most items one page holds.
     pub limit: u64,
+    /// How many items come before this page.
     pub offset: u64,
 }
 
 /// `GET /qrcode/v1/{pk}/tasks` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrTaskList {
+    /// Paging.
     pub meta: ListMeta,
+    /// The tasks of this page.
     pub objects: Vec<QrTask>,
 }
 
 /// Who holds a device now (support view).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentBinding {
+    /// The owner's email.
     pub account_email: String,
+    /// The name the owner gave the device.
     pub name: String,
+    /// When it was bound.
     #[serde(with = "time::serde::rfc3339")]
     pub bound_at: OffsetDateTime,
 }
@@ -215,41 +272,56 @@ pub struct CurrentBinding {
 /// One recorded bind attempt (support view).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindAttempt {
+    /// When the attempt was made.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// The account's email, `None` when the attempt was not signed in.
     pub account: Option<String>,
     /// `ok` or the error code the attempt was answered with.
     pub result: String,
+    /// The request id of the attempt (what the customer's error screen shows).
     pub request_id: String,
+    /// The SN the attempt named, when its label could be read.
     pub sn: Option<Sn>,
 }
 
 /// `GET /v1/support/devices/{sn}` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportDevice {
+    /// The device's serial number.
     pub sn: Sn,
+    /// Its product.
     pub product_key: ProductKey,
+    /// Its product's name.
     pub product_name: String,
+    /// Its DeviceKey (IMEI or MAC); `None` until its maker imports it, and until then it cannot be bound.
     pub device_key: Option<String>,
+    /// The SN batch it was made in, if it came from one.
     pub batch_id: Option<String>,
+    /// When its DeviceKey was imported.
     #[serde(with = "time::serde::rfc3339::option")]
     pub imported_at: Option<OffsetDateTime>,
+    /// Who holds it now, if anyone.
     pub binding: Option<CurrentBinding>,
+    /// Every bind attempt that named it, newest first.
     pub attempts: Vec<BindAttempt>,
 }
 
 /// The body of every error answer: `{"error":{"code","message","request_id"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
+    /// The error.
     pub error: ErrorDetail,
 }
 
 /// The inside of [`ErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
+    /// The stable error code.
     pub code: ErrorCode,
+    /// A sentence for people.
     pub message: String,
+    /// The id support looks the request up by.
     pub request_id: String,
 }
 

@@ -9,19 +9,33 @@ use std::fmt;
 /// An API v1 error code with its HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    /// 400: the request is malformed (bad JSON, a missing or invalid field).
     InvalidRequest,
+    /// 400: the scanned text is not a label this cloud can bind.
     BadQrContent,
+    /// 401: not signed in, or the session token or key is no longer valid.
     Unauthorized,
+    /// 403: signed in, but not allowed to do this (another maker's product, no support key).
     Forbidden,
+    /// 403: the label's bind code is not this SN's.
     BadBindCode,
+    /// 404: no such thing (a did, a product, a request id).
     NotFound,
+    /// 404: no device has this SN.
     SnNotFound,
+    /// 409: the SN exists but its DeviceKey is not imported yet, so it cannot be bound.
     SnNotActivated,
+    /// 409: the device is bound to another account (which one is never said).
     AlreadyBound,
+    /// 409: an account with this email exists.
     EmailTaken,
+    /// 422: the device name is empty, too long or has control characters.
     InvalidName,
+    /// 413: the body is larger than the cloud accepts.
     PayloadTooLarge,
+    /// 429: too many attempts; `Retry-After` says when to try again.
     RateLimited,
+    /// 500: the cloud failed; it logged the request id.
     Internal,
 }
 

@@ -11,8 +11,10 @@ use super::{string_value, Field, Problem, ValueError};
 pub struct Email(String);
 
 impl Email {
+    /// The longest address accepted, in characters (RFC 5321).
     pub const MAX_LEN: usize = 254;
 
+    /// Trims surrounding whitespace and validates; the address is kept lower-cased.
     pub fn parse(input: &str) -> Result<Self, ValueError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -69,9 +71,12 @@ string_value!(Email);
 pub struct Password(String);
 
 impl Password {
+    /// The fewest characters accepted.
     pub const MIN_LEN: usize = 8;
+    /// The most characters accepted.
     pub const MAX_LEN: usize = 128;
 
+    /// Validates the length only; a password is kept exactly as typed.
     pub fn parse(input: &str) -> Result<Self, ValueError> {
         // The error must not echo a password back into logs, so it carries no input.
         let len = input.chars().count();

@@ -18,6 +18,7 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 pub struct BindCode(String);
 
 impl BindCode {
+    /// How many characters a bind code has.
     pub const LEN: usize = 10;
 
     /// Parses a code as printed or typed: case-insensitive, hyphens ignored, and the
@@ -107,6 +108,7 @@ pub struct BindCodeHash([u8; 32]);
 impl BindCodeHash {
     const DOMAIN: &'static [u8] = b"bindery/bind-code/v1\0";
 
+    /// The keyed hash of `code` on `sn`, with the cloud's secret `key`.
     pub fn compute(code: &BindCode, sn: &Sn, key: &[u8]) -> Self {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
         mac.update(Self::DOMAIN);
@@ -122,6 +124,7 @@ impl BindCodeHash {
         self.0.ct_eq(&candidate.0).into()
     }
 
+    /// The 32 bytes, to store.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -9,6 +9,7 @@ use super::{string_value, Field, Problem, ValueError};
 pub struct DeviceName(String);
 
 impl DeviceName {
+    /// The most characters a name may have after trimming.
     pub const MAX_LEN: usize = 64;
 
     /// Trims surrounding whitespace, then validates.

@@ -7,7 +7,9 @@ use super::{check_chars, string_value, Field, Problem, ValueError};
 pub struct ProductKey(String);
 
 impl ProductKey {
+    /// The fewest characters a product key has.
     pub const MIN_LEN: usize = 6;
+    /// The most characters a product key has.
     pub const MAX_LEN: usize = 32;
 
     /// Validates `input` exactly as given (callers trim where trimming makes sense).
@@ -29,7 +31,9 @@ string_value!(ProductKey);
 pub struct Sn(String);
 
 impl Sn {
+    /// The fewest characters an SN has.
     pub const MIN_LEN: usize = 6;
+    /// The most characters an SN has.
     pub const MAX_LEN: usize = 32;
 
     /// Validates `input` exactly as given.
@@ -55,6 +59,7 @@ pub enum BindPolicy {
 }
 
 impl BindPolicy {
+    /// The policy's name on the wire and in the Developer Center.
     pub fn as_str(self) -> &'static str {
         match self {
             BindPolicy::BindCodeRequired => "bind_code_required",
@@ -62,6 +67,7 @@ impl BindPolicy {
         }
     }
 
+    /// The policy named `input` (`bind_code_required` or `sn_only`).
     pub fn parse(input: &str) -> Result<Self, ValueError> {
         match input {
             "bind_code_required" => Ok(BindPolicy::BindCodeRequired),

@@ -23,13 +23,21 @@ pub use ident::{BindPolicy, ProductKey, Sn};
 /// Which kind of value failed validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
+    /// A product key (`pk=`).
     ProductKey,
+    /// A serial number (`sn=`).
     Sn,
+    /// A DeviceKey: the IMEI or MAC of the device.
     DeviceKey,
+    /// The name a user gives a device.
     DeviceName,
+    /// A bind code (`bc=`).
     BindCode,
+    /// An account's email address.
     Email,
+    /// An account's password.
     Password,
+    /// A product's bind policy.
     BindPolicy,
 }
 
@@ -61,15 +69,33 @@ pub enum Problem {
     /// Nothing (or only whitespace) was given.
     Empty,
     /// Fewer characters than allowed.
-    TooShort { min: usize, len: usize },
+    TooShort {
+        /// The fewest allowed.
+        min: usize,
+        /// How many were given.
+        len: usize,
+    },
     /// More characters than allowed.
-    TooLong { max: usize, len: usize },
+    TooLong {
+        /// The most allowed.
+        max: usize,
+        /// How many were given.
+        len: usize,
+    },
     /// A character outside the allowed set, at this character index (0-based).
-    BadCharacter { ch: char, index: usize },
+    BadCharacter {
+        /// The character.
+        ch: char,
+        /// Where it is, counted in characters from 0.
+        index: usize,
+    },
     /// The check digit does not match (IMEI Luhn).
     BadCheckDigit,
     /// None of the accepted shapes (for example neither an IMEI nor a MAC).
-    BadShape { expected: &'static str },
+    BadShape {
+        /// The shapes that are accepted, in words.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -98,8 +124,11 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {field} {input:?}: {problem}")]
 pub struct ValueError {
+    /// Which kind of value it was.
     pub field: Field,
+    /// The value exactly as given.
     pub input: String,
+    /// What is wrong with it.
     pub problem: Problem,
 }
 

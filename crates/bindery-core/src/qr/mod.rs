@@ -8,11 +8,13 @@
 //! the forms Bindery prints.
 
 mod format;
+mod mask;
 mod parse;
 
 use std::fmt;
 
 pub use format::{format_bindery_url, format_bindery_v2, format_quectel_v1};
+pub use mask::{mask_label_secrets, MASKED};
 pub use parse::{parse_qr, MAX_QR_LEN};
 
 use crate::{BindCode, ProductKey, Sn, ValueError};
@@ -63,35 +65,56 @@ impl fmt::Display for QrKind {
 /// The fields a label carries, by form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QrContent {
+    /// `pk=…&sn=…&v=2&bc=…`, printed by Bindery.
     BinderyV2 {
+        /// The product key (`pk`).
         product_key: ProductKey,
+        /// The serial number (`sn`).
         sn: Sn,
+        /// The device's bind code (`bc`): the label's secret.
         bind_code: BindCode,
     },
+    /// `pk=…&sn=…&v=1`, printed elsewhere.
     QuectelV1 {
+        /// The product key (`pk`).
         product_key: ProductKey,
+        /// The serial number (`sn`).
         sn: Sn,
     },
+    /// A deep link with the same fields as query parameters.
     Url {
+        /// The product key (`pk`).
         product_key: ProductKey,
+        /// The serial number (`sn`).
         sn: Sn,
+        /// The bind code (`bc`), when the link carries one.
         bind_code: Option<BindCode>,
     },
+    /// `product_key=…&did=…&passcode=…`.
     GizwitsLegacy {
+        /// The product key.
         product_key: ProductKey,
+        /// The Gizwits device id.
         did: String,
+        /// The device's passcode: the label's secret.
         passcode: String,
     },
+    /// `type=share&code=…`.
     GizwitsShare {
+        /// The share code.
         code: String,
     },
+    /// `MT:…`.
     Matter {
         /// The base38 text after `MT:`.
         payload: String,
     },
+    /// An SN alone.
     BareSn {
+        /// The serial number.
         sn: Sn,
     },
+    /// None of the forms.
     Unknown,
 }
 
@@ -115,10 +138,12 @@ impl QrPayload {
         &self.raw
     }
 
+    /// What the label means, field by field.
     pub fn content(&self) -> &QrContent {
         &self.content
     }
 
+    /// Which form the label was written in.
     pub fn kind(&self) -> QrKind {
         match self.content {
             QrContent::BinderyV2 { .. } => QrKind::BinderyV2,
@@ -132,6 +157,7 @@ impl QrPayload {
         }
     }
 
+    /// The product key, in the forms that carry one.
     pub fn product_key(&self) -> Option<&ProductKey> {
         match &self.content {
             QrContent::BinderyV2 { product_key, .. }
@@ -142,6 +168,7 @@ impl QrPayload {
         }
     }
 
+    /// The SN, in the forms that carry one.
     pub fn sn(&self) -> Option<&Sn> {
         match &self.content {
             QrContent::BinderyV2 { sn, .. }
@@ -152,6 +179,7 @@ impl QrPayload {
         }
     }
 
+    /// The bind code, when the label carries one.
     pub fn bind_code(&self) -> Option<&BindCode> {
         match &self.content {
             QrContent::BinderyV2 { bind_code, .. } => Some(bind_code),
@@ -195,45 +223,102 @@ impl serde::Serialize for QrPayload {
 /// Why a text is not a usable label. Every variant keeps the input as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrError {
+    /// Nothing but whitespace.
     #[error("the QR content is empty: scan the code again or type it")]
-    Empty { input: String },
+    Empty {
+        /// The text as given.
+        input: String,
+    },
+    /// Longer than [`MAX_QR_LEN`].
     #[error("the QR content is {len} bytes long, more than the {max} a label can hold")]
     TooLong {
+        /// The text as given.
         input: String,
+        /// Its length in bytes, trimmed.
         len: usize,
+        /// The most accepted.
         max: usize,
     },
+    /// A control character (a line break inside the text, a NUL, …).
     #[error("the QR content {input:?} contains a control character ({}) at position {}", ch.escape_debug(), index + 1)]
     ControlCharacter {
+        /// The text as given.
         input: String,
+        /// The character.
         ch: char,
+        /// Where it is, counted in characters from 0.
         index: usize,
     },
+    /// A part between `&`s with no `=`, or with an empty key.
     #[error("the QR content {input:?} has a part {segment:?} that is not of the form key=value")]
-    MalformedPair { input: String, segment: String },
+    MalformedPair {
+        /// The text as given.
+        input: String,
+        /// The part.
+        segment: String,
+    },
+    /// The same key twice (compared without case).
     #[error("the QR content {input:?} gives the field {field:?} twice")]
-    DuplicateField { input: String, field: String },
+    DuplicateField {
+        /// The text as given.
+        input: String,
+        /// The key, lower-cased.
+        field: String,
+    },
+    /// A field the recognised form needs is absent.
     #[error("the QR content {input:?} has no {field:?} field, which this kind of label needs")]
-    MissingField { input: String, field: &'static str },
+    MissingField {
+        /// The text as given.
+        input: String,
+        /// The missing key.
+        field: &'static str,
+    },
+    /// A field the recognised form must not have (a bind code on a version 1 label).
     #[error("the QR content {input:?} has a {field:?} field, but {reason}")]
     UnexpectedField {
+        /// The text as given.
         input: String,
+        /// The key.
         field: &'static str,
+        /// Why it does not belong.
         reason: &'static str,
     },
+    /// A label version (`v=`) other than 1 or 2.
     #[error("the QR content {input:?} is label version {version:?}; this app knows versions 1 and 2 (update the app?)")]
-    UnsupportedVersion { input: String, version: String },
+    UnsupportedVersion {
+        /// The text as given.
+        input: String,
+        /// The version as written.
+        version: String,
+    },
+    /// A product key, SN or bind code that breaks its domain rule.
     #[error("the QR content {input:?} has an {error}")]
-    InvalidValue { input: String, error: ValueError },
+    InvalidValue {
+        /// The text as given.
+        input: String,
+        /// Which value, and what is wrong with it.
+        error: ValueError,
+    },
+    /// Another field whose value is not of the expected shape (a Gizwits token, `type`).
     #[error("the QR content {input:?} has a bad {field:?} value {value:?}: expected {expected}")]
     BadField {
+        /// The text as given.
         input: String,
+        /// The key.
         field: &'static str,
+        /// The value, decoded.
         value: String,
+        /// What it should look like.
         expected: &'static str,
     },
+    /// Starts with `MT:` but is not a Matter onboarding payload.
     #[error("the QR content {input:?} starts like a Matter code but {reason}")]
-    BadMatter { input: String, reason: &'static str },
+    BadMatter {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl QrError {

@@ -261,7 +261,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn decode(part: &str) -> String {
+pub(super) fn decode(part: &str) -> String {
     // form_urlencoded turns `+` into a space and `%XX` into bytes; invalid UTF-8 becomes
     // U+FFFD, which the field validation then reports as a bad character.
     form_urlencoded::parse(format!("x={part}").as_bytes())
