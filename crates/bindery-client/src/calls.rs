@@ -5,7 +5,7 @@ use bindery_core::api::{
     DeviceList, ImportReport, InspectRequest, Inspection, Product, ProductList, RenameRequest,
     Session, SupportDevice, UserCreated,
 };
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::Serialize;
 
 use crate::{
@@ -17,11 +17,14 @@ use crate::{
 /// (an idempotent retry answered 200).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindOutcome {
+    /// The device was bound to this account now (201).
     Created(Device),
+    /// The device was already bound to this account, under the name it has (200).
     AlreadyYours(Device),
 }
 
 impl BindOutcome {
+    /// The bound device, either way.
     pub fn device(&self) -> &Device {
         match self {
             BindOutcome::Created(d) | BindOutcome::AlreadyYours(d) => d,
@@ -32,7 +35,9 @@ impl BindOutcome {
 /// The format of a DeviceKey↔SN import file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
+    /// Comma-separated text with the template's header row.
     Csv,
+    /// An Excel workbook whose first sheet follows the template.
     Xlsx,
 }
 
@@ -51,17 +56,12 @@ fn json(value: &impl Serialize) -> Body {
     Body::Json(serde_json::to_value(value).expect("API types serialise"))
 }
 
-/// Percent-encodes one path segment (an SN, a did or a request id typed by a user).
-fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+impl Client {
+    /// The URL of an API call on this cloud: `segments` each encoded as one path segment
+    /// (an SN, a did or a request id typed by a user cannot change which call is made).
+    fn endpoint(&self, segments: &[&str]) -> Result<Url, ClientError> {
+        self.address.endpoint(segments, &[])
     }
-    out
 }
 
 impl Client {
@@ -71,9 +71,8 @@ impl Client {
             email: email.to_owned(),
             password: password.to_owned(),
         });
-        self.send(Method::POST, "/v1/users", body, false)
-            .await?
-            .json()
+        let url = self.endpoint(&["v1", "users"])?;
+        self.send(Method::POST, url, body, false).await?.json()
     }
 
     /// `POST /v1/sessions`: signs in; use the returned token with [`Client::with_token`].
@@ -82,14 +81,14 @@ impl Client {
             email: email.to_owned(),
             password: password.to_owned(),
         });
-        self.send(Method::POST, "/v1/sessions", body, false)
-            .await?
-            .json()
+        let url = self.endpoint(&["v1", "sessions"])?;
+        self.send(Method::POST, url, body, false).await?.json()
     }
 
     /// `DELETE /v1/sessions/current`: revokes the token in use.
     pub async fn logout(&self) -> Result<(), ClientError> {
-        self.send(Method::DELETE, "/v1/sessions/current", Body::Empty, true)
+        let url = self.endpoint(&["v1", "sessions", "current"])?;
+        self.send(Method::DELETE, url, Body::Empty, true)
             .await
             .map(drop)
     }
@@ -100,9 +99,8 @@ impl Client {
             qr_content: qr_content.to_owned(),
         });
         // Inspecting changes nothing, so it is safe to repeat.
-        self.send(Method::POST, "/v1/qr/inspect", body, true)
-            .await?
-            .json()
+        let url = self.endpoint(&["v1", "qr", "inspect"])?;
+        self.send(Method::POST, url, body, true).await?.json()
     }
 
     /// `POST /v1/bindings`: binds the labelled device under `name`. Retried after network
@@ -112,7 +110,8 @@ impl Client {
             qr_content: qr_content.to_owned(),
             name: name.to_owned(),
         });
-        let answer = self.send(Method::POST, "/v1/bindings", body, true).await?;
+        let url = self.endpoint(&["v1", "bindings"])?;
+        let answer = self.send(Method::POST, url, body, true).await?;
         let device = answer.json::<DeviceEnvelope>()?.device;
         Ok(if answer.status.as_u16() == 201 {
             BindOutcome::Created(device)
@@ -123,8 +122,9 @@ impl Client {
 
     /// `GET /v1/bindings`: this account's devices.
     pub async fn devices(&self) -> Result<Vec<Device>, ClientError> {
+        let url = self.endpoint(&["v1", "bindings"])?;
         let list: DeviceList = self
-            .send(Method::GET, "/v1/bindings", Body::Empty, true)
+            .send(Method::GET, url, Body::Empty, true)
             .await?
             .json()?;
         Ok(list.devices)
@@ -135,31 +135,33 @@ impl Client {
         let body = json(&RenameRequest {
             name: name.to_owned(),
         });
-        let path = format!("/v1/bindings/{}", segment(did));
-        let envelope: DeviceEnvelope = self.send(Method::PATCH, &path, body, true).await?.json()?;
+        let url = self.endpoint(&["v1", "bindings", did])?;
+        let envelope: DeviceEnvelope = self.send(Method::PATCH, url, body, true).await?.json()?;
         Ok(envelope.device)
     }
 
     /// `DELETE /v1/bindings/{did}`: unbinds a device.
     pub async fn unbind(&self, did: &str) -> Result<(), ClientError> {
-        let path = format!("/v1/bindings/{}", segment(did));
+        let url = self.endpoint(&["v1", "bindings", did])?;
         // Not retried: a repeat after a lost answer would report not_found for a success.
-        self.send(Method::DELETE, &path, Body::Empty, false)
+        self.send(Method::DELETE, url, Body::Empty, false)
             .await
             .map(drop)
     }
 
     /// `POST /v1/products` (Developer Center key).
     pub async fn create_product(&self, product: &CreateProduct) -> Result<Product, ClientError> {
-        self.send(Method::POST, "/v1/products", json(product), false)
+        let url = self.endpoint(&["v1", "products"])?;
+        self.send(Method::POST, url, json(product), false)
             .await?
             .json()
     }
 
     /// `GET /v1/products` (Developer Center key).
     pub async fn products(&self) -> Result<Vec<Product>, ClientError> {
+        let url = self.endpoint(&["v1", "products"])?;
         let list: ProductList = self
-            .send(Method::GET, "/v1/products", Body::Empty, true)
+            .send(Method::GET, url, Body::Empty, true)
             .await?
             .json()?;
         Ok(list.products)
@@ -167,17 +169,17 @@ impl Client {
 
     /// `POST /v1/products/{pk}/sn-batches` (Developer Center key).
     pub async fn create_batch(&self, product_key: &str, count: u32) -> Result<Batch, ClientError> {
-        let path = format!("/v1/products/{}/sn-batches", segment(product_key));
-        self.send(Method::POST, &path, json(&CreateBatch { count }), false)
+        let url = self.endpoint(&["v1", "products", product_key, "sn-batches"])?;
+        self.send(Method::POST, url, json(&CreateBatch { count }), false)
             .await?
             .json()
     }
 
     /// `GET /v1/products/{pk}/sn-batches` (Developer Center key).
     pub async fn batches(&self, product_key: &str) -> Result<Vec<Batch>, ClientError> {
-        let path = format!("/v1/products/{}/sn-batches", segment(product_key));
+        let url = self.endpoint(&["v1", "products", product_key, "sn-batches"])?;
         let list: BatchList = self
-            .send(Method::GET, &path, Body::Empty, true)
+            .send(Method::GET, url, Body::Empty, true)
             .await?
             .json()?;
         Ok(list.batches)
@@ -185,8 +187,8 @@ impl Client {
 
     /// `GET /v1/sn-batches/{batch_id}/archive`: the zip of SNs and label PNGs.
     pub async fn batch_archive(&self, batch_id: &str) -> Result<Vec<u8>, ClientError> {
-        let path = format!("/v1/sn-batches/{}/archive", segment(batch_id));
-        self.send(Method::GET, &path, Body::Empty, true)
+        let url = self.endpoint(&["v1", "sn-batches", batch_id, "archive"])?;
+        self.send(Method::GET, url, Body::Empty, true)
             .await
             .map(|a: Answer| a.bytes)
     }
@@ -201,23 +203,21 @@ impl Client {
         partial: bool,
     ) -> Result<ImportReport, ClientError> {
         let mode = if partial { "partial" } else { "atomic" };
-        let path = format!(
-            "/v1/products/{}/devices/import?mode={mode}",
-            segment(product_key)
-        );
+        let url = self.address.endpoint(
+            &["v1", "products", product_key, "devices", "import"],
+            &[("mode", mode)],
+        )?;
         let body = Body::Bytes {
             content_type: format.content_type(),
             bytes: file,
         };
-        self.send(Method::POST, &path, body, false).await?.json()
+        self.send(Method::POST, url, body, false).await?.json()
     }
 
     /// `GET /v1/support/devices/{sn}` (support key).
     pub async fn support_device(&self, sn: &str) -> Result<SupportDevice, ClientError> {
-        let path = format!("/v1/support/devices/{}", segment(sn));
-        self.send(Method::GET, &path, Body::Empty, true)
-            .await?
-            .json()
+        let url = self.endpoint(&["v1", "support", "devices", sn])?;
+        self.send(Method::GET, url, Body::Empty, true).await?.json()
     }
 
     /// `GET /v1/support/requests/{request_id}` (support key): one recorded attempt, as JSON.
@@ -225,21 +225,7 @@ impl Client {
         &self,
         request_id: &str,
     ) -> Result<serde_json::Value, ClientError> {
-        let path = format!("/v1/support/requests/{}", segment(request_id));
-        self.send(Method::GET, &path, Body::Empty, true)
-            .await?
-            .json()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::segment;
-
-    #[test]
-    fn path_segments_are_escaped() {
-        assert_eq!(segment("BD7K-2M9Q4X"), "BD7K-2M9Q4X");
-        assert_eq!(segment("../admin"), "..%2Fadmin");
-        assert_eq!(segment("a b?c"), "a%20b%3Fc");
+        let url = self.endpoint(&["v1", "support", "requests", request_id])?;
+        self.send(Method::GET, url, Body::Empty, true).await?.json()
     }
 }

@@ -27,29 +27,44 @@ pub enum ClientError {
     /// The cloud could not be reached.
     #[error("could not reach the cloud at {url} ({kind:?}): {detail}. Check the network connection and the cloud address, then retry")]
     Network {
+        /// The address that could not be reached.
         url: String,
+        /// What kind of failure it was.
         kind: NetworkKind,
+        /// The failure as the network stack described it.
         detail: String,
     },
     /// The cloud answered with one of the error codes of API v1.
     #[error("{message} [{code}, request id {request_id}]")]
     Server {
+        /// The HTTP status.
         status: u16,
+        /// The error code, one of API v1's.
         code: ErrorCode,
+        /// The cloud's sentence about it.
         message: String,
+        /// The id support looks the failed request up by.
         request_id: String,
+        /// How long to wait before trying again, when the cloud said (`rate_limited`).
         retry_after: Option<Duration>,
     },
     /// The cloud's answer could not be understood.
     #[error("the cloud answered with status {status} in a form this client does not understand ({detail}). Is the address right, and is the app up to date?")]
     Decode {
+        /// The HTTP status of the answer.
         status: u16,
+        /// What could not be read.
         detail: String,
+        /// The request id, when the answer carried one.
         request_id: Option<String>,
     },
-    /// The cloud address is not an http(s) URL.
+    /// The cloud address is not an http(s) URL, or a path given to the client would leave
+    /// the cloud (a recorded path naming another host, a `..` for an id).
     #[error("{url:?} is not a cloud address; use one like http://127.0.0.1:8080")]
-    BadUrl { url: String },
+    BadUrl {
+        /// The address or path as given.
+        url: String,
+    },
 }
 
 impl ClientError {

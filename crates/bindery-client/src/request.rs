@@ -1,20 +1,18 @@
 //! One call's HTTP exchange: credentials, timeout, bounded retries with backoff, the trace
-//! hook, and reading the answer into a value or a [`ClientError`].
+//! hook (what it is shown is `trace`'s business), and reading the answer into a value or a [`ClientError`].
 //!
 //! Retries are for failures that say nothing about the request itself — the network, or a
 //! gateway answering 502/503/504 — and only for calls that are safe to repeat. A 4xx is the
 //! cloud's verdict on the request and is never retried.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use bindery_core::api::ErrorBody;
-use reqwest::{header::HeaderMap, Method, StatusCode};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use reqwest::{header::HeaderMap, Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
 
+use crate::trace::{describe_bytes, masked_headers, masked_json, Exchange};
 use crate::{Client, ClientError};
-
-/// Receives every HTTP exchange the client makes.
-pub type TraceHook = Arc<dyn Fn(&Exchange) + Send + Sync>;
 
 /// How often and how patiently to retry a repeatable call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,27 +38,6 @@ impl RetryPolicy {
         max_attempts: 1,
         first_delay: Duration::ZERO,
     };
-}
-
-/// One request and its answer, as the trace hook sees it: secrets masked, binary bodies
-/// summarised. Serialisable, so a run can be recorded and replayed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Exchange {
-    pub method: String,
-    /// The path and query, relative to the cloud's address (so a recording can be replayed
-    /// against another cloud).
-    pub path: String,
-    pub url: String,
-    pub attempt: u32,
-    pub request_headers: Vec<(String, String)>,
-    pub request_body: Option<String>,
-    /// `None` when no answer came (network failure).
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    pub response_body: Option<String>,
-    /// The network failure, when there was one.
-    pub error: Option<String>,
-    pub elapsed_ms: Option<u64>,
 }
 
 /// What a call sends.
@@ -95,7 +72,7 @@ impl Client {
     pub(crate) async fn send(
         &self,
         method: Method,
-        path: &str,
+        url: Url,
         body: Body,
         repeatable: bool,
     ) -> Result<Answer, ClientError> {
@@ -111,7 +88,7 @@ impl Client {
         let deadline = Deadline::after(self.timeout);
         loop {
             let result = self
-                .send_once(&method, path, &body, attempt, deadline.remaining())
+                .send_once(&method, &url, &body, attempt, deadline.remaining())
                 .await;
             let retry = match &result {
                 Err(ClientError::Network { .. }) => true,
@@ -121,7 +98,7 @@ impl Client {
             if !retry || attempt >= attempts || !deadline.allows(delay) {
                 return result;
             }
-            tracing::debug!(%path, attempt, ?delay, "retrying after a failure");
+            tracing::debug!(%url, attempt, ?delay, "retrying after a failure");
             sleep(delay).await;
             delay *= 2;
             attempt += 1;
@@ -133,13 +110,12 @@ impl Client {
     async fn exchange_once(
         &self,
         method: &Method,
-        path: &str,
+        url: &Url,
         body: &Body,
         attempt: u32,
         budget: Option<Duration>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), ClientError> {
-        let url = format!("{}{}", self.base_url, path);
-        let mut request = self.http.request(method.clone(), &url);
+        let mut request = self.http.request(method.clone(), url.clone());
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(budget) = budget {
             request = request.timeout(budget.max(Duration::from_millis(1)));
@@ -167,8 +143,8 @@ impl Client {
         })?;
         let mut exchange = self.trace.as_ref().map(|_| Exchange {
             method: method.to_string(),
-            path: path.to_owned(),
-            url: url.clone(),
+            path: self.address.relative(url).to_owned(),
+            url: url.to_string(),
             attempt,
             request_headers: masked_headers(request.headers()),
             request_body: describe_request(body),
@@ -185,10 +161,10 @@ impl Client {
                 let headers = response.headers().clone();
                 match response.bytes().await {
                     Ok(bytes) => Ok((status, headers, bytes.to_vec())),
-                    Err(e) => Err(ClientError::from_reqwest(&url, &e)),
+                    Err(e) => Err(ClientError::from_reqwest(url.as_str(), &e)),
                 }
             }
-            Err(e) => Err(ClientError::from_reqwest(&url, &e)),
+            Err(e) => Err(ClientError::from_reqwest(url.as_str(), &e)),
         };
         if let (Some(hook), Some(exchange)) = (&self.trace, exchange.as_mut()) {
             exchange.elapsed_ms = started.elapsed_ms();
@@ -209,13 +185,13 @@ impl Client {
     async fn send_once(
         &self,
         method: &Method,
-        path: &str,
+        url: &Url,
         body: &Body,
         attempt: u32,
         budget: Option<Duration>,
     ) -> Result<Answer, ClientError> {
         let (status, headers, bytes) = self
-            .exchange_once(method, path, body, attempt, budget)
+            .exchange_once(method, url, body, attempt, budget)
             .await?;
         let request_id = request_id_of(&headers);
         if status.is_success() {
@@ -232,16 +208,19 @@ impl Client {
 /// An answer of any status, as [`Client::send_raw`] returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawAnswer {
+    /// The HTTP status.
     pub status: u16,
     /// The body as JSON, or `None` when it is empty or not JSON.
     pub json: Option<serde_json::Value>,
+    /// The `x-request-id` the cloud gave the request.
     pub request_id: Option<String>,
 }
 
 impl Client {
     /// Sends one request exactly once and returns the answer whatever its status; only a
     /// network failure is an error. For `replay`, which compares answers rather than
-    /// acting on them.
+    /// acting on them. `path` must be a path on this cloud (see [`Client::url_of`]);
+    /// anything else is refused before a byte is sent.
     pub async fn send_raw(
         &self,
         method: &str,
@@ -251,10 +230,11 @@ impl Client {
         let method = Method::from_bytes(method.as_bytes()).map_err(|_| ClientError::BadUrl {
             url: format!("{method} {path} (not an HTTP method)"),
         })?;
+        let url = self.address.join(path)?;
         let body = json.map_or(Body::Empty, Body::Json);
         let deadline = Deadline::after(self.timeout);
         let (status, headers, bytes) = self
-            .exchange_once(&method, path, &body, 1, deadline.remaining())
+            .exchange_once(&method, &url, &body, 1, deadline.remaining())
             .await?;
         Ok(RawAnswer {
             status: status.as_u16(),
@@ -293,79 +273,31 @@ fn refusal(
         },
         Err(_) => ClientError::Decode {
             status: status.as_u16(),
-            detail: format!(
-                "not an API error body: {:?}",
-                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-            ),
+            detail: match headers.get(reqwest::header::LOCATION) {
+                // Only a redirect off the cloud's origin reaches here (see `address`).
+                Some(location) if status.is_redirection() => format!(
+                    "a redirect to {:?}, which is not this cloud; not followed, so the session and keys were not sent there",
+                    String::from_utf8_lossy(location.as_bytes())
+                ),
+                _ => format!(
+                    "not an API error body: {:?}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                ),
+            },
             request_id,
         },
     }
 }
 
-const MASK: &str = "***";
-
-fn masked_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let shown = match name.as_str() {
-                "authorization" => format!("Bearer {MASK}"),
-                "x-api-key" | "cookie" | "set-cookie" => MASK.to_owned(),
-                _ => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            };
-            (name.as_str().to_owned(), shown)
-        })
-        .collect()
-}
-
-/// JSON with its secret fields masked.
-fn masked_json(value: &serde_json::Value) -> String {
-    let mut value = value.clone();
-    mask_secrets(&mut value);
-    value.to_string()
-}
-
-fn mask_secrets(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
-                if matches!(key.as_str(), "token" | "password" | "api_key" | "key") {
-                    *inner = serde_json::Value::String(MASK.to_owned());
-                } else {
-                    mask_secrets(inner);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_secrets),
-        _ => {}
-    }
-}
-
+/// What a trace shows of a request body.
 fn describe_request(body: &Body) -> Option<String> {
     match body {
         Body::Empty => None,
-        Body::Json(value) => Some(masked_json(value)),
+        Body::Json(value) => Some(masked_json(value).to_string()),
         Body::Bytes {
             content_type,
             bytes,
         } => Some(format!("<{} bytes of {content_type}>", bytes.len())),
-    }
-}
-
-fn describe_bytes(headers: &HeaderMap, bytes: &[u8]) -> String {
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.starts_with("application/json") {
-        match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(value) => masked_json(&value),
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-        }
-    } else if content_type.starts_with("text/") || bytes.is_empty() {
-        String::from_utf8_lossy(bytes).into_owned()
-    } else {
-        format!("<{} bytes of {content_type}>", bytes.len())
     }
 }
 

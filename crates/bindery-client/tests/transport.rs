@@ -273,3 +273,103 @@ fn bad_addresses_are_refused_up_front() {
         "http://127.0.0.1:8080"
     );
 }
+
+/// A host that must never see the credentials: it answers every request with `200 {}` and
+/// keeps what it was sent.
+async fn attacker() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let read = socket.read(&mut buf).await.unwrap_or(0);
+                    if read == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..read]);
+                }
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&request).into_owned());
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+                    )
+                    .await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (addr, received)
+}
+
+const KEY: &str = "support-key-secret-value";
+const TOKEN: &str = "session-token-secret-value";
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed_with_the_api_key() {
+    let (evil, received) = attacker().await;
+    let location = format!("http://{evil}/v1/products");
+    let location: &'static str = Box::leak(location.into_boxed_str());
+    let (addr, _) = serve(vec![Some(("302 Found", vec![("location", location)], ""))]).await;
+    let client = Client::new(&addr)
+        .unwrap()
+        .with_api_key(Some(KEY.into()))
+        .with_token(Some(TOKEN.into()))
+        .with_retry(RetryPolicy::NONE);
+    let result = client.products().await;
+    let received = received.lock().unwrap().join("\n---\n");
+    assert!(
+        !received.contains(KEY) && !received.contains(TOKEN),
+        "the other origin was sent the credentials ({result:?}):\n{received}"
+    );
+    assert!(
+        matches!(result, Err(ClientError::Decode { status: 302, .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_cloud_is_still_followed() {
+    let (addr, hits) = serve(vec![
+        Some(("302 Found", vec![("location", "/v1/products-moved")], "")),
+        Some(("200 OK", vec![JSON], r#"{"products":[]}"#)),
+    ])
+    .await;
+    let client = Client::new(&addr).unwrap().with_api_key(Some(KEY.into()));
+    assert!(client.products().await.unwrap().is_empty());
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_path_that_names_another_host_is_refused_before_anything_is_sent() {
+    let (evil, received) = attacker().await;
+    let (addr, hits) = serve(vec![Some(("200 OK", vec![JSON], "{}"))]).await;
+    let client = Client::new(&addr)
+        .unwrap()
+        .with_api_key(Some(KEY.into()))
+        .with_token(Some(TOKEN.into()));
+    for path in [
+        format!("@{evil}/v1/bindings"),
+        format!("//{evil}/v1/bindings"),
+        format!("http://{evil}/v1/bindings"),
+        "v1/bindings".to_owned(),
+    ] {
+        let result = client.send_raw("GET", &path, None).await;
+        assert_eq!(
+            result,
+            Err(ClientError::BadUrl { url: path.clone() }),
+            "{path}"
+        );
+    }
+    let received = received.lock().unwrap().join("\n---\n");
+    assert!(received.is_empty(), "the other host was sent:\n{received}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}
