@@ -9,14 +9,24 @@
 //! makes up (did, uid, batch id) are mapped from the recorded answers to the replayed ones,
 //! so `rename DID` after a `bind` still names the device the replay bound. Times, tokens
 //! and ids are not compared; everything else in an answer is.
+//!
+//! A label's bind code is masked in a recording as it is in every trace (`bc=***`), and
+//! replay cannot know it: a recorded bind of a label that needs its bind code is sent with
+//! the masked one and answers differently. The files: `recording` reads and checks the
+//! file, `compare` tells how an answer differs; this one fills the secrets in and sends.
+
+mod compare;
+mod recording;
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
-use bindery_client::{Exchange, RawAnswer};
+use bindery_client::masked_json;
 use serde_json::{json, Value};
 
+use self::compare::{differences, error_code, learn_ids, Compared};
+use self::recording::{read_recording, Recorded};
 use crate::context::Context;
 use crate::output;
 use crate::Outcome;
@@ -35,66 +45,12 @@ pub struct ReplayArgs {
     pub api_key: Option<String>,
 }
 
-/// Answer fields that differ between any two runs.
-const VOLATILE: &[&str] = &[
-    "token",
-    "uid",
-    "did",
-    "expires_at",
-    "bound_at",
-    "created_at",
-    "updated_at",
-    "imported_at",
-    "request_id",
-    "batch_id",
-    "at",
-];
-
-/// Ids the cloud makes up, mapped from the recording's values to the replay's.
-const IDS: &[&str] = &["did", "uid", "batch_id"];
-
 const MASK: &str = "***";
-
-/// The recorded calls of a file, with the number of lines that were not calls.
-fn read_recording(text: &str) -> (Vec<Exchange>, usize) {
-    let mut calls = Vec::new();
-    let mut skipped = 0;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let exchange = serde_json::from_str::<Value>(line).ok().and_then(|value| {
-            let inner = value.get("trace").cloned().unwrap_or(value);
-            serde_json::from_value::<Exchange>(inner).ok()
-        });
-        match exchange {
-            Some(exchange) => calls.push(exchange),
-            None => skipped += 1,
-        }
-    }
-    // A call retried after a network failure was recorded once per attempt; the last
-    // attempt is the one that was answered.
-    let mut last_attempts: Vec<Exchange> = Vec::new();
-    for exchange in calls {
-        if let Some(previous) = last_attempts.last() {
-            if exchange.attempt > 1
-                && previous.method == exchange.method
-                && previous.path == exchange.path
-                && previous.attempt + 1 == exchange.attempt
-            {
-                last_attempts.pop();
-            }
-        }
-        last_attempts.push(exchange);
-    }
-    (last_attempts, skipped)
-}
 
 fn random_password() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());
     format!("replay-{:016x}", hasher.finish())
-}
-
-fn error_code(body: Option<&Value>) -> Option<String> {
-    body?.get("error")?.get("code")?.as_str().map(str::to_owned)
 }
 
 /// Fills the recording's masked password fields in.
@@ -114,117 +70,6 @@ fn unmask(body: &mut Value, password: &str) {
     }
 }
 
-/// Learns which replayed id stands for which recorded one.
-fn learn_ids(recorded: &Value, replayed: &Value, ids: &mut BTreeMap<String, String>) {
-    match (recorded, replayed) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (key, value) in a {
-                let Some(other) = b.get(key) else { continue };
-                match (IDS.contains(&key.as_str()), value, other) {
-                    (true, Value::String(old), Value::String(new)) => {
-                        ids.insert(old.clone(), new.clone());
-                    }
-                    _ => learn_ids(value, other, ids),
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            for (x, y) in a.iter().zip(b) {
-                learn_ids(x, y, ids);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The differences between two answers, volatile fields ignored; each as `path: a ≠ b`.
-fn differences(at: &str, recorded: &Value, replayed: &Value, out: &mut Vec<String>) {
-    match (recorded, replayed) {
-        (Value::Object(a), Value::Object(b)) => {
-            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-            for key in keys {
-                let here = format!("{at}.{key}");
-                match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) if !VOLATILE.contains(&key.as_str()) => {
-                        differences(&here, x, y, out)
-                    }
-                    (Some(_), Some(_)) => {}
-                    (Some(_), None) => out.push(format!("{here}: missing in the replay")),
-                    (None, Some(_)) => out.push(format!("{here}: not in the recording")),
-                    (None, None) => {}
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            if a.len() != b.len() {
-                out.push(format!(
-                    "{at}: {} item(s) recorded, {} replayed",
-                    a.len(),
-                    b.len()
-                ));
-            }
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                differences(&format!("{at}[{i}]"), x, y, out);
-            }
-        }
-        (x, y) if x != y => out.push(format!("{at}: {x} recorded, {y} replayed")),
-        _ => {}
-    }
-}
-
-/// One replayed call and how it compares.
-struct Compared {
-    index: usize,
-    method: String,
-    path: String,
-    recorded_status: Option<u16>,
-    recorded_code: Option<String>,
-    replayed: RawAnswer,
-    differences: Vec<String>,
-}
-
-impl Compared {
-    fn same(&self) -> bool {
-        self.differences.is_empty()
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "call": self.index,
-            "method": self.method,
-            "path": self.path,
-            "recorded_status": self.recorded_status,
-            "recorded_code": self.recorded_code,
-            "replayed_status": self.replayed.status,
-            "replayed_code": error_code(self.replayed.json.as_ref()),
-            "request_id": self.replayed.request_id,
-            "same": self.same(),
-            "differences": self.differences,
-        })
-    }
-
-    fn text(&self) -> String {
-        let mut line = format!(
-            "{} #{} {} {} → {}",
-            if self.same() { "same" } else { "DIFF" },
-            self.index,
-            self.method,
-            self.path,
-            self.replayed.status
-        );
-        if let Some(code) = error_code(self.replayed.json.as_ref()) {
-            line.push_str(&format!(" {code}"));
-        }
-        if let Some(id) = &self.replayed.request_id {
-            line.push_str(&format!(" (request id {id})"));
-        }
-        for difference in &self.differences {
-            line.push_str(&format!("\n      {difference}"));
-        }
-        line
-    }
-}
-
 pub fn run(ctx: &Context, args: &ReplayArgs) -> Outcome {
     let text = match std::fs::read_to_string(&args.file) {
         Ok(text) => text,
@@ -236,7 +81,13 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let (calls, skipped) = read_recording(&text);
+    let (calls, skipped) = match read_recording(&text, &ctx.client()) {
+        Ok(read) => read,
+        Err(e) => {
+            output::usage_error(ctx.args.json, &format!("{}: {e}", args.file.display()));
+            return Outcome::BadInput;
+        }
+    };
     if calls.is_empty() {
         output::usage_error(
             ctx.args.json,
@@ -254,7 +105,7 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> Outcome {
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut compared = Vec::new();
     let mut not_replayed = Vec::new();
-    for (i, call) in calls.iter().enumerate() {
+    for (i, Recorded { call, .. }) in calls.iter().enumerate() {
         let index = i + 1;
         let body = match call.request_body.as_deref() {
             None => None,
@@ -325,7 +176,9 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> Outcome {
         }
         if let (Some(recorded), Some(answer)) = (&recorded_body, &replayed.json) {
             learn_ids(recorded, answer, &mut ids);
-            differences("body", recorded, answer, &mut diffs);
+            // The recording shows answers as a trace does, secrets masked; so is the
+            // replayed answer before the two are compared.
+            differences("body", recorded, &masked_json(answer), &mut diffs);
         }
         compared.push(Compared {
             index,
@@ -381,60 +234,6 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn volatile_fields_do_not_count_as_differences() {
-        let recorded =
-            json!({"device": {"did": "a", "name": "Kitchen", "bound_at": "t1", "sn": "S1"}});
-        let replayed =
-            json!({"device": {"did": "b", "name": "Kitchen", "bound_at": "t2", "sn": "S1"}});
-        let mut out = Vec::new();
-        differences("body", &recorded, &replayed, &mut out);
-        assert_eq!(out, Vec::<String>::new());
-        let renamed = json!({"device": {"did": "b", "name": "Hall", "bound_at": "t2", "sn": "S1"}});
-        differences("body", &recorded, &renamed, &mut out);
-        assert_eq!(
-            out,
-            vec![r#"body.device.name: "Kitchen" recorded, "Hall" replayed"#.to_owned()]
-        );
-    }
-
-    #[test]
-    fn ids_are_mapped_from_the_recorded_answer_to_the_replayed_one() {
-        let mut ids = BTreeMap::new();
-        learn_ids(
-            &json!({"devices": [{"did": "old-1"}], "uid": "u-old"}),
-            &json!({"devices": [{"did": "new-1"}], "uid": "u-new"}),
-            &mut ids,
-        );
-        assert_eq!(ids.get("old-1").map(String::as_str), Some("new-1"));
-        assert_eq!(ids.get("u-old").map(String::as_str), Some("u-new"));
-    }
-
-    #[test]
-    fn retried_attempts_collapse_to_the_answered_one_and_other_lines_are_skipped() {
-        let exchange = |attempt: u32, status: Option<u16>| Exchange {
-            method: "POST".into(),
-            path: "/v1/bindings".into(),
-            url: "http://x/v1/bindings".into(),
-            attempt,
-            request_headers: vec![],
-            request_body: Some("{}".into()),
-            status,
-            response_headers: vec![],
-            response_body: None,
-            error: None,
-            elapsed_ms: None,
-        };
-        let text = format!(
-            "warning: not a call\n{}\n{}\n",
-            json!({"trace": exchange(1, None)}),
-            json!({"trace": exchange(2, Some(201))})
-        );
-        let (calls, skipped) = read_recording(&text);
-        assert_eq!(skipped, 1);
-        assert_eq!(calls, vec![exchange(2, Some(201))]);
-    }
 
     #[test]
     fn masked_passwords_are_filled_in() {
