@@ -38,12 +38,12 @@ fn argon2() -> Argon2<'static> {
 /// Hashes a password (CPU-heavy: call off the async threads).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(e.to_string()))?;
+    getrandom::fill(&mut salt).map_err(|e| ApiError::internal_in("random", e))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::internal_in("salt", e))?;
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
+        .map_err(|e| ApiError::internal_in("argon2", e))
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {

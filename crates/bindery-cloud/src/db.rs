@@ -17,36 +17,109 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Which database engine a URL points at.
+///
+/// Both variants exist in every build, so that a URL of a backend this build left out is
+/// recognised and refused by name ([`DbError::NotBuiltIn`]) rather than called unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite (`sqlite://PATH`): the embedded default; needs the `sqlite` feature.
     Sqlite,
+    /// PostgreSQL (`postgres://…`): for scale-out; needs the `postgres` feature.
     Postgres,
 }
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// The URL names no database engine Bindery knows.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The URL names an engine this build of bindery-cloud was compiled without.
+    #[error("this build of bindery-cloud has no {backend} support (it was built without the `{feature}` feature), so it cannot open {url:?}")]
+    NotBuiltIn {
+        /// The engine's name.
+        backend: &'static str,
+        /// The cargo feature that adds it.
+        feature: &'static str,
+        /// The URL that was refused.
+        url: String,
+    },
+    /// The server did not answer, or refused the connection.
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// A migration failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed while opening (reading the server secret).
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
 }
 
 impl Backend {
-    /// The backend a database URL names.
+    /// The backend a database URL names, if this build has it.
     pub fn of_url(url: &str) -> Result<Backend, DbError> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Backend::Postgres)
+            Backend::Postgres
         } else {
-            Err(DbError::UnsupportedUrl(url.to_owned()))
+            return Err(DbError::UnsupportedUrl(url.to_owned()));
+        };
+        if backend.is_built_in() {
+            Ok(backend)
+        } else {
+            Err(DbError::NotBuiltIn {
+                backend: backend.name(),
+                feature: backend.feature(),
+                url: url.to_owned(),
+            })
         }
     }
+
+    /// The engine's name, as people write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// The cargo feature of this crate that adds the engine.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Whether this build can open databases of this engine.
+    pub fn is_built_in(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+        }
+    }
+}
+
+/// `count` placeholders for an `IN (…)` list or VALUES rows whose parameters are all bound in
+/// order: `$first, $first+1, …` on PostgreSQL, plain `?` on SQLite. SQLite looks a numbered
+/// parameter up by walking a list, which makes a statement with thousands of `$n` quadratic.
+pub(crate) fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; count].join(", "),
+        Backend::Postgres => (first..first + count)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// `rows` parenthesised rows of `columns` placeholders each, for a multi-row `VALUES`.
+pub(crate) fn values_rows(backend: Backend, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|i| format!("({})", placeholders(backend, i * columns + 1, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The URL of a SQLite file, created if missing.
@@ -153,4 +226,74 @@ pub fn random_hex(n: usize) -> String {
 pub fn secret_hash(secret: &str) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_per_backend() {
+        assert_eq!(placeholders(Backend::Postgres, 3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(Backend::Sqlite, 3, 3), "?, ?, ?");
+        assert_eq!(values_rows(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn unknown_urls_are_refused() {
+        assert!(matches!(
+            Backend::of_url("mysql://x"),
+            Err(DbError::UnsupportedUrl(_))
+        ));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_urls_name_postgres() {
+        assert_eq!(
+            Backend::of_url("postgres://h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://h/db").unwrap(),
+            Backend::Postgres
+        );
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    #[test]
+    fn postgres_urls_are_refused_by_a_build_without_postgres() {
+        let error = Backend::of_url("postgres://h/db").unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                DbError::NotBuiltIn {
+                    backend: "PostgreSQL",
+                    feature: "postgres",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("has no PostgreSQL support"),
+            "{error}"
+        );
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    #[test]
+    fn sqlite_urls_are_refused_by_a_build_without_sqlite() {
+        let error = Backend::of_url("sqlite://x").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                DbError::NotBuiltIn {
+                    feature: "sqlite",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
 }

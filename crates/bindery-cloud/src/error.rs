@@ -4,7 +4,11 @@
 //! extension. The outermost middleware ([`request_context`]) knows the request id, so it is
 //! the one that writes the docs/product.md §4 body `{"error":{"code","message","request_id"}}`, logs internal
 //! details under that id, and turns any other bare error answer (axum's 404/405, the body
-//! limit's 413, the timeout's 408) into the same shape. Nothing internal reaches the client.
+//! limit's 413, the timeout's 408) into the same shape. Nothing internal reaches the client:
+//! an internal error keeps its source error (and that error's sources) for the log only.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -15,20 +19,47 @@ use bindery_core::api::{ErrorBody, ErrorDetail};
 use bindery_core::ErrorCode;
 use tracing::Instrument;
 
+/// Any error that can be the source of an internal one.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request was refused with a docs/product.md §4 error code.
     #[error("{code}: {message}")]
     Refused {
+        /// The docs/product.md §4 code (and so the HTTP status).
         code: ErrorCode,
+        /// The sentence the client sees.
         message: String,
         /// Seconds for `Retry-After` (with `rate_limited`).
         retry_after: Option<u64>,
     },
-    /// Something broke on our side; the detail is logged, the client sees `internal`.
-    #[error("internal: {0}")]
-    Internal(String),
+    /// Something broke on our side. The source error is logged with the request id; the
+    /// client sees only `internal`.
+    #[error("internal error")]
+    Internal(#[source] BoxError),
+}
+
+/// An internal error with what was being done when it happened (`stored SN`, `database`).
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+struct Context {
+    context: String,
+    #[source]
+    source: BoxError,
+}
+
+/// `error` and its sources, outermost first, as `a: b: c` (for logs and the CLI).
+pub fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        text.push_str(": ");
+        text.push_str(&source.to_string());
+        next = source.source();
+    }
+    text
 }
 
 impl ApiError {
@@ -64,6 +95,19 @@ impl ApiError {
         Self::with_message(ErrorCode::InvalidRequest, message)
     }
 
+    /// `internal`, keeping `source` (an error, or a sentence) for the log.
+    pub fn internal(source: impl Into<BoxError>) -> Self {
+        ApiError::Internal(source.into())
+    }
+
+    /// `internal` with what was being done (`context`) and the error that stopped it.
+    pub fn internal_in(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        ApiError::Internal(Box::new(Context {
+            context: context.into(),
+            source: source.into(),
+        }))
+    }
+
     /// The code this error answers with.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -75,13 +119,13 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(format!("database: {e}"))
+        ApiError::internal_in("database", e)
     }
 }
 
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
-        ApiError::Internal(format!("worker task: {e}"))
+        ApiError::internal_in("worker task", e)
     }
 }
 
@@ -89,11 +133,14 @@ impl From<tokio::task::JoinError> for ApiError {
 /// [`request_context`].
 #[derive(Debug, Clone)]
 pub struct ErrorReport {
+    /// The docs/product.md §4 code.
     pub code: ErrorCode,
+    /// The sentence the client sees.
     pub message: String,
+    /// Seconds for `Retry-After`.
     pub retry_after: Option<u64>,
-    /// Logged, never sent.
-    pub internal: Option<String>,
+    /// The cause of an internal error: logged with the request id, never sent.
+    pub internal: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
 impl IntoResponse for ApiError {
@@ -109,11 +156,11 @@ impl IntoResponse for ApiError {
                 retry_after,
                 internal: None,
             },
-            ApiError::Internal(detail) => ErrorReport {
+            ApiError::Internal(source) => ErrorReport {
                 code: ErrorCode::Internal,
                 message: ErrorCode::Internal.sentence().to_owned(),
                 retry_after: None,
-                internal: Some(detail),
+                internal: Some(Arc::from(source)),
             },
         };
         let status = StatusCode::from_u16(report.code.http_status())
@@ -126,7 +173,10 @@ impl IntoResponse for ApiError {
 
 /// The id of the request being served (also sent back as `x-request-id`).
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestId(
+    /// `req_` and 24 hex digits.
+    pub String,
+);
 
 /// A fresh request id: `req_` and 96 random bits, so support can look one up unambiguously.
 pub fn new_request_id() -> String {
@@ -168,7 +218,8 @@ fn finish_error(response: Response, request_id: &str) -> Response {
             report_for_bare_status(status)
         }
     };
-    if let Some(detail) = &report.internal {
+    if let Some(source) = &report.internal {
+        let detail = error_chain(source.as_ref());
         tracing::error!(request_id, %detail, "internal error");
     } else if report.code == bindery_core::ErrorCode::Internal {
         tracing::error!(request_id, status = status.as_u16(), "internal error");
@@ -218,6 +269,32 @@ fn report_for_bare_status(status: StatusCode) -> ErrorReport {
         code,
         message: message.unwrap_or(code.sentence()).to_owned(),
         retry_after: None,
-        internal: (code == ErrorCode::Internal).then(|| format!("bare {status} answer")),
+        internal: (code == ErrorCode::Internal).then(|| {
+            let detail: BoxError = format!("bare {status} answer").into();
+            Arc::from(detail)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_source_and_send_none_of_it() {
+        let io = std::io::Error::other("disk on fire at /var/secret");
+        let error = ApiError::internal_in("reading the archive", io);
+        assert_eq!(error.code(), ErrorCode::Internal);
+        let source = error.source().expect("the source is kept");
+        assert_eq!(
+            error_chain(source),
+            "reading the archive: disk on fire at /var/secret"
+        );
+        assert!(!error.to_string().contains("secret"));
+        let response = error.into_response();
+        let report = response.extensions().get::<ErrorReport>().unwrap();
+        assert_eq!(report.message, ErrorCode::Internal.sentence());
+        assert!(!report.message.contains("secret"));
+        assert!(report.internal.is_some());
     }
 }

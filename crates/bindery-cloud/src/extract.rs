@@ -3,30 +3,31 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use bindery_core::ErrorCode;
-use serde::de::DeserializeOwned;
 
 use crate::db::{now_ms, secret_hash};
 use crate::error::{ApiError, RequestId};
 use crate::state::AppState;
 
 /// A JSON body whose rejections are `invalid_request` (with serde's reason) or
-/// `payload_too_large`.
-pub struct ApiJson<T>(pub T);
+/// `payload_too_large`: axum's `Json`, with its rejection turned into an [`ApiError`].
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(
+    /// The parsed body.
+    pub T,
+);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::new(ErrorCode::PayloadTooLarge))
-            }
-            Err(rejection) => Err(ApiError::invalid(rejection.body_text())),
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(ErrorCode::PayloadTooLarge)
+        } else {
+            ApiError::invalid(rejection.body_text())
         }
     }
 }
@@ -46,7 +47,10 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 
 /// The client's IP address (the key of per-address rate limits).
 #[derive(Debug, Clone)]
-pub struct ClientAddr(pub String);
+pub struct ClientAddr(
+    /// The TCP peer's IP address, or `unknown`.
+    pub String,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = ApiError;
@@ -64,6 +68,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 /// A signed-in app user (`Authorization: Bearer <token>`, unexpired, not revoked).
 #[derive(Debug, Clone)]
 pub struct User {
+    /// The account's id.
     pub uid: String,
     /// SHA-256 of the token, to revoke this session.
     pub token_hash: Vec<u8>,
@@ -128,6 +133,7 @@ async fn api_key(parts: &Parts, state: &AppState) -> Result<ApiKey, ApiError> {
 /// A Developer Center caller: a developer key (not a support key).
 #[derive(Debug, Clone)]
 pub struct DevKey {
+    /// The key's id (safe to log; products record it as their owner).
     pub key_id: String,
 }
 
@@ -149,6 +155,7 @@ impl FromRequestParts<AppState> for DevKey {
 /// A support-view caller: a key made with `dev-key create --support`.
 #[derive(Debug, Clone)]
 pub struct SupportKey {
+    /// The key's id.
     pub key_id: String,
 }
 

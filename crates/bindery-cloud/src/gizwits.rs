@@ -15,9 +15,9 @@ use bindery_core::qr::{format_bindery_v2, format_quectel_v1};
 use bindery_core::{BindCode, BindPolicy, DeviceKey, ErrorCode, Sn};
 use serde::Deserialize;
 
-use crate::db::{from_ms, now_ms};
+use crate::db::{from_ms, now_ms, values_rows};
 use crate::developer::batches::zip_response;
-use crate::developer::{owned_product, placeholders};
+use crate::developer::products::owned_product;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
@@ -68,11 +68,11 @@ async fn create(
         let mut labels = Vec::with_capacity(count as usize);
         for value in start..=end {
             let key = DeviceKey::mac_from_value(value);
-            let sn = Sn::parse(key.as_str()).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let sn = Sn::parse(key.as_str()).map_err(|e| ApiError::internal_in("MAC as SN", e))?;
             let (content, hash) = match policy {
                 BindPolicy::BindCodeRequired => {
                     let code =
-                        BindCode::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+                        BindCode::generate().map_err(|e| ApiError::internal_in("bind code", e))?;
                     let hash = code.hash(&sn, &secret).as_bytes().to_vec();
                     (format_bindery_v2(&pk_typed, &sn, &code), Some(hash))
                 }
@@ -85,8 +85,8 @@ async fn create(
             });
             devices.push((sn.to_string(), hash));
         }
-        let archive =
-            build_archive(&[], &labels, &|_| {}).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let archive = build_archive(&[], &labels, &|_| {})
+            .map_err(|e| ApiError::internal_in("label archive", e))?;
         Ok::<_, ApiError>((devices, archive))
     })
     .await??;
@@ -98,10 +98,7 @@ async fn create(
         .execute(&mut *tx)
         .await?;
     for chunk in devices.chunks(500) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(state.backend, i * 6 + 1, 6)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = values_rows(state.backend, chunk.len(), 6);
         let sql = format!(
             "INSERT INTO devices (sn, product_key, device_key, bind_code_hash, imported_at, created_at) VALUES {values}"
         );

@@ -24,12 +24,16 @@ const FONT_SCALE: usize = 2;
 /// Why a label or archive could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum LabelError {
+    /// The content is too long for the largest QR code.
     #[error("the QR content does not fit in a QR code: {0}")]
     Qr(#[from] qrcode::types::QrError),
+    /// The PNG encoder failed.
     #[error("cannot encode the PNG: {0}")]
     Png(#[from] png::EncodingError),
+    /// The zip writer failed.
     #[error("cannot write the zip: {0}")]
     Zip(#[from] zip::result::ZipError),
+    /// Writing the archive's bytes failed.
     #[error("cannot write the archive: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -244,8 +248,11 @@ pub fn label_png(content: &str, caption: &str) -> Result<Vec<u8>, LabelError> {
 /// One image of an archive: its path in the zip, QR content and caption.
 #[derive(Debug, Clone)]
 pub struct LabelSpec {
+    /// The PNG's path in the zip (`qr/<SN>.png`).
     pub path: String,
+    /// What the QR code says.
     pub content: String,
+    /// The text printed under the code (the SN).
     pub caption: String,
 }
 

@@ -5,8 +5,47 @@
 //! middleware (request id, tracing, body limits, timeout, §4 error bodies) and [`serve`] runs
 //! the result until SIGTERM or Ctrl-C. All state lives in the database, so any number of
 //! processes can serve one PostgreSQL database.
+//!
+//! # Features
+//!
+//! A build links only the parts it names (all four by default):
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `sqlite` | `sqlite://` databases, the embedded default |
+//! | `postgres` | `postgres://` databases (and TLS to them); without it such a URL is refused with [`db::DbError::NotBuiltIn`] |
+//! | `xlsx` | XLSX import files and template; without it they are answered `invalid_request` (400) |
+//! | `cli` | the `bindery-cloud` command |
+//!
+//! The desktop app's sandbox takes `sqlite` alone.
+//!
+//! # Example
+//!
+//! A cloud on a fresh SQLite file, asked for its health without a socket:
+//!
+//! ```
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode};
+//! use bindery_cloud::{db, AppState, StateConfig};
+//! use tower::ServiceExt;
+//!
+//! # #[cfg(feature = "sqlite")]
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let dir = tempfile::tempdir().unwrap();
+//! let url = db::sqlite_url(&dir.path().join("cloud.sqlite3"));
+//! let state = AppState::open(StateConfig::new(url)).await.unwrap();
+//! let answer = bindery_cloud::app(state)
+//!     .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+//!     .await
+//!     .unwrap();
+//! assert_eq!(answer.status(), StatusCode::OK);
+//! # });
+//! ```
+
+#![deny(missing_docs)]
 
 pub mod accounts;
+mod bind_writer;
 pub mod bindings;
 pub mod db;
 pub mod developer;

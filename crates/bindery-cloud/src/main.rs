@@ -145,7 +145,7 @@ fn default_database_url() -> anyhow::Result<String> {
 fn api_error(e: ApiError) -> anyhow::Error {
     match e {
         ApiError::Refused { code, message, .. } => anyhow::anyhow!("{code}: {message}"),
-        ApiError::Internal(detail) => anyhow::anyhow!("{detail}"),
+        ApiError::Internal(source) => anyhow::anyhow!(source),
     }
 }
 

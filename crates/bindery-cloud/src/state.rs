@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{AnyPool, PgPool};
+use sqlx::AnyPool;
 
-use crate::bindings::BindWriter;
+use crate::bind_writer::BindWriter;
 use crate::db::{self, Backend, DbError};
 
 /// Tunable limits. The defaults are the production values; tests use them too.
@@ -22,6 +21,7 @@ pub struct Limits {
     pub login_failures_per_email: i64,
     /// Failed sign-ins per client address within `login_window`.
     pub login_failures_per_address: i64,
+    /// The window of the sign-in limits.
     pub login_window: Duration,
     /// Failed binds per account within `bind_window`.
     pub bind_failures_per_account: i64,
@@ -30,6 +30,7 @@ pub struct Limits {
     pub sn_only_failures_per_account: i64,
     /// Failed binds per client address within `bind_window`.
     pub bind_failures_per_address: i64,
+    /// The window of the bind limits.
     pub bind_window: Duration,
     /// Largest JSON body.
     pub json_body_bytes: usize,
@@ -60,10 +61,13 @@ impl Default for Limits {
 /// How to open the service's state.
 #[derive(Debug, Clone)]
 pub struct StateConfig {
+    /// `sqlite://PATH` or `postgres://…` (see [`db::sqlite_url`]).
     pub database_url: String,
     /// The bind-code HMAC key; `None` means the one stored in the database.
     pub secret: Option<String>,
+    /// Connections of the read pool (and, on PostgreSQL, of all queries).
     pub max_connections: u32,
+    /// Rate limits, body limits and timeouts.
     pub limits: Limits,
     /// A built web app (`cargo xtask web`) to serve at `/app/`, next to the API it talks to.
     pub web_root: Option<PathBuf>,
@@ -94,12 +98,15 @@ pub struct Inner {
     /// of in SQLite's busy handler, which sleeps in steps of up to 100 ms. On PostgreSQL the
     /// same pool as `db`.
     pub writer: AnyPool,
+    /// Which engine the pools talk to.
     pub backend: Backend,
     /// On PostgreSQL, a few native connections for what the `Any` driver cannot do: `COPY`,
     /// which the import uses to move its rows.
-    pub(crate) pg_bulk: Option<PgPool>,
+    #[cfg(feature = "postgres")]
+    pub(crate) pg_bulk: Option<sqlx::PgPool>,
     /// HMAC key of bind-code hashes.
     pub secret: Vec<u8>,
+    /// The limits the service enforces.
     pub limits: Limits,
     /// The web app served at `/app/`, when there is one.
     pub web_root: Option<PathBuf>,
@@ -122,12 +129,13 @@ impl AppState {
             Backend::Sqlite => db::connect(&config.database_url, 1).await?.0,
             Backend::Postgres => db.clone(),
         };
+        #[cfg(feature = "postgres")]
         let pg_bulk = match backend {
             Backend::Sqlite => None,
             // Lazy: most processes never import. An import waits as long as a request may
             // take for one of them, rather than failing while others load big files.
             Backend::Postgres => Some(
-                PgPoolOptions::new()
+                sqlx::postgres::PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(config.limits.request_timeout)
                     .connect_lazy(&config.database_url)
@@ -140,6 +148,7 @@ impl AppState {
             db,
             writer,
             backend,
+            #[cfg(feature = "postgres")]
             pg_bulk,
             secret,
             limits: config.limits,

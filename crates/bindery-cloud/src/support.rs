@@ -19,60 +19,87 @@ pub fn router() -> Router<AppState> {
         .route("/v1/support/requests/{request_id}", get(request_view))
 }
 
-type AttemptRow = (i64, Option<String>, String, String, Option<String>);
+/// A bind attempt as [`ATTEMPT_SELECT`] reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct AttemptRow {
+    at: i64,
+    /// The account's email (`NULL` once the account is gone).
+    account: Option<String>,
+    result: String,
+    request_id: String,
+    sn: Option<String>,
+}
 
-const ATTEMPT_SELECT: &str = "SELECT a.at, ac.email, a.result, a.request_id, a.sn \
+const ATTEMPT_SELECT: &str = "SELECT a.at AS at, ac.email AS account, a.result AS result, \
+     a.request_id AS request_id, a.sn AS sn \
      FROM bind_attempts a LEFT JOIN accounts ac ON ac.uid = a.uid";
 
-fn attempt_from_row((at, account, result, request_id, sn): AttemptRow) -> BindAttempt {
+fn attempt_from_row(row: AttemptRow) -> BindAttempt {
     BindAttempt {
-        at: from_ms(at),
-        account,
-        result,
-        request_id,
-        sn: sn.and_then(|s| Sn::parse(&s).ok()),
+        at: from_ms(row.at),
+        account: row.account,
+        result: row.result,
+        request_id: row.request_id,
+        sn: row.sn.and_then(|s| Sn::parse(&s).ok()),
     }
+}
+
+/// A device as the support view reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct DeviceRow {
+    sn: String,
+    product_key: String,
+    product_name: String,
+    device_key: Option<String>,
+    batch_id: Option<String>,
+    imported_at: Option<i64>,
+}
+
+/// The current binding of a device, as the support view reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct BindingRow {
+    account_email: String,
+    name: String,
+    bound_at: i64,
 }
 
 /// Everything support may see about `sn`; `sn_not_found` if there is no such device.
 pub async fn support_device(state: &AppState, sn: &str) -> Result<SupportDevice, ApiError> {
-    type Row = (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT d.sn, d.product_key, p.name, d.device_key, d.batch_id, d.imported_at \
+    let row: Option<DeviceRow> = sqlx::query_as(
+        "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name, \
+         d.device_key AS device_key, d.batch_id AS batch_id, d.imported_at AS imported_at \
          FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1",
     )
     .bind(sn)
     .fetch_optional(&state.db)
     .await?;
-    let Some((sn, pk, product_name, device_key, batch_id, imported_at)) = row else {
+    let Some(device) = row else {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     };
-    let binding: Option<(String, String, i64)> = sqlx::query_as(
-        "SELECT ac.email, b.name, b.bound_at FROM bindings b JOIN accounts ac ON ac.uid = b.uid WHERE b.sn = $1",
+    let binding: Option<BindingRow> = sqlx::query_as(
+        "SELECT ac.email AS account_email, b.name AS name, b.bound_at AS bound_at \
+         FROM bindings b JOIN accounts ac ON ac.uid = b.uid WHERE b.sn = $1",
     )
-    .bind(&sn)
+    .bind(&device.sn)
     .fetch_optional(&state.db)
     .await?;
     let sql = format!("{ATTEMPT_SELECT} WHERE a.sn = $1 ORDER BY a.at, a.attempt_id");
-    let attempts: Vec<AttemptRow> = sqlx::query_as(&sql).bind(&sn).fetch_all(&state.db).await?;
+    let attempts: Vec<AttemptRow> = sqlx::query_as(&sql)
+        .bind(&device.sn)
+        .fetch_all(&state.db)
+        .await?;
     Ok(SupportDevice {
-        sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(e.to_string()))?,
-        product_key: ProductKey::parse(&pk).map_err(|e| ApiError::Internal(e.to_string()))?,
-        product_name,
-        device_key,
-        batch_id,
-        imported_at: imported_at.map(from_ms),
-        binding: binding.map(|(account_email, name, bound_at)| CurrentBinding {
-            account_email,
-            name,
-            bound_at: from_ms(bound_at),
+        sn: Sn::parse(&device.sn).map_err(|e| ApiError::internal_in("stored SN", e))?,
+        product_key: ProductKey::parse(&device.product_key)
+            .map_err(|e| ApiError::internal_in("stored product key", e))?,
+        product_name: device.product_name,
+        device_key: device.device_key,
+        batch_id: device.batch_id,
+        imported_at: device.imported_at.map(from_ms),
+        binding: binding.map(|b| CurrentBinding {
+            account_email: b.account_email,
+            name: b.name,
+            bound_at: from_ms(b.bound_at),
         }),
         attempts: attempts.into_iter().map(attempt_from_row).collect(),
     })

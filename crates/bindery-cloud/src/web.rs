@@ -10,13 +10,17 @@ use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Why a web root cannot be served.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WebRootError {
+    /// The folder has no `index.html`.
     #[error("{dir}: there is no index.html here; build the web app with `cargo xtask web` and pass its output folder")]
-    NoIndex { dir: PathBuf },
+    NoIndex {
+        /// The folder given.
+        dir: PathBuf,
+    },
 }
 
 /// Checks that `dir` holds a built web app.

@@ -16,8 +16,8 @@ use bindery_core::api::{Batch, BatchList, CreateBatch, MAX_BATCH_COUNT};
 use bindery_core::qr::format_bindery_v2;
 use bindery_core::{BindCode, ErrorCode, ProductKey, Sn};
 
-use super::{owned_product, placeholders};
-use crate::db::{from_ms, now_ms, random_hex};
+use super::products::owned_product;
+use crate::db::{from_ms, now_ms, random_hex, values_rows};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
@@ -58,7 +58,7 @@ pub async fn create_batch(
         let mut labels = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let sn = random_sn();
-            let code = BindCode::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+            let code = BindCode::generate().map_err(|e| ApiError::internal_in("bind code", e))?;
             let content = format_bindery_v2(&pk, &sn, &code);
             csv.push_str(&format!("{sn},{code},{content}\n"));
             labels.push(LabelSpec {
@@ -69,7 +69,7 @@ pub async fn create_batch(
             devices.push((sn.to_string(), code.hash(&sn, &secret).as_bytes().to_vec()));
         }
         let archive = build_archive(&[("sn_list.csv", csv.into_bytes())], &labels, &progress)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| ApiError::internal_in("label archive", e))?;
         Ok::<_, ApiError>((devices, archive))
     })
     .await??;
@@ -89,10 +89,7 @@ pub async fn create_batch(
     .await?;
     const PER_INSERT: usize = 500;
     for chunk in devices.chunks(PER_INSERT) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(state.backend, i * 5 + 1, 5)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = values_rows(state.backend, chunk.len(), 5);
         let sql = format!(
             "INSERT INTO devices (sn, product_key, batch_id, bind_code_hash, created_at) VALUES {values}"
         );

@@ -4,12 +4,79 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use bindery_core::api::{CreateProduct, Product, ProductList};
-use bindery_core::{BindPolicy, ProductKey};
+use bindery_core::{BindPolicy, ErrorCode, ProductKey};
 
 use crate::db::{from_ms, is_unique_violation, now_ms, random_hex};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::state::AppState;
+
+/// A product as stored.
+#[derive(Debug, Clone)]
+pub struct ProductRow {
+    /// Its key.
+    pub product_key: ProductKey,
+    /// Its display name.
+    pub name: String,
+    /// Whether its labels need a bind code.
+    pub bind_policy: BindPolicy,
+    /// The developer key that created it (`None` when made without one).
+    pub owner_key: Option<String>,
+    /// When it was created, in Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A `products` row as read.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredProduct {
+    product_key: String,
+    name: String,
+    bind_policy: String,
+    owner_key: Option<String>,
+    created_at: i64,
+}
+
+/// The product `pk`, or `not_found`.
+pub async fn product(state: &AppState, pk: &str) -> Result<ProductRow, ApiError> {
+    let row: Option<StoredProduct> = sqlx::query_as(
+        "SELECT product_key, name, bind_policy, owner_key, created_at FROM products WHERE product_key = $1",
+    )
+    .bind(pk)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(row) = row else {
+        return Err(ApiError::with_message(
+            ErrorCode::NotFound,
+            "no such product",
+        ));
+    };
+    Ok(ProductRow {
+        product_key: ProductKey::parse(&row.product_key)
+            .map_err(|e| ApiError::internal_in("stored product key", e))?,
+        name: row.name,
+        bind_policy: BindPolicy::parse(&row.bind_policy)
+            .map_err(|e| ApiError::internal_in("stored policy", e))?,
+        owner_key: row.owner_key,
+        created_at: row.created_at,
+    })
+}
+
+/// The product `pk` if `key` created it: `not_found` if it does not exist, `forbidden` if
+/// another key owns it.
+pub async fn owned_product(
+    state: &AppState,
+    key: &DevKey,
+    pk: &str,
+) -> Result<ProductRow, ApiError> {
+    let product = product(state, pk).await?;
+    if product.owner_key.as_deref() != Some(key.key_id.as_str()) {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "this product belongs to another developer key",
+        ));
+    }
+    Ok(product)
+}
 
 /// Longest product name, in characters.
 const MAX_NAME: usize = 64;
@@ -29,7 +96,7 @@ pub async fn create_product(
     let product_key = match &request.product_key {
         Some(pk) => ProductKey::parse(pk).map_err(|e| ApiError::invalid(e.to_string()))?,
         None => ProductKey::parse(&format!("p{}", random_hex(6)))
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::internal_in("generated product key", e))?,
     };
     let bind_policy = request.bind_policy.unwrap_or(BindPolicy::BindCodeRequired);
     let created_at = now_ms();
@@ -83,10 +150,10 @@ pub async fn list(
         .map(|(pk, name, policy, created_at)| {
             Ok(Product {
                 product_key: ProductKey::parse(&pk)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| ApiError::internal_in("stored product key", e))?,
                 name,
                 bind_policy: BindPolicy::parse(&policy)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| ApiError::internal_in("stored policy", e))?,
                 created_at: from_ms(created_at),
             })
         })

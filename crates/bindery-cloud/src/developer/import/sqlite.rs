@@ -17,12 +17,11 @@ use bindery_core::ProductKey;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
-use super::import::{
-    check_rows, classify, concurrent_change, joined, stream_rows, Chunk, ChunkFormat, Existing,
-    GoodRow, ImportMode, Streamed, Written,
-};
-use super::placeholders;
-use crate::db::{is_unique_violation, now_ms, Backend};
+use super::check::{check_rows, classify, Existing, GoodRow};
+use super::rows::joined;
+use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
+use super::write::{concurrent_change, ImportMode, Written};
+use crate::db::{is_unique_violation, now_ms, placeholders, values_rows, Backend};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -163,6 +162,14 @@ async fn optimistic(
     }
 }
 
+/// What the database holds of an SN of the file.
+#[derive(sqlx::FromRow)]
+struct StoredSn {
+    sn: String,
+    product_key: String,
+    device_key: Option<String>,
+}
+
 /// The checked way's writes: existence checks in chunks of `IN (…)` lists, then multi-row
 /// inserts and the activations, in one transaction.
 async fn checked_write(
@@ -177,14 +184,16 @@ async fn checked_write(
     let mut existing = Existing::default();
     for chunk in good.chunks(CHUNK) {
         let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
-        let found: Vec<(String, String, Option<String>)> = select_in(
+        let found: Vec<StoredSn> = select_in(
             &mut tx,
             "SELECT sn, product_key, device_key FROM devices WHERE sn",
             &sns,
         )
         .await?;
-        for (sn, pk, key) in found {
-            existing.sns.insert(sn, (pk, key.is_some()));
+        for row in found {
+            existing
+                .sns
+                .insert(row.sn, (row.product_key, row.device_key.is_some()));
         }
         let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
         let found: Vec<(String, String)> = select_in(
@@ -261,10 +270,7 @@ async fn insert_devices(
     rows: &[GoodRow],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let values = (0..rows.len())
-        .map(|i| format!("({})", placeholders(Backend::Sqlite, i * 7 + 1, 7)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = values_rows(Backend::Sqlite, rows.len(), 7);
     let sql = format!(
         "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
     );

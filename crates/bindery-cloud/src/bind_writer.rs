@@ -1,6 +1,8 @@
 //! Group commit of bind outcomes: the binding (if the checks passed) and the attempt record of
 //! every bind go to one writer task per process, which writes all the binds waiting at that
-//! moment in one transaction and answers each of them after the commit.
+//! moment in one transaction and answers each of them after the commit. It is its own module,
+//! below both the state that owns the writer and the bind API that sends it binds, so that
+//! neither of those imports the other.
 //!
 //! Why: a bind writes two rows (the binding and its attempt). On SQLite all writes go through
 //! one connection, and written one bind at a time they were the ceiling of the bind rate
@@ -23,12 +25,42 @@ use bindery_core::ErrorCode;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::counts_as_failure;
-use crate::db::Backend;
-use crate::developer::placeholders;
+use crate::db::{placeholders, values_rows, Backend};
 
 /// Most binds written in one transaction.
 const MAX_BATCH: usize = 128;
+
+/// Result codes that count towards the failed-bind limits: the ones a guesser produces.
+pub(crate) fn counts_as_failure(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::BadBindCode
+            | ErrorCode::SnNotFound
+            | ErrorCode::SnNotActivated
+            | ErrorCode::AlreadyBound
+            | ErrorCode::BadQrContent
+    )
+}
+
+/// Why a bind could not be written. The caller answers `internal`; the cause is logged.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BindWriteError {
+    /// The transaction of this bind (written alone, after its batch failed) failed.
+    #[error("cannot write the bind")]
+    Database(#[source] sqlx::Error),
+    /// The writer task ended before it answered.
+    #[error("the bind writer stopped")]
+    Stopped,
+    /// No writer task could be started on this runtime.
+    #[error("cannot start the bind writer")]
+    NotStarted,
+}
+
+impl From<BindWriteError> for crate::error::ApiError {
+    fn from(e: BindWriteError) -> Self {
+        crate::error::ApiError::internal(e)
+    }
+}
 
 /// A binding to create.
 #[derive(Debug, Clone)]
@@ -96,7 +128,7 @@ fn result_of(attempt: &Attempt, written: &Written) -> (&'static str, i64) {
 
 struct Job {
     write: BindWrite,
-    reply: oneshot::Sender<Result<Written, String>>,
+    reply: oneshot::Sender<Result<Written, BindWriteError>>,
 }
 
 /// The handle on this process's bind writer. The task is started on first use in the
@@ -130,21 +162,17 @@ impl BindWriter {
     }
 
     /// Writes `write` (with whatever else is waiting) and answers once it is committed.
-    pub async fn write(&self, write: BindWrite) -> Result<Written, String> {
+    pub async fn write(&self, write: BindWrite) -> Result<Written, BindWriteError> {
         let mut job = write;
         for renew in [false, true] {
             let (reply, answer) = oneshot::channel();
             match self.sender(renew).send(Job { write: job, reply }).await {
-                Ok(()) => {
-                    return answer
-                        .await
-                        .map_err(|_| "the bind writer stopped".to_owned())?
-                }
+                Ok(()) => return answer.await.map_err(|_| BindWriteError::Stopped)?,
                 // The task's runtime is gone: start another one here.
                 Err(mpsc::error::SendError(back)) => job = back.write,
             }
         }
-        Err("cannot start the bind writer".to_owned())
+        Err(BindWriteError::NotStarted)
     }
 }
 
@@ -165,12 +193,22 @@ async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
                     let result = write_batch(&pool, backend, &[&job.write])
                         .await
                         .map(|mut r| r.remove(0))
-                        .map_err(|e| format!("cannot write the bind: {e}"));
+                        .map_err(BindWriteError::Database);
                     let _ = job.reply.send(result);
                 }
             }
         }
     }
+}
+
+/// The binding that holds an SN.
+#[derive(sqlx::FromRow)]
+struct Holder {
+    sn: String,
+    did: String,
+    uid: String,
+    name: String,
+    bound_at: i64,
 }
 
 /// Writes `writes` in one transaction; the answers are in the same order.
@@ -197,10 +235,7 @@ async fn write_batch(
     inserting.sort_by(|a, b| a.sn.cmp(&b.sn));
     let mut inserted: HashSet<String> = HashSet::new();
     if !inserting.is_empty() {
-        let rows = (0..inserting.len())
-            .map(|i| format!("({})", placeholders(backend, i * 5 + 1, 5)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let rows = values_rows(backend, inserting.len(), 5);
         let sql = format!(
             "INSERT INTO bindings (did, sn, uid, name, bound_at) VALUES {rows} \
              ON CONFLICT (sn) DO NOTHING RETURNING did"
@@ -238,25 +273,25 @@ async fn write_batch(
             "SELECT sn, did, uid, name, bound_at FROM bindings WHERE sn IN ({})",
             placeholders(backend, 1, sns.len())
         );
-        let mut query = sqlx::query_as::<_, (String, String, String, String, i64)>(&sql);
+        let mut query = sqlx::query_as::<_, Holder>(&sql);
         for sn in &sns {
             query = query.bind(*sn);
         }
-        let holders: HashMap<String, (String, String, String, i64)> = query
+        let holders: HashMap<String, Holder> = query
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
-            .map(|(sn, did, uid, name, bound_at)| (sn, (did, uid, name, bound_at)))
+            .map(|holder| (holder.sn.clone(), holder))
             .collect();
         for i in pending {
             let Some(b) = &writes[i].binding else {
                 continue;
             };
             results[i] = match holders.get(&b.sn) {
-                Some((did, uid, name, bound_at)) if *uid == b.uid => Written::AlreadyYours {
-                    did: did.clone(),
-                    name: name.clone(),
-                    bound_at: *bound_at,
+                Some(holder) if holder.uid == b.uid => Written::AlreadyYours {
+                    did: holder.did.clone(),
+                    name: holder.name.clone(),
+                    bound_at: holder.bound_at,
                 },
                 Some(_) => Written::AlreadyBound,
                 None => Written::Vanished,
@@ -269,10 +304,7 @@ async fn write_batch(
         .filter(|&i| results[i] != Written::Vanished)
         .collect();
     if !recording.is_empty() {
-        let rows = (0..recording.len())
-            .map(|i| format!("({})", placeholders(backend, i * 8 + 1, 8)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let rows = values_rows(backend, recording.len(), 8);
         let sql = format!(
             "INSERT INTO bind_attempts (attempt_id, at, uid, address, sn, result, failed, request_id) \
              VALUES {rows}"

@@ -1,7 +1,7 @@
 //! The import on PostgreSQL, where rows travel by `COPY`.
 //!
 //! A million-row file sent as statement parameters spent more time encoding, decoding and
-//! planning parameters than writing rows. Here the optimistic way (see `import`) copies new
+//! planning parameters than writing rows. Here the optimistic way (see the `import` module) copies new
 //! devices into `devices` while the reader's thread is still reading and checking later rows,
 //! so the server writes while the file is read. When that copy cannot stand (an SN to
 //! activate, a DeviceKey or SN already imported, a repeat, a refused row), it is rolled back
@@ -15,10 +15,10 @@ use bindery_core::ProductKey;
 use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
-use super::import::{
-    check_rows, classify, concurrent_change, joined, stream_rows, ChunkFormat, Existing, GoodRow,
-    ImportMode, Streamed, Written,
-};
+use super::check::{check_rows, classify, Existing, GoodRow};
+use super::rows::joined;
+use super::stream::{stream_rows, ChunkFormat, Streamed};
+use super::write::{concurrent_change, ImportMode, Written};
 use crate::db::{is_unique_violation, now_ms};
 use crate::error::ApiError;
 
@@ -115,6 +115,14 @@ async fn copy_optimistically(
     }
 }
 
+/// What the database holds of an SN of the file.
+#[derive(sqlx::FromRow)]
+struct StoredSn {
+    sn: String,
+    product_key: String,
+    has_key: bool,
+}
+
 /// The checked path: `good` against the database through a temporary table, then the
 /// writes of what passes (nothing in atomic mode when a row is refused).
 async fn checked_write(
@@ -138,15 +146,15 @@ async fn checked_write(
     transient("ANALYZE import_rows", tx).await?;
 
     let mut existing = Existing::default();
-    let found: Vec<(String, String, bool)> = sqlx::query_as(
-        "SELECT d.sn, d.product_key, d.device_key IS NOT NULL \
+    let found: Vec<StoredSn> = sqlx::query_as(
+        "SELECT d.sn AS sn, d.product_key AS product_key, d.device_key IS NOT NULL AS has_key \
          FROM devices d JOIN import_rows r ON r.sn = d.sn",
     )
     .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
-    for (sn, pk, has_key) in found {
-        existing.sns.insert(sn, (pk, has_key));
+    for row in found {
+        existing.sns.insert(row.sn, (row.product_key, row.has_key));
     }
     let found: Vec<(String, String)> = sqlx::query_as(
         "SELECT d.device_key, d.sn FROM devices d JOIN import_rows r ON r.device_key = d.device_key",

@@ -19,11 +19,7 @@ use bindery_core::{
     parse_qr, BindCode, BindCodeHash, BindPolicy, DeviceName, ErrorCode, ProductKey, Sn,
 };
 
-mod commit;
-
-pub(crate) use commit::BindWriter;
-use commit::{Attempt, BindWrite, NewBinding, Written};
-
+use crate::bind_writer::{Attempt, BindWrite, NewBinding, Written};
 use crate::db::{from_ms, now_ms, random_hex};
 use crate::error::{ApiError, RequestId};
 use crate::extract::{ApiJson, ClientAddr, User};
@@ -93,34 +89,46 @@ fn read_label(qr_content: &str) -> Result<Label, ApiError> {
     })
 }
 
-/// The columns of a device as the bind API reads it (all `NULL` when there is no such SN).
-const TARGET_COLUMNS: &str =
-    "d.sn, d.product_key, p.name, p.bind_policy, d.device_key, d.bind_code_hash";
+/// The columns of a device as the bind API reads it (all `NULL` when there is no such SN),
+/// named as the fields of [`TargetRow`].
+const TARGET_COLUMNS: &str = "d.sn AS sn, d.product_key AS product_key, \
+     p.name AS product_name, p.bind_policy AS bind_policy, d.device_key AS device_key, \
+     d.bind_code_hash AS bind_code_hash";
 
-type TargetRow = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<Vec<u8>>,
-);
+/// A [`TARGET_COLUMNS`] row.
+#[derive(Debug, Default, sqlx::FromRow)]
+struct TargetRow {
+    sn: Option<String>,
+    product_key: Option<String>,
+    product_name: Option<String>,
+    bind_policy: Option<String>,
+    device_key: Option<String>,
+    bind_code_hash: Option<Vec<u8>>,
+}
 
 /// The device a label names, from its [`TARGET_COLUMNS`] row.
 fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiError> {
-    let (Some(sn), Some(pk), Some(product_name), Some(policy), device_key, hash) = row else {
+    let TargetRow {
+        sn: Some(sn),
+        product_key: Some(pk),
+        product_name: Some(product_name),
+        bind_policy: Some(policy),
+        device_key,
+        bind_code_hash: hash,
+    } = row
+    else {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     };
     if label.product_key.as_ref().is_some_and(|p| p.as_str() != pk) {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     }
     Ok(Target {
-        sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(format!("stored SN: {e}")))?,
+        sn: Sn::parse(&sn).map_err(|e| ApiError::internal_in("stored SN", e))?,
         product_key: ProductKey::parse(&pk)
-            .map_err(|e| ApiError::Internal(format!("stored product key: {e}")))?,
+            .map_err(|e| ApiError::internal_in("stored product key", e))?,
         product_name,
         bind_policy: BindPolicy::parse(&policy)
-            .map_err(|e| ApiError::Internal(format!("stored policy: {e}")))?,
+            .map_err(|e| ApiError::internal_in("stored policy", e))?,
         activated: device_key.is_some(),
         bind_code_hash: hash.as_deref().and_then(BindCodeHash::from_slice),
     })
@@ -168,18 +176,6 @@ async fn inspect(
     }))
 }
 
-/// Result codes that count towards the failed-bind limits: the ones a guesser produces.
-pub(crate) fn counts_as_failure(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::BadBindCode
-            | ErrorCode::SnNotFound
-            | ErrorCode::SnNotActivated
-            | ErrorCode::AlreadyBound
-            | ErrorCode::BadQrContent
-    )
-}
-
 async fn bind(
     State(state): State<AppState>,
     user: User,
@@ -205,7 +201,8 @@ async fn bind(
             attempt: attempt(Some(error.code())),
         };
         if let Err(e) = state.bind_writer.write(write).await {
-            tracing::error!(%request_id, error = %e, "cannot record the bind attempt");
+            let error = crate::error::error_chain(&e);
+            tracing::error!(%request_id, %error, "cannot record the bind attempt");
         }
         Err(error)
     };
@@ -233,12 +230,7 @@ async fn bind(
             binding: Some(binding.clone()),
             attempt: attempt(None),
         };
-        match state
-            .bind_writer
-            .write(write)
-            .await
-            .map_err(ApiError::Internal)?
-        {
+        match state.bind_writer.write(write).await? {
             Written::Bound => {
                 let device = device(binding.did, binding.name, binding.bound_at);
                 return Ok((StatusCode::CREATED, Json(DeviceEnvelope { device })));
@@ -256,10 +248,23 @@ async fn bind(
             Written::Vanished | Written::Recorded => continue,
         }
     }
-    record_refusal(ApiError::Internal(
-        "binding kept changing under the bind".into(),
-    ))
-    .await
+    record_refusal(ApiError::internal("binding kept changing under the bind")).await
+}
+
+/// The failed binds of an account and of an address within the window, and the device a
+/// label names: what a bind reads before it decides anything.
+#[derive(Debug, sqlx::FromRow)]
+struct FailuresAndTarget {
+    /// Failed binds of the account.
+    account_failures: i64,
+    /// When the oldest of them was (0 when none).
+    account_oldest: i64,
+    /// Failed binds from the address.
+    address_failures: i64,
+    /// When the oldest of them was (0 when none).
+    address_oldest: i64,
+    #[sqlx(flatten)]
+    target: TargetRow,
 }
 
 /// Failed binds within the window, by this account and by this address (how many, and in
@@ -273,7 +278,8 @@ async fn failures_and_target(
 ) -> Result<([(i64, u64); 2], TargetRow), ApiError> {
     let since = now_ms() - state.limits.bind_window.as_millis() as i64;
     let sql = format!(
-        "SELECT a.n, a.oldest, b.n, b.oldest, {TARGET_COLUMNS} \
+        "SELECT a.n AS account_failures, a.oldest AS account_oldest, \
+         b.n AS address_failures, b.oldest AS address_oldest, {TARGET_COLUMNS} \
          FROM (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
                WHERE uid = $1 AND at > $2 AND failed = 1) a \
          CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
@@ -281,19 +287,7 @@ async fn failures_and_target(
          LEFT JOIN devices d ON d.sn = $4 \
          LEFT JOIN products p ON p.product_key = d.product_key"
     );
-    type Row = (
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<Vec<u8>>,
-    );
-    let row: Row = sqlx::query_as(&sql)
+    let row: FailuresAndTarget = sqlx::query_as(&sql)
         .bind(uid)
         .bind(since)
         .bind(address)
@@ -301,13 +295,12 @@ async fn failures_and_target(
         .fetch_one(&state.db)
         .await?;
     let retry = |oldest: i64| ((oldest - since).max(0) / 1000 + 1) as u64;
-    let (by_account, oldest_account, by_address, oldest_address, a, b, c, d, e, f) = row;
     Ok((
         [
-            (by_account, retry(oldest_account)),
-            (by_address, retry(oldest_address)),
+            (row.account_failures, retry(row.account_oldest)),
+            (row.address_failures, retry(row.address_oldest)),
         ],
-        (a, b, c, d, e, f),
+        row.target,
     ))
 }
 
@@ -363,21 +356,30 @@ async fn check_bind(
     Ok((target, name))
 }
 
-type DeviceRow = (String, String, String, String, String, i64);
+/// A bound device as [`DEVICE_SELECT`] reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct DeviceRow {
+    did: String,
+    product_key: String,
+    product_name: String,
+    sn: String,
+    name: String,
+    bound_at: i64,
+}
 
-const DEVICE_SELECT: &str = "SELECT b.did, d.product_key, p.name, b.sn, b.name, b.bound_at \
+const DEVICE_SELECT: &str = "SELECT b.did AS did, d.product_key AS product_key, \
+     p.name AS product_name, b.sn AS sn, b.name AS name, b.bound_at AS bound_at \
      FROM bindings b JOIN devices d ON d.sn = b.sn JOIN products p ON p.product_key = d.product_key";
 
 fn device_from_row(row: DeviceRow) -> Result<Device, ApiError> {
-    let (did, pk, product_name, sn, name, bound_at) = row;
     Ok(Device {
-        did,
-        product_key: ProductKey::parse(&pk)
-            .map_err(|e| ApiError::Internal(format!("stored product key: {e}")))?,
-        product_name,
-        sn: Sn::parse(&sn).map_err(|e| ApiError::Internal(format!("stored SN: {e}")))?,
-        name,
-        bound_at: from_ms(bound_at),
+        did: row.did,
+        product_key: ProductKey::parse(&row.product_key)
+            .map_err(|e| ApiError::internal_in("stored product key", e))?,
+        product_name: row.product_name,
+        sn: Sn::parse(&row.sn).map_err(|e| ApiError::internal_in("stored SN", e))?,
+        name: row.name,
+        bound_at: from_ms(row.bound_at),
     })
 }
 

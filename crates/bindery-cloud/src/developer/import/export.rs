@@ -1,0 +1,95 @@
+//! The device export: a product's devices as CSV, free-text cells neutralised against
+//! formula injection.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bindery_core::ProductKey;
+
+use crate::db::from_ms;
+use crate::developer::products::{owned_product, product};
+use crate::error::ApiError;
+use crate::extract::DevKey;
+use crate::labels::csv_safe;
+use crate::state::AppState;
+
+/// A device as the export reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct ExportRow {
+    sn: String,
+    device_key: Option<String>,
+    device_name: Option<String>,
+    fingerprint: Option<String>,
+    batch_id: Option<String>,
+    imported_at: Option<i64>,
+}
+
+/// `GET /v1/products/{pk}/devices/export`: the product's devices as CSV. Free-text cells are
+/// neutralised against formula injection, so a name typed as `=HYPERLINK(…)` stays text.
+pub async fn export(
+    State(state): State<AppState>,
+    key: DevKey,
+    Path(pk): Path<String>,
+) -> Result<Response, ApiError> {
+    let product = owned_product(&state, &key, &pk).await?;
+    let csv = export_csv(&state, &product.product_key).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{pk}-devices.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// The CSV of a product's devices.
+pub async fn export_csv(state: &AppState, product_key: &ProductKey) -> Result<String, ApiError> {
+    product(state, product_key.as_str()).await?;
+    let rows: Vec<ExportRow> = sqlx::query_as(
+        "SELECT sn, device_key, device_name, fingerprint, batch_id, imported_at FROM devices \
+         WHERE product_key = $1 ORDER BY created_at, sn",
+    )
+    .bind(product_key.as_str())
+    .fetch_all(&state.db)
+    .await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::internal_in("export csv", e);
+    writer
+        .write_record([
+            "sn",
+            "device_key",
+            "device_name",
+            "fingerprint",
+            "batch_id",
+            "imported_at",
+        ])
+        .map_err(fail)?;
+    for row in rows {
+        let imported_at = row
+            .imported_at
+            .map(|t| {
+                from_ms(t)
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        writer
+            .write_record([
+                row.sn,
+                row.device_key.unwrap_or_default(),
+                csv_safe(&row.device_name.unwrap_or_default()),
+                csv_safe(&row.fingerprint.unwrap_or_default()),
+                row.batch_id.unwrap_or_default(),
+                imported_at,
+            ])
+            .map_err(fail)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ApiError::internal_in("export csv", e.into_error()))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::internal_in("export csv", e))
+}

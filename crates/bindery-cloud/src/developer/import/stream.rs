@@ -1,0 +1,94 @@
+//! The optimistic way's reader: reads and checks the file on a blocking thread and hands the
+//! good rows to the database in chunks, in the text form each backend loads fastest, while
+//! it reads on. It stops at the first refused row, since the file then takes the checked way.
+
+use axum::body::Bytes;
+use bindery_core::ProductKey;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::check::{GoodRow, RowChecker};
+use super::rows::read_rows;
+use crate::error::ApiError;
+
+/// How the optimistic way hands rows to one backend: the text of a chunk of rows in the form
+/// that backend loads fastest.
+pub(super) trait ChunkFormat: Send + 'static {
+    /// Starts a chunk in the empty `text`.
+    fn open(&self, text: &mut String);
+    /// Adds `row`, the `index`th of the chunk.
+    fn row(&self, text: &mut String, index: usize, row: &GoodRow);
+    /// Ends the chunk.
+    fn close(&self, text: &mut String);
+}
+
+/// Good rows in a backend's form.
+pub(super) struct Chunk {
+    pub text: String,
+    pub rows: usize,
+}
+
+/// How the optimistic way's reading ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Streamed {
+    /// Every row was good and sent: this many.
+    AllGood(usize),
+    /// A row was refused (or the receiver gave up): the file takes the checked way.
+    Refused,
+}
+
+/// The optimistic way's reader: reads and checks `body` on a blocking thread and sends its
+/// rows in chunks of about `chunk_bytes` as long as every row is good. The file's own
+/// problems (its encoding, its header, an unreadable row) end it with that error.
+pub(super) fn stream_rows<F: ChunkFormat>(
+    body: Bytes,
+    product_key: &ProductKey,
+    format: F,
+    chunk_bytes: usize,
+) -> (
+    mpsc::Receiver<Chunk>,
+    JoinHandle<Result<Streamed, ApiError>>,
+) {
+    // Two chunks in flight: one being written while the next is read.
+    let (sender, chunks) = mpsc::channel(2);
+    let product_key = product_key.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let rows = read_rows(&body)?;
+        let mut checker = RowChecker::without_repeats(&product_key);
+        let new_chunk = || {
+            let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
+            format.open(&mut text);
+            text
+        };
+        // Closes the chunk and sends it; false once the receiver has given up.
+        let send = |mut text: String, rows: usize| {
+            format.close(&mut text);
+            sender.blocking_send(Chunk { text, rows }).is_ok()
+        };
+        let (mut text, mut in_chunk, mut total) = (new_chunk(), 0, 0);
+        for row in rows {
+            let Some(good) = checker.check(row?) else {
+                if checker.rejected.is_empty() {
+                    continue; // a blank row
+                }
+                return Ok(Streamed::Refused);
+            };
+            format.row(&mut text, in_chunk, &good);
+            in_chunk += 1;
+            total += 1;
+            if text.len() >= chunk_bytes
+                && !send(
+                    std::mem::replace(&mut text, new_chunk()),
+                    std::mem::take(&mut in_chunk),
+                )
+            {
+                return Ok(Streamed::Refused);
+            }
+        }
+        if in_chunk > 0 && !send(text, in_chunk) {
+            return Ok(Streamed::Refused);
+        }
+        Ok(Streamed::AllGood(total))
+    });
+    (chunks, reader)
+}

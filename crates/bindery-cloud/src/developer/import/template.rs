@@ -1,0 +1,74 @@
+//! The import template: the header row of docs/product.md §2, as CSV or (with the `xlsx` feature) XLSX.
+
+use axum::extract::Query;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bindery_core::api::IMPORT_TEMPLATE_HEADER;
+use serde::Deserialize;
+
+#[cfg(not(feature = "xlsx"))]
+use super::rows::xlsx_not_taken;
+use crate::error::ApiError;
+use crate::extract::DevKey;
+
+/// `?format=csv|xlsx`.
+#[derive(Debug, Deserialize)]
+pub struct FormatQuery {
+    /// `csv` (the default) or `xlsx`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// `GET /v1/import-template?format=csv|xlsx`.
+pub async fn template(
+    _key: DevKey,
+    Query(query): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"import-template.csv\"",
+                ),
+            ],
+            format!("{}\n", IMPORT_TEMPLATE_HEADER.join(",")),
+        )
+            .into_response()),
+        #[cfg(not(feature = "xlsx"))]
+        "xlsx" => Err(xlsx_not_taken()),
+        #[cfg(feature = "xlsx")]
+        "xlsx" => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (col, title) in IMPORT_TEMPLATE_HEADER.iter().enumerate() {
+                sheet
+                    .write_string(0, col as u16, *title)
+                    .map_err(|e| ApiError::internal_in("xlsx template", e))?;
+                // Text columns, so Excel keeps IMEIs and leading zeros as typed.
+                let _ = sheet.set_column_width(col as u16, 24);
+            }
+            let bytes = book
+                .save_to_buffer()
+                .map_err(|e| ApiError::internal_in("xlsx template", e))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"import-template.xlsx\"",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        other => Err(ApiError::invalid(format!(
+            "format must be csv or xlsx, not {other:?}"
+        ))),
+    }
+}

@@ -1,0 +1,38 @@
+//! What the two databases' imports share: the mode they write in, what they report back, and
+//! the answer when a concurrent import got in between.
+
+use bindery_core::api::RejectedRow;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+
+/// Whether an import writes nothing (atomic) or the good rows (partial) when a row is bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Nothing is written when any row is refused (the default).
+    #[default]
+    Atomic,
+    /// The good rows are written; the refused ones are reported.
+    Partial,
+}
+
+/// What an import did in the database.
+pub(super) struct Written {
+    /// Devices created or activated.
+    pub imported: usize,
+    /// Every refused row, in row order: the file's own problems and the database's.
+    pub rejected: Vec<RejectedRow>,
+    /// Whether the file took the checked way.
+    pub checked_way: bool,
+}
+
+/// A unique violation while writing means another product's import took a DeviceKey after
+/// our checks: nothing was written, and importing again reports it per row.
+pub(super) fn concurrent_change(e: sqlx::Error) -> ApiError {
+    if crate::db::is_unique_violation(&e) {
+        ApiError::invalid("another import took some of these DeviceKeys at the same time; nothing was imported, import the file again")
+    } else {
+        e.into()
+    }
+}
