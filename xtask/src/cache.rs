@@ -4,8 +4,10 @@
 //!
 //! CI builds a fresh clone each time. With cargo's default `target/` inside the clone, every
 //! run compiled all ~600 dependencies again; in a directory outside the clone they are
-//! compiled once per machine (cargo keys each crate by its source and flags, so clones at
-//! other paths never see each other's workspace crates, only the shared dependencies).
+//! compiled once per machine. The workspace's own crates are named by their path inside the
+//! workspace, so clones share those artifacts too, and cargo tells them apart by the sources'
+//! times: a fresh clone's files are newer than anything built before, so its crates are
+//! rebuilt from its own sources.
 
 use std::path::Path;
 use std::process::Command;
