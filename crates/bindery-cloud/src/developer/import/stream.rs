@@ -24,7 +24,10 @@ pub(super) trait ChunkFormat: Send + 'static {
 
 /// Good rows in a backend's form.
 pub(super) struct Chunk {
+    /// The rows, in the backend's form.
     pub text: String,
+    /// How many rows `text` holds (SQLite checks its upsert's count against it).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub rows: usize,
 }
 

@@ -72,3 +72,23 @@ pub async fn template(
         ))),
     }
 }
+
+#[cfg(all(test, not(feature = "xlsx")))]
+mod tests {
+    use bindery_core::ErrorCode;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_xlsx_template_is_a_400_when_built_without_xlsx() {
+        let key = DevKey {
+            key_id: "k_test".into(),
+        };
+        let query = Query(FormatQuery {
+            format: Some("xlsx".into()),
+        });
+        let error = template(key, query).await.err().unwrap();
+        assert_eq!(error.code(), ErrorCode::InvalidRequest);
+        assert!(error.to_string().contains("does not take XLSX"), "{error}");
+    }
+}
