@@ -13,7 +13,7 @@ use nokhwa::utils::{
 };
 use nokhwa::Camera;
 
-use super::{FrameCounter, FrameSource, SourceError};
+use super::base::{FrameCounter, FrameSource, SourceError};
 use crate::frame::{Frame, GrayImage};
 
 /// A camera as the system lists it.
@@ -21,15 +21,20 @@ use crate::frame::{Frame, GrayImage};
 pub struct CameraDevice {
     /// Position in [`list_cameras`], what [`CameraSource::open`] takes.
     pub index: usize,
+    /// The name the system gives it ("Integrated Camera").
     pub name: String,
+    /// Where the driver found it (the backend and device path).
     pub description: String,
 }
 
 /// What to ask the camera for; it gets the closest format it supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CameraRequest {
+    /// Frame width in pixels.
     pub width: u32,
+    /// Frame height in pixels.
     pub height: u32,
+    /// Frames a second.
     pub fps: u32,
 }
 

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{Clock, FrameCounter, FrameSource, Pacing, SourceError};
+use super::base::{Clock, FrameCounter, FrameSource, Pacing, SourceError};
 use crate::frame::{Frame, GrayImage};
 
 /// The longest header line accepted (real ones are well under 100 bytes).
