@@ -19,7 +19,12 @@ pub enum Method {
     Hybrid,
     /// The mean of a square window `2 * radius + 1` blocks wide, minus `offset` levels:
     /// follows slow light changes (shadows, vignetting) over a larger area than `Hybrid`.
-    LocalMean { radius: usize, offset: u8 },
+    LocalMean {
+        /// Half the window's side, in 8x8 blocks.
+        radius: usize,
+        /// Gray levels below the mean a pixel must be to count as black.
+        offset: u8,
+    },
 }
 
 /// Per-block thresholds for one frame: a pixel is black when it is at or below its block's.

@@ -15,6 +15,7 @@
 
 pub mod binarize;
 mod engines;
+mod found;
 pub mod prepare;
 mod sample;
 
@@ -23,19 +24,16 @@ use bindery_core::{parse_qr, QrError, QrPayload};
 use crate::frame::{GrayImage, GrayView};
 pub use binarize::Method;
 use binarize::Thresholds;
-use engines::{Found, Outcome, RxingBits};
-
-/// A point in frame pixel coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Point {
-    pub x: f32,
-    pub y: f32,
-}
+use engines::{Outcome, RxingBits};
+use found::Found;
+pub use found::Point;
 
 /// Which engine read a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Engine {
+    /// rqrr (or our own resampling of a grid rqrr located, decoded with rqrr's decoder).
     Rqrr,
+    /// rxing: its zxing-cpp port, or ZXing's classic reader.
     Rxing,
 }
 
@@ -50,6 +48,7 @@ pub struct Code {
     /// bottom-right, bottom-left) from rqrr and rxing's main reader; three finder-pattern
     /// centres when ZXing's classic reader was the one that succeeded.
     pub corners: Vec<Point>,
+    /// The engine that read it first.
     pub engine: Engine,
 }
 
@@ -119,15 +118,22 @@ pub enum When {
     /// Only when rxing's detector saw at least `min_finders` finder-pattern candidates that
     /// no code read so far accounts for: a code is probably there. Frames without one (most
     /// camera frames before the label is in view) skip these passes.
-    Located { min_finders: usize },
+    Located {
+        /// How many unexplained finder patterns it takes.
+        min_finders: usize,
+    },
 }
 
 /// One attempt: an engine at a scale with a binarization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
+    /// The engine that looks.
     pub engine: Engine,
+    /// The scale it looks at.
     pub scale: Scale,
+    /// The black/white picture it gets.
     pub binarization: Binarization,
+    /// Whether it runs, given what the earlier passes of the frame found.
     pub when: When,
 }
 
@@ -223,6 +229,7 @@ pub fn quiet_engine_panics() {
 /// Counters kept across frames.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScanStats {
+    /// Frames given to [`Decoder::decode`].
     pub frames: u64,
     /// Frames with at least one code.
     pub frames_with_codes: u64,
@@ -252,6 +259,8 @@ pub const DEFAULT_MAX_SIDE: usize = 1400;
 pub const SMALL_SIDE: usize = 720;
 
 impl Decoder {
+    /// The decoder for `effort`: [`Effort::Live`] for camera frames, [`Effort::Thorough`]
+    /// for files.
     pub fn new(effort: Effort) -> Self {
         match effort {
             // The classic reader runs on every frame without a code (~20% of its time). On
@@ -290,10 +299,12 @@ impl Decoder {
         self
     }
 
+    /// The passes it runs, in order.
     pub fn passes(&self) -> &[Pass] {
         &self.passes
     }
 
+    /// What it has done so far, over every frame it decoded.
     pub fn stats(&self) -> ScanStats {
         self.stats
     }

@@ -1,7 +1,10 @@
 //! Synthetic camera frames for tests and the bench: a QR code made with the `qrcode` crate,
 //! drawn at any size and angle onto a noisy, unevenly lit background, then degraded the
-//! ways real labels are (blur, glare, low contrast). Deterministic, no files needed.
+//! ways real labels are (blur, glare, low contrast). Deterministic, no files needed (the few
+//! tests that read real photos find them through `bench_data`).
 #![allow(dead_code)]
+
+pub mod bench_data;
 
 use bindery_scan::GrayImage;
 

@@ -8,10 +8,14 @@
 //! four corners are moved until those patterns show the most contrast, then every module
 //! is sampled at its centre (bilinear gray) and the grid is handed to rqrr's decoder.
 
+mod geometry;
+mod pattern;
+
 use super::binarize::Thresholds;
-use super::engines::Found;
-use super::Point;
+use super::found::{bytes_to_text, Found, Point};
 use crate::frame::GrayView;
+use geometry::{clamp_pixel, sample_modules, Homography};
+use pattern::FixedPattern;
 
 /// A code located by an engine: its outer corners (top-left, top-right, bottom-right,
 /// bottom-left, in the code's own orientation) and its side in modules.
@@ -109,7 +113,7 @@ fn decode(grid: &Grid, corners: &[Point; 4]) -> Option<Found> {
     let mut bytes = Vec::new();
     code.decode_to(&mut bytes).ok()?;
     Some(Found {
-        text: super::engines::bytes_to_text(bytes),
+        text: bytes_to_text(bytes),
         corners: corners.to_vec(),
     })
 }
@@ -159,183 +163,6 @@ fn refine(img: GrayView<'_>, pattern: &FixedPattern, start: [Point; 4]) -> [Poin
     best
 }
 
-/// The modules whose colour every code of a size has, with that colour.
-struct FixedPattern {
-    size: usize,
-    /// (column, row, dark)
-    modules: Vec<(u16, u16, bool)>,
-}
-
-impl FixedPattern {
-    fn new(n: usize) -> Self {
-        let mut modules = Vec::new();
-        // Finders with their separators.
-        for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
-            for dy in -1i32..=7 {
-                for dx in -1i32..=7 {
-                    let (x, y) = (fx as i32 + dx, fy as i32 + dy);
-                    if x < 0 || y < 0 || x >= n as i32 || y >= n as i32 {
-                        continue;
-                    }
-                    let ring = (dx - 3).abs().max((dy - 3).abs());
-                    modules.push((x as u16, y as u16, ring != 2 && ring != 4));
-                }
-            }
-        }
-        // Timing rows.
-        for i in 8..n - 8 {
-            modules.push((i as u16, 6, i % 2 == 0));
-            modules.push((6, i as u16, i % 2 == 0));
-        }
-        // Alignment patterns (version 2 and up), except where finders are.
-        let version = (n - 17) / 4;
-        let centres = alignment_centres(version, n);
-        for &cy in &centres {
-            for &cx in &centres {
-                // The first and last centres sit on finders, except at the bottom right.
-                let last = n - 7;
-                let near_finder =
-                    (cx, cy) == (6, 6) || (cx, cy) == (6, last) || (cx, cy) == (last, 6);
-                if near_finder {
-                    continue;
-                }
-                for dy in -2i32..=2 {
-                    for dx in -2i32..=2 {
-                        let ring = dx.abs().max(dy.abs());
-                        modules.push(((cx as i32 + dx) as u16, (cy as i32 + dy) as u16, ring != 1));
-                    }
-                }
-            }
-        }
-        FixedPattern { size: n, modules }
-    }
-
-    /// Mean gray of the light fixed modules minus that of the dark ones.
-    fn contrast(&self, img: GrayView<'_>, h: &Homography) -> f32 {
-        let (mut dark, mut light, mut nd, mut nl) = (0.0, 0.0, 0u32, 0u32);
-        for &(x, y, is_dark) in &self.modules {
-            let v = bilinear(img, h.map(x as f32 + 0.5, y as f32 + 0.5));
-            if is_dark {
-                dark += v;
-                nd += 1;
-            } else {
-                light += v;
-                nl += 1;
-            }
-        }
-        light / nl.max(1) as f32 - dark / nd.max(1) as f32
-    }
-
-    /// Mean sampled value of the dark and of the light fixed modules.
-    fn means(&self, values: &[f32]) -> (f32, f32) {
-        let (mut dark, mut light, mut nd, mut nl) = (0.0, 0.0, 0u32, 0u32);
-        for &(x, y, is_dark) in &self.modules {
-            let v = values[y as usize * self.size + x as usize];
-            if is_dark {
-                dark += v;
-                nd += 1;
-            } else {
-                light += v;
-                nl += 1;
-            }
-        }
-        (dark / nd.max(1) as f32, light / nl.max(1) as f32)
-    }
-}
-
-/// Alignment pattern centre coordinates of a version (ISO/IEC 18004 Annex E: evenly
-/// spaced from the far edge back, the first always at 6).
-fn alignment_centres(version: usize, n: usize) -> Vec<usize> {
-    if version < 2 {
-        return Vec::new();
-    }
-    let count = version / 7 + 2;
-    let step = if version == 32 {
-        26
-    } else {
-        (version * 4 + count * 2 + 1) / (2 * count - 2) * 2
-    };
-    let mut centres = vec![6];
-    for i in (0..count - 1).rev() {
-        centres.push(n - 7 - i * step);
-    }
-    centres
-}
-
-fn sample_modules(img: GrayView<'_>, h: &Homography, n: usize) -> Vec<f32> {
-    (0..n * n)
-        .map(|i| bilinear(img, h.map((i % n) as f32 + 0.5, (i / n) as f32 + 0.5)))
-        .collect()
-}
-
-fn clamp_pixel(img: GrayView<'_>, p: Point) -> (usize, usize) {
-    (
-        (p.x.max(0.0) as usize).min(img.width() - 1),
-        (p.y.max(0.0) as usize).min(img.height() - 1),
-    )
-}
-
-/// Gray level at a sub-pixel position (pixel centres at integer + 0.5), clamped inside.
-fn bilinear(img: GrayView<'_>, p: Point) -> f32 {
-    let (w, h) = (img.width() as f32, img.height() as f32);
-    let x = (p.x - 0.5).clamp(0.0, w - 1.0);
-    let y = (p.y - 0.5).clamp(0.0, h - 1.0);
-    let (x0, y0) = (x as usize, y as usize);
-    let (x1, y1) = (
-        (x0 + 1).min(img.width() - 1),
-        (y0 + 1).min(img.height() - 1),
-    );
-    let (tx, ty) = (x - x0 as f32, y - y0 as f32);
-    let (r0, r1) = (img.row(y0), img.row(y1));
-    let top = r0[x0] as f32 * (1.0 - tx) + r0[x1] as f32 * tx;
-    let bottom = r1[x0] as f32 * (1.0 - tx) + r1[x1] as f32 * tx;
-    top * (1.0 - ty) + bottom * ty
-}
-
-/// The projective map from module coordinates (0..n on both axes) to the picture.
-struct Homography {
-    m: [f32; 8],
-    n: f32,
-}
-
-impl Homography {
-    /// Maps the square [0, n]² onto `quad` (its corners in order TL, TR, BR, BL).
-    fn square_to_quad(n: f32, quad: &[Point; 4]) -> Option<Self> {
-        let [p0, p1, p2, p3] = *quad;
-        let (dx1, dx2, dx3) = (p1.x - p2.x, p3.x - p2.x, p0.x - p1.x + p2.x - p3.x);
-        let (dy1, dy2, dy3) = (p1.y - p2.y, p3.y - p2.y, p0.y - p1.y + p2.y - p3.y);
-        let den = dx1 * dy2 - dx2 * dy1;
-        if den.abs() < 1e-6 {
-            return None;
-        }
-        let g = (dx3 * dy2 - dx2 * dy3) / den;
-        let h = (dx1 * dy3 - dx3 * dy1) / den;
-        let m = [
-            p1.x - p0.x + g * p1.x,
-            p3.x - p0.x + h * p3.x,
-            p0.x,
-            p1.y - p0.y + g * p1.y,
-            p3.y - p0.y + h * p3.y,
-            p0.y,
-            g,
-            h,
-        ];
-        m.iter()
-            .all(|v| v.is_finite())
-            .then_some(Homography { m, n })
-    }
-
-    fn map(&self, u: f32, v: f32) -> Point {
-        let (u, v) = (u / self.n, v / self.n);
-        let m = &self.m;
-        let w = m[6] * u + m[7] * v + 1.0;
-        Point {
-            x: (m[0] * u + m[1] * v + m[2]) / w,
-            y: (m[3] * u + m[4] * v + m[5]) / w,
-        }
-    }
-}
-
 /// A sampled grid as rqrr's decoder reads it.
 #[derive(Clone)]
 struct Grid {
@@ -363,46 +190,6 @@ impl rqrr::BitGrid for Grid {
 mod tests {
     use super::*;
     use crate::frame::GrayImage;
-
-    #[test]
-    fn alignment_centres_match_the_standard_table() {
-        // ISO/IEC 18004 Table E.1, a few rows.
-        for (version, expected) in [
-            (1, vec![]),
-            (2, vec![6, 18]),
-            (7, vec![6, 22, 38]),
-            (14, vec![6, 26, 46, 66]),
-            (32, vec![6, 34, 60, 86, 112, 138]),
-            (40, vec![6, 30, 58, 86, 114, 142, 170]),
-        ] {
-            assert_eq!(
-                alignment_centres(version, 17 + 4 * version),
-                expected,
-                "v{version}"
-            );
-        }
-    }
-
-    #[test]
-    fn homography_maps_the_square_corners_onto_the_quad() {
-        let quad = [
-            Point { x: 10.0, y: 12.0 },
-            Point { x: 90.0, y: 20.0 },
-            Point { x: 70.0, y: 95.0 },
-            Point { x: 5.0, y: 80.0 },
-        ];
-        let h = Homography::square_to_quad(25.0, &quad).unwrap();
-        for ((u, v), q) in [(0.0, 0.0), (25.0, 0.0), (25.0, 25.0), (0.0, 25.0)]
-            .into_iter()
-            .zip(quad)
-        {
-            let p = h.map(u, v);
-            assert!(
-                (p.x - q.x).abs() < 1e-3 && (p.y - q.y).abs() < 1e-3,
-                "{p:?} vs {q:?}"
-            );
-        }
-    }
 
     /// A v2 code seen at a strong slant and blurred, as `n x n` modules mapped onto `quad`
     /// (4x4 supersampled, then a 3x3 box blur twice).
@@ -476,7 +263,7 @@ mod tests {
             Point { x: 35.0, y: 215.0 },
         ];
         let (n, img) = slanted_code(text, &quad, 230, 240);
-        let thresholds = Thresholds::compute(img.view(), super::super::binarize::Method::Hybrid);
+        let thresholds = Thresholds::compute(img.view(), crate::pipeline::binarize::Method::Hybrid);
         let module = 150.0 / n as f32;
         let rough = [
             Point {
