@@ -20,9 +20,11 @@ use crate::source::{FrameSource, SourceError};
 pub enum ScanEvent {
     /// A code not reported before.
     Code {
+        /// The code, with its text parsed as a Bindery label.
         code: Code,
-        /// The source's frame index and timestamp of the frame it was read in.
+        /// The source's index of the frame it was read in.
         frame_index: u64,
+        /// That frame's timestamp.
         timestamp: Duration,
     },
     /// The source failed; no more frames will come.
@@ -57,6 +59,16 @@ struct Shared {
     stop: AtomicBool,
 }
 
+impl Shared {
+    fn new() -> Self {
+        Shared {
+            slot: Mutex::new(Slot::default()),
+            ready: Condvar::new(),
+            stop: AtomicBool::new(false),
+        }
+    }
+}
+
 /// A running scan: a capture thread and a decode thread, stopped when dropped.
 pub struct Scanner {
     shared: Arc<Shared>,
@@ -77,11 +89,7 @@ impl Scanner {
         S: FrameSource,
         F: FnOnce() -> Result<S, SourceError> + Send + 'static,
     {
-        let shared = Arc::new(Shared {
-            slot: Mutex::new(Slot::default()),
-            ready: Condvar::new(),
-            stop: AtomicBool::new(false),
-        });
+        let shared = Arc::new(Shared::new());
         let (tx, events) = mpsc::channel();
         let capture = {
             let shared = shared.clone();
@@ -110,6 +118,7 @@ impl Scanner {
         &self.events
     }
 
+    /// The frame counters so far.
     pub fn stats(&self) -> ScannerStats {
         lock(&self.shared.slot).stats
     }
@@ -213,5 +222,63 @@ fn decode_loop(mut decoder: Decoder, shared: &Shared, tx: &Sender<ScanEvent>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::GrayImage;
+    use crate::pipeline::Effort;
+    use crate::source::MemorySource;
+
+    /// A label of `text`, 4 px a module, with its quiet zone.
+    fn label(text: &str) -> GrayImage {
+        let qr = qrcode::QrCode::new(text).unwrap();
+        let (n, colors) = (qr.width(), qr.to_colors());
+        let side = (n + 8) * 4;
+        let pixels = (0..side * side)
+            .map(|i| {
+                let (x, y) = ((i % side) / 4, (i / side) / 4);
+                let inside = (4..n + 4).contains(&x) && (4..n + 4).contains(&y);
+                let dark = inside && colors[(y - 4) * n + x - 4] == qrcode::Color::Dark;
+                if dark {
+                    25
+                } else {
+                    230
+                }
+            })
+            .collect();
+        GrayImage::new(side, side, pixels).unwrap()
+    }
+
+    /// A source faster than the decoder: each frame replaces the unread one (counted as
+    /// dropped) and the decoder gets the newest. The two loops run in turn on this thread, so
+    /// three frames are certain to arrive before the decoder looks — no race to win.
+    #[test]
+    fn a_newer_frame_replaces_an_unread_one_and_the_newest_is_decoded() {
+        let frames = ["first", "second", "third"].map(label);
+        let shared = Shared::new();
+        let (tx, events) = mpsc::channel();
+        capture_loop(
+            || Ok(MemorySource::new(frames, Duration::from_millis(33))),
+            &shared,
+            &tx,
+        );
+        let stats = lock(&shared.slot).stats;
+        assert_eq!((stats.captured, stats.dropped), (3, 2), "{stats:?}");
+
+        decode_loop(Decoder::new(Effort::Thorough), &shared, &tx);
+        drop(tx);
+        let events: Vec<ScanEvent> = events.iter().collect();
+        match events.as_slice() {
+            [ScanEvent::Code {
+                code,
+                frame_index: 2,
+                ..
+            }, ScanEvent::SourceEnded] => assert_eq!(code.text, "third"),
+            other => panic!("expected the third frame's code, then the end: {other:?}"),
+        }
+        assert_eq!(lock(&shared.slot).stats.decoded, 1);
     }
 }
