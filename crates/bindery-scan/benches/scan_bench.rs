@@ -3,12 +3,11 @@
 //! in one run, printing the table of the scanner issue with our columns added.
 //!
 //! ```text
-//! cargo bench -p bindery-scan --bench scan_bench -- [--data DIR] [--python PATH] [--reps N]
+//! cargo bench -p bindery-scan --bench scan_bench -- [--data DIR] [--python PATH] [--reps N] [--only NAME]
 //! ```
 //!
-//! `--data` is the folder holding `qr-photos/` (default: `shared/bench` next to the
-//! workspace; cargo runs benches in the crate folder, so pass an absolute path); `--python` is a Python with `zxing-cpp`, `pillow` and `numpy` (default
-//! `/tmp/zx/bin/python3`; the zxing-cpp column is left empty when it is missing).
+//! The options are described in [`Args`] (`-- --help` prints them); an unknown option or a
+//! bad value is an error with the usage, not silently ignored.
 //! Scoring: ZXing / zxing-cpp sets count an image when its expected text (`<stem>.txt`,
 //! trailing CR/LF trimmed) is among the decoded texts; BoofCV sets count a labelled code
 //! when a decoded result's centre lies inside its polygon. Times are this thread's CPU
@@ -365,26 +364,52 @@ struct Tally {
     ms: Vec<f64>,
 }
 
+/// The scanner bench: our pipeline against rqrr, rxing and zxing-cpp on the bench photo sets
+/// and on synthetic camera frames.
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "scan_bench",
+    bin_name = "cargo bench -p bindery-scan --bench scan_bench --"
+)]
+struct Args {
+    /// The folder holding qr-photos/ (or the photo folders themselves). Default:
+    /// ../shared/bench beside the workspace. Give an absolute path: cargo runs benches in
+    /// the crate's folder.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// A Python that can import zxingcpp, PIL and numpy; without one the zxing-cpp column
+    /// is left out.
+    #[arg(long, value_name = "PATH", default_value = "/tmp/zx/bin/python3")]
+    python: PathBuf,
+    /// Rounds per synthetic frame; its times are the median.
+    #[arg(long, value_name = "N", default_value_t = 25,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    reps: usize,
+    /// Only the photo folders whose name contains NAME.
+    #[arg(long, value_name = "NAME")]
+    only: Option<String>,
+    /// `cargo bench` passes this to every bench binary; it changes nothing here.
+    #[arg(long = "bench", hide = true)]
+    _cargo_bench: bool,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-    };
-    let data = arg("--data")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench"));
+    let Args {
+        data,
+        python,
+        reps,
+        only,
+        ..
+    } = <Args as clap::Parser>::parse();
+    let data = data.unwrap_or_else(|| {
+        // The crate is crates/bindery-scan in the workspace.
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench")
+    });
     let photos = if data.join("qr-photos").is_dir() {
         data.join("qr-photos")
     } else {
         data.clone()
     };
-    let python = arg("--python")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/zx/bin/python3"));
-    let reps: usize = arg("--reps").and_then(|r| r.parse().ok()).unwrap_or(25);
-    let only = arg("--only");
     // rqrr's assertion failures are caught and counted; their messages would drown the table.
     std::panic::set_hook(Box::new(|_| {}));
 
