@@ -103,10 +103,12 @@ impl GrayImage {
         }
     }
 
+    /// Width in pixels.
     pub fn width(&self) -> usize {
         self.width
     }
 
+    /// Height in pixels.
     pub fn height(&self) -> usize {
         self.height
     }
@@ -163,10 +165,12 @@ impl<'a> GrayView<'a> {
         })
     }
 
+    /// Width in pixels (without the row padding).
     pub fn width(&self) -> usize {
         self.width
     }
 
+    /// Height in pixels.
     pub fn height(&self) -> usize {
         self.height
     }
@@ -199,6 +203,7 @@ impl<'a> GrayView<'a> {
 /// A frame from a source: the picture and when it was taken.
 #[derive(Clone, Debug)]
 pub struct Frame {
+    /// The picture, in gray.
     pub image: GrayImage,
     /// Time since the source started (for files: position in the sequence at its frame rate).
     pub timestamp: Duration,

@@ -12,6 +12,42 @@
 //!
 //! Everything except the worker thread and the camera builds for `wasm32-unknown-unknown`
 //! (`--no-default-features`), so the web app can use the same pipeline on its own frames.
+//!
+//! # Example
+//!
+//! Reading a label from a picture: here a Bindery v2 label drawn in memory (the `qrcode`
+//! crate makes the code, 4 pixels a module, dark on light, with its quiet zone); a camera
+//! frame or [`source::load_image`] gives the same [`GrayImage`].
+//!
+//! ```
+//! use bindery_core::QrKind;
+//! use bindery_scan::{Decoder, Effort, GrayImage};
+//!
+//! let text = "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD";
+//! let qr = qrcode::QrCode::new(text).unwrap();
+//! let (modules, colors) = (qr.width(), qr.to_colors());
+//! let (scale, quiet) = (4, 4);
+//! let side = (modules + 2 * quiet) * scale;
+//! let pixels = (0..side * side)
+//!     .map(|i| {
+//!         let (x, y) = ((i % side) / scale, (i / side) / scale);
+//!         let inside = (quiet..quiet + modules).contains(&x) && (quiet..quiet + modules).contains(&y);
+//!         let dark = inside && colors[(y - quiet) * modules + x - quiet] == qrcode::Color::Dark;
+//!         if dark { 25 } else { 230 }
+//!     })
+//!     .collect();
+//! let picture = GrayImage::new(side, side, pixels).unwrap();
+//!
+//! let codes = Decoder::new(Effort::Thorough).decode(picture.view());
+//!
+//! assert_eq!(codes.len(), 1);
+//! assert_eq!(codes[0].text, text);
+//! let label = codes[0].payload.as_ref().expect("a Bindery label");
+//! assert_eq!(label.kind(), QrKind::BinderyV2);
+//! assert_eq!(label.sn().map(|sn| sn.as_str()), Some("BD7K2M9Q4X"));
+//! ```
+
+#![deny(missing_docs)]
 
 pub mod frame;
 pub mod pipeline;
