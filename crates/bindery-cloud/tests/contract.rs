@@ -48,11 +48,17 @@ async fn every_answer_keeps_to_the_openapi_document() {
         ],
     );
     let served = Served::start(&url).await;
-    let token = signed_in_token(&reqwest::Client::new(), &served.base, "contract@example.com").await;
+    let token = signed_in_token(
+        &reqwest::Client::new(),
+        &served.base,
+        "contract@example.com",
+    )
+    .await;
 
     let report = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("schemathesis");
     let st = st.clone();
     let base = served.base.clone();
+    let report_dir = report.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(st)
             .args(["run", &format!("{base}/v1/openapi.json")])
@@ -66,7 +72,7 @@ async fn every_answer_keeps_to_the_openapi_document() {
             .args(["-H", &format!("Authorization: Bearer {token}")])
             .args(["-H", &format!("X-Api-Key: {key}")])
             .args(["--report", "junit", "--report-dir"])
-            .arg(&report)
+            .arg(&report_dir)
             .output()
             .expect("run Schemathesis")
     })
