@@ -1,14 +1,16 @@
 //! The Bindery app: scan a device's QR label, name the device, bind it to your account.
 //!
 //! The flow lives in [`state`] as plain Rust (the tests drive it without a window), the
-//! texts in [`i18n`], the screens in [`screens`] and their shared pieces in [`components`].
-//! What the device offers (camera, files, the sandbox cloud) comes through [`host`], so the
-//! same components run in the desktop window, the web build and the tests. `main.rs` only
-//! picks the platform, builds the [`Boot`] and launches [`App`].
+//! texts in [`i18n`] (the languages themselves in [`lang`], which both use), the screens in
+//! [`screens`] and their shared pieces in [`components`]. What the device offers (camera,
+//! files, the sandbox cloud) comes through [`host`], so the same components run in the
+//! desktop window, the web build and the tests. `main.rs` only picks the platform, builds the
+//! [`Boot`] and launches [`App`].
 
 pub mod components;
 pub mod host;
 pub mod i18n;
+pub mod lang;
 pub mod screens;
 pub mod state;
 

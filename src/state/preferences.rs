@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::Model;
-use crate::i18n::Lang;
+use crate::lang::Lang;
 
 /// The remembered choices.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

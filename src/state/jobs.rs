@@ -1,0 +1,328 @@
+//! A user's request that needs the cloud, in three steps so the UI never holds the model
+//! across a network call: [`Model::start`] checks the input and marks the model busy
+//! (synchronous), the returned [`Job`] talks to the cloud (async, owns a clone of the client),
+//! and [`Model::apply`] folds its [`Outcome`] back in (synchronous). [`Model::perform`] chains
+//! the three for tests and any caller that owns the model.
+
+use bindery_client::{BindOutcome, Client, ClientError};
+use bindery_core::api::{Device, Session};
+use bindery_core::{DeviceName, Email, ErrorCode, Password, ValueError};
+
+use super::failure::{Failure, FailureKind};
+use super::model::Model;
+use super::session::SavedSession;
+use super::view::{Account, Busy, Notice, Pending, Screen};
+
+/// A password, kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A request that needs the cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    SignIn {
+        email: String,
+        password: Secret,
+    },
+    SignUp {
+        email: String,
+        password: Secret,
+    },
+    SignOut,
+    Refresh,
+    /// What a label says (scanned, opened from an image or typed).
+    Inspect {
+        qr_content: String,
+    },
+    /// Binds the label on the Confirm screen under this name.
+    Bind {
+        name: String,
+    },
+    Rename {
+        did: String,
+        name: String,
+    },
+    Unbind {
+        did: String,
+    },
+}
+
+/// What a finished job brought back.
+#[derive(Debug, Clone)]
+pub enum Done {
+    SignedIn {
+        session: Session,
+        email: String,
+    },
+    /// Signed out; `revoked` is false when the cloud could not be told (the token is dropped
+    /// here anyway, and expires on its own).
+    SignedOut {
+        revoked: bool,
+    },
+    Devices(Vec<Device>),
+    Inspected(Pending),
+    /// A bind and, when the list could be fetched, the account's devices after it.
+    Bound {
+        outcome: BindOutcome,
+        devices: Option<Vec<Device>>,
+    },
+    Renamed(Device),
+    Unbound {
+        did: String,
+    },
+}
+
+/// The result of a [`Job`].
+#[derive(Debug)]
+pub struct Outcome {
+    pub action: Action,
+    pub result: Result<Done, ClientError>,
+}
+
+/// One action's network work, detached from the model.
+#[derive(Debug)]
+pub struct Job {
+    action: Action,
+    client: Client,
+    /// The label being bound (from the Confirm screen).
+    qr_content: Option<String>,
+}
+
+impl Job {
+    /// Talks to the cloud. Never touches the model, so the UI stays live meanwhile.
+    pub async fn run(self) -> Outcome {
+        let client = &self.client;
+        let result = match &self.action {
+            Action::SignIn { email, password } => client
+                .login(email.trim(), &password.0)
+                .await
+                .map(|session| Done::SignedIn {
+                    session,
+                    email: email.trim().to_lowercase(),
+                }),
+            Action::SignUp { email, password } => {
+                match client.signup(email.trim(), &password.0).await {
+                    Ok(_) => client
+                        .login(email.trim(), &password.0)
+                        .await
+                        .map(|session| Done::SignedIn {
+                            session,
+                            email: email.trim().to_lowercase(),
+                        }),
+                    Err(e) => Err(e),
+                }
+            }
+            Action::SignOut => Ok(Done::SignedOut {
+                revoked: client.logout().await.is_ok(),
+            }),
+            Action::Refresh => client.devices().await.map(Done::Devices),
+            Action::Inspect { qr_content } => client.inspect(qr_content).await.map(|inspection| {
+                Done::Inspected(Pending {
+                    qr_content: qr_content.clone(),
+                    inspection,
+                })
+            }),
+            Action::Bind { name } => {
+                let qr = self.qr_content.as_deref().unwrap_or_default();
+                match client.bind(qr, name.trim()).await {
+                    Ok(outcome) => Ok(Done::Bound {
+                        outcome,
+                        devices: client.devices().await.ok(),
+                    }),
+                    Err(e) => Err(e),
+                }
+            }
+            Action::Rename { did, name } => {
+                client.rename(did, name.trim()).await.map(Done::Renamed)
+            }
+            Action::Unbind { did } => client
+                .unbind(did)
+                .await
+                .map(|()| Done::Unbound { did: did.clone() }),
+        };
+        Outcome {
+            action: self.action,
+            result,
+        }
+    }
+}
+
+impl Model {
+    /// Checks `action`'s input and marks the model busy. `None` when nothing is to be sent:
+    /// the input was refused (see [`Model::failure`]) or another action is still running.
+    pub fn start(&mut self, action: Action) -> Option<Job> {
+        if self.busy.is_some() {
+            return None;
+        }
+        let invalid = |e: ValueError| FailureKind::Invalid(e);
+        let checked: Result<(Busy, Option<String>), FailureKind> = match &action {
+            Action::SignIn { email, password } => {
+                Email::parse(email).map_err(invalid).and_then(|_| {
+                    if password.0.is_empty() {
+                        Err(invalid(Password::parse("").unwrap_err()))
+                    } else {
+                        Ok((Busy::SigningIn, None))
+                    }
+                })
+            }
+            Action::SignUp { email, password } => Email::parse(email)
+                .and_then(|_| Password::parse(&password.0))
+                .map(|_| (Busy::SigningUp, None))
+                .map_err(invalid),
+            Action::SignOut => Ok((Busy::SigningOut, None)),
+            Action::Refresh => Ok((Busy::Refreshing, None)),
+            Action::Inspect { qr_content } => {
+                if qr_content.trim().is_empty() {
+                    return None;
+                }
+                Ok((Busy::Inspecting, None))
+            }
+            Action::Bind { name } => match &self.pending {
+                None => return None,
+                Some(pending) => DeviceName::parse(name)
+                    .map(|_| (Busy::Binding, Some(pending.qr_content.clone())))
+                    .map_err(invalid),
+            },
+            Action::Rename { name, .. } => DeviceName::parse(name)
+                .map(|_| (Busy::Renaming, None))
+                .map_err(invalid),
+            Action::Unbind { .. } => Ok((Busy::Unbinding, None)),
+        };
+        match checked {
+            Err(kind) => {
+                self.failure = Some(Failure::without_retry(kind, &self.cloud));
+                None
+            }
+            Ok((busy, qr_content)) => {
+                self.busy = Some(busy);
+                self.failure = None;
+                self.notice = None;
+                Some(Job {
+                    action,
+                    client: self.client.clone(),
+                    qr_content,
+                })
+            }
+        }
+    }
+
+    /// Folds a finished job into the model. Returns the action to perform next, if any (the
+    /// device list after signing in).
+    pub fn apply(&mut self, outcome: Outcome) -> Option<Action> {
+        self.busy = None;
+        match outcome.result {
+            Ok(done) => self.succeeded(done),
+            Err(error) => {
+                let signed_in_call = !matches!(
+                    outcome.action,
+                    Action::SignIn { .. } | Action::SignUp { .. }
+                );
+                let failure = Failure::from_client(error, &self.cloud, &outcome.action);
+                if signed_in_call && failure.code() == Some(ErrorCode::Unauthorized) {
+                    // The session expired or was revoked elsewhere: sign in again.
+                    self.forget_session();
+                    self.screen = Screen::SignIn;
+                }
+                self.failure = Some(failure);
+                None
+            }
+        }
+    }
+
+    fn succeeded(&mut self, done: Done) -> Option<Action> {
+        match done {
+            Done::SignedIn { session, email } => {
+                let expires_at = session
+                    .expires_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                let saved = SavedSession {
+                    cloud: self.cloud.session_key().to_owned(),
+                    token: session.token.clone(),
+                    uid: session.uid.clone(),
+                    email: email.clone(),
+                    expires_at: expires_at.clone(),
+                };
+                if let Err(detail) = self.sessions.save(&saved) {
+                    self.session_note = Some(detail);
+                }
+                self.client = self.client.clone().with_token(Some(session.token));
+                self.account = Some(Account {
+                    uid: session.uid,
+                    email,
+                    expires_at,
+                });
+                self.devices = None;
+                self.highlighted = None;
+                self.screen = Screen::Home;
+                return Some(Action::Refresh);
+            }
+            Done::SignedOut { .. } => {
+                self.forget_session();
+                self.screen = Screen::SignIn;
+            }
+            Done::Devices(devices) => self.devices = Some(devices),
+            Done::Inspected(pending) => {
+                self.pending = Some(pending);
+                self.screen = Screen::Confirm;
+            }
+            Done::Bound { outcome, devices } => {
+                let device = outcome.device().clone();
+                if let BindOutcome::AlreadyYours(d) = &outcome {
+                    self.notice = Some(Notice::AlreadyYours {
+                        name: d.name.clone(),
+                    });
+                }
+                let mut list = devices.or_else(|| self.devices.clone()).unwrap_or_default();
+                if !list.iter().any(|d| d.did == device.did) {
+                    list.insert(0, device.clone());
+                }
+                self.devices = Some(list);
+                self.highlighted = Some(device.did);
+                self.pending = None;
+                self.screen = Screen::Home;
+            }
+            Done::Renamed(device) => {
+                if let Some(list) = &mut self.devices {
+                    if let Some(slot) = list.iter_mut().find(|d| d.did == device.did) {
+                        *slot = device.clone();
+                    }
+                }
+                self.notice = Some(Notice::Renamed { name: device.name });
+            }
+            Done::Unbound { did } => {
+                let name = self
+                    .device(&did)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default();
+                if let Some(list) = &mut self.devices {
+                    list.retain(|d| d.did != did);
+                }
+                if self.highlighted.as_deref() == Some(did.as_str()) {
+                    self.highlighted = None;
+                }
+                self.unbind_asked = false;
+                self.notice = Some(Notice::Unbound { name });
+                self.screen = Screen::Home;
+            }
+        }
+        None
+    }
+
+    /// Runs `action` to the end, then whatever it asks for next.
+    pub async fn perform(&mut self, action: Action) {
+        let mut next = Some(action);
+        while let Some(action) = next.take() {
+            if let Some(job) = self.start(action) {
+                let outcome = job.run().await;
+                next = self.apply(outcome);
+            }
+        }
+    }
+}
