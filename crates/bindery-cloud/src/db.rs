@@ -34,15 +34,14 @@ pub enum DbError {
     /// The URL names no database engine Bindery knows.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
-    /// The URL names an engine this build of bindery-cloud was compiled without.
-    #[error("this build of bindery-cloud has no {backend} support (it was built without the `{feature}` feature), so it cannot open {url:?}")]
+    /// The URL names an engine this build of bindery-cloud was compiled without. (The URL is
+    /// not repeated: it may carry a password.)
+    #[error("this build of bindery-cloud has no {backend} support (it was built without the `{feature}` feature)")]
     NotBuiltIn {
         /// The engine's name.
         backend: &'static str,
         /// The cargo feature that adds it.
         feature: &'static str,
-        /// The URL that was refused.
-        url: String,
     },
     /// The server did not answer, or refused the connection.
     #[error("cannot connect to the database: {0}")]
@@ -71,7 +70,6 @@ impl Backend {
             Err(DbError::NotBuiltIn {
                 backend: backend.name(),
                 feature: backend.feature(),
-                url: url.to_owned(),
             })
         }
     }
