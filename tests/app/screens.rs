@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
-use crate::ui::Ui;
+use crate::ui::{escape, Ui};
 use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle, TorchSwitch};
 use bindery::i18n::{error_sentence, t, Lang, Text};
 use bindery::state::preferences::Preferences;
@@ -21,6 +21,19 @@ fn both(mut check: impl FnMut(Lang)) {
     for lang in Lang::ALL {
         check(lang);
     }
+}
+
+/// `text` as the heading `tag` (`h1` is the app bar's title, `h2` a form's), which only the
+/// screen of that title renders: several titles are also the words of a button elsewhere
+/// ("Sign in", "Enter code"), so finding the words alone proves nothing.
+fn heading(tag: &str, text: &str) -> String {
+    format!("<{tag}>{}</{tag}>", escape(text))
+}
+
+/// The button of class `class` with `text`, as the renderer writes one without dynamic
+/// attributes.
+fn button(class: &str, text: &str) -> String {
+    format!("<button class=\"{class}\">{}</button>", escape(text))
 }
 
 fn in_lang(mut model: Model, lang: Lang) -> Model {
@@ -48,7 +61,10 @@ fn sign_in_screen_in_both_languages() {
     both(|lang| {
         let ui = Ui::new(offline(lang));
         let html = ui.html();
-        assert!(html.contains(t(lang, Text::SignInTitle)), "{html}");
+        assert!(
+            html.contains(&heading("h2", t(lang, Text::SignInTitle))),
+            "{html}"
+        );
         assert!(html.contains(t(lang, Text::Email)));
         assert!(html.contains(t(lang, Text::NoAccountYet)));
         assert!(
@@ -65,7 +81,10 @@ fn switching_to_sign_up_shows_the_password_rule() {
         let mut ui = Ui::new(offline(lang));
         ui.click("switch-mode");
         let html = ui.html();
-        assert!(html.contains(t(lang, Text::SignUpTitle)), "{html}");
+        assert!(
+            html.contains(&heading("h2", t(lang, Text::SignUpTitle))),
+            "{html}"
+        );
         assert!(html.contains(t(lang, Text::PasswordRule)));
         assert!(html.contains(t(lang, Text::HaveAccount)));
     });
@@ -254,24 +273,48 @@ struct TorchHost {
 
 impl Host for TorchHost {
     fn open_camera(&self, _index: usize) -> Option<Box<dyn CameraFeed>> {
-        let live = CameraState::Live {
-            name: "Back".into(),
-            cameras: 1,
-            torch: self.torch,
-        };
+        let live = self.reports();
         Some(Box::new(StateFeed(Some(live), Some(self.switch.clone()))))
     }
 }
 
-async fn scan_screen(model: Model, host: impl Host + 'static) -> Ui {
+/// A test host that knows what its camera reports to the Scan screen.
+trait ScanHost: Host + 'static {
+    /// The camera state the screen shows once the screen opened the camera and the feed
+    /// reported.
+    fn reports(&self) -> CameraState;
+}
+
+impl ScanHost for TestHost {
+    fn reports(&self) -> CameraState {
+        self.camera.clone().unwrap_or(CameraState::NoCamera)
+    }
+}
+
+impl ScanHost for TorchHost {
+    fn reports(&self) -> CameraState {
+        CameraState::Live {
+            name: "Back".into(),
+            cameras: 1,
+            torch: self.torch,
+        }
+    }
+}
+
+/// The Scan screen on `host`, once it shows what the host's camera reports. The camera area
+/// starts at `Starting`, which no test host reports, so the wait also covers a host without a
+/// camera (whose `NoCamera` is the model's initial state): only the screen's own camera
+/// effect can set it.
+async fn scan_screen(model: Model, host: impl ScanHost) -> Ui {
+    let expected = host.reports();
     let mut model = model;
     model.go(Screen::Scan);
+    model.camera = CameraState::Starting;
     let mut ui = Ui::with_host(model, HostHandle(Arc::new(host)));
-    // Let the feed task deliver its state.
-    for _ in 0..5 {
-        let _ = tokio::time::timeout(Duration::from_millis(20), ui.dom.wait_for_work()).await;
-        ui.flush();
-    }
+    ui.wait_until(&format!("the camera area shows {expected:?}"), |m| {
+        m.camera == expected
+    })
+    .await;
     ui
 }
 
@@ -280,14 +323,19 @@ async fn scan_without_a_camera_offers_the_other_two_ways() {
     let cloud = TestCloud::start().await;
     let model = cloud.signed_in("dee@example.com").await;
     for lang in Lang::ALL {
+        // The Scan screen's button, not the Enter code screen's title of the same words.
+        let enter_code = button("enter-code", t(lang, Text::EnterCode));
         // A bare host (the web build, tests): no camera, no file dialog.
         let mut m = in_lang(model.clone(), lang);
         m.go(Screen::Scan);
         let ui = Ui::new(m);
         let html = ui.html();
         assert!(html.contains(t(lang, Text::NoCameraTitle)), "{html}");
-        assert!(html.contains(t(lang, Text::EnterCode)));
-        assert!(html.contains(t(lang, Text::Cancel)));
+        assert!(html.contains(&enter_code), "{html}");
+        assert!(
+            html.contains(&button("cancel", t(lang, Text::Cancel))),
+            "{html}"
+        );
 
         let host = TestHost {
             camera: None,
@@ -297,7 +345,7 @@ async fn scan_without_a_camera_offers_the_other_two_ways() {
         let html = ui.html();
         assert!(html.contains("viewfinder no-camera"), "{html}");
         assert!(html.contains(t(lang, Text::OpenImage)));
-        assert!(html.contains(t(lang, Text::EnterCode)));
+        assert!(html.contains(&enter_code), "{html}");
     }
 }
 
@@ -314,7 +362,10 @@ async fn scan_with_permission_denied_and_live_cameras() {
         let html = ui.html();
         assert!(html.contains(t(lang, Text::PermissionTitle)), "{html}");
         assert!(html.contains(t(lang, Text::OpenImage)));
-        assert!(html.contains(t(lang, Text::EnterCode)));
+        assert!(
+            html.contains(&button("enter-code", t(lang, Text::EnterCode))),
+            "{html}"
+        );
 
         let host = TestHost {
             camera: Some(CameraState::Live {
@@ -685,20 +736,30 @@ async fn settings_switch_language_show_the_cloud_and_sign_out() {
     model.go(Screen::Settings);
     let mut ui = Ui::new(model);
     let html = ui.html();
-    assert!(html.contains(t(Lang::En, Text::SettingsTitle)), "{html}");
+    // The settings button of the other screens is labelled with the same word.
+    assert!(
+        html.contains(&heading("h1", t(Lang::En, Text::SettingsTitle))),
+        "{html}"
+    );
     assert!(html.contains(&cloud.url));
     assert!(html.contains("jay@example.com"));
     assert!(html.contains("English") && html.contains("简体中文"));
     ui.click("lang=\"zh-CN\"");
     let html = ui.html();
-    assert!(html.contains(t(Lang::ZhCn, Text::SettingsTitle)), "{html}");
+    assert!(
+        html.contains(&heading("h1", t(Lang::ZhCn, Text::SettingsTitle))),
+        "{html}"
+    );
     assert!(html.contains(t(Lang::ZhCn, Text::SignOut)));
 
     let mut ui = ui.remount();
     ui.click("sign-out");
     ui.settle().await;
     let html = ui.html();
-    assert!(html.contains(t(Lang::ZhCn, Text::SignInTitle)), "{html}");
+    assert!(
+        html.contains(&heading("h2", t(Lang::ZhCn, Text::SignInTitle))),
+        "{html}"
+    );
 }
 
 #[test]

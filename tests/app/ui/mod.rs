@@ -23,6 +23,9 @@ use dioxus::dioxus_core::{
 use dioxus::prelude::*;
 use dioxus_html::{PlatformEventData, SerializedFormData, SerializedMouseData};
 
+/// The longest a test waits for the app to reach a state.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(10);
+
 pub struct Ui {
     pub dom: VirtualDom,
     host: HostHandle,
@@ -268,6 +271,25 @@ impl Ui {
         let id = self.find("submit", marker);
         let data = SerializedFormData::new(String::new(), vec![]);
         self.fire("submit", id, Box::new(data), true);
+    }
+
+    /// Lets the app's tasks and effects run until `done` holds for the model, rendering as
+    /// they go; fails the test, saying what it waited for and what the screen shows, after
+    /// [`WAIT_LIMIT`].
+    pub async fn wait_until(&mut self, what: &str, done: impl Fn(&Model) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+        loop {
+            self.flush();
+            if self.dom.in_runtime(|| done(&self.model().read())) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                let state = self.dom.in_runtime(|| format!("{:?}", self.model().read()));
+                panic!("waited {WAIT_LIMIT:?} for {what}: {state}\n{}", self.html());
+            }
+            let _ = tokio::time::timeout(left, self.dom.wait_for_work()).await;
+        }
     }
 
     /// Lets the app's tasks (cloud calls) finish, rendering as they go.
