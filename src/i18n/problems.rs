@@ -25,6 +25,7 @@ pub fn error_sentence(lang: Lang, code: ErrorCode) -> &'static str {
             ErrorCode::PayloadTooLarge => "上传的内容太大。请拆分成较小的文件。",
             ErrorCode::RateLimited => "尝试次数过多。请稍等片刻再试。",
             ErrorCode::Internal => "服务器出错了。请重试；如果问题持续，请带上请求 ID 联系客服。",
+            ErrorCode::Unavailable => "服务器繁忙，本次操作未执行。请等几秒后再试。",
         },
     }
 }

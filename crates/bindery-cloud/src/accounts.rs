@@ -11,22 +11,24 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
-use axum::{Json, Router};
-use bindery_core::api::{Credentials, Session, UserCreated};
+use axum::Json;
+use bindery_core::api::{Credentials, ErrorBody, Session, UserCreated};
 use bindery_core::{Email, ErrorCode, Password};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::db::{from_ms, is_unique_violation, now_ms, random_hex, secret_hash};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ClientAddr, User};
 use crate::state::AppState;
+use crate::throttle::{self, Limit};
 
-/// `/v1/users`, `/v1/sessions`, `/v1/sessions/current`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users", post(sign_up))
-        .route("/v1/sessions", post(sign_in))
-        .route("/v1/sessions/current", delete(sign_out))
+/// `/v1/users`, `/v1/sessions`, `/v1/sessions/current`, each with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
 }
 
 /// argon2id with OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
@@ -66,13 +68,34 @@ fn parse_credentials(credentials: &Credentials) -> Result<(Email, Password), Api
     Ok((email, password))
 }
 
+/// Sign up: a new account.
+#[utoipa::path(post, path = "/v1/users", tag = "accounts", request_body = Credentials,
+    responses(
+        (status = 201, description = "The account is made.", body = UserCreated),
+        (status = 400, description = "`invalid_request`: a bad email or password.", body = ErrorBody),
+        (status = 409, description = "`email_taken`: an account has this email.", body = ErrorBody),
+    ))]
 async fn sign_up(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<UserCreated>), ApiError> {
     let (email, password) = parse_credentials(&credentials)?;
+    // Counted before the hash is spent, so a flood from one address costs it nothing but
+    // its own refusals.
+    let signups = Limit::new(state.limits.signups_per_address, state.limits.signup_window);
+    let _counted = throttle::reserve(
+        &state.writer,
+        &state.db,
+        "signup",
+        &[(address.as_str(), signups)],
+    )
+    .await?;
     let password = password.expose().to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+    let hash = state
+        .hashing
+        .run(move || hash_password(&password))
+        .await??;
     let uid = format!("u_{}", random_hex(12));
     let inserted = sqlx::query(
         "INSERT INTO accounts (uid, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
@@ -90,6 +113,14 @@ async fn sign_up(
     }
 }
 
+/// Sign in: a session token, valid 30 days.
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = Credentials,
+    responses(
+        (status = 201, description = "Signed in.", body = Session),
+        (status = 401, description = "`unauthorized`: a wrong email or password.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many failed sign-ins for this email or address.",
+            body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the oldest counted failure leaves the window."))),
+    ))]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -101,29 +132,9 @@ async fn sign_in(
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
     let limits = &state.limits;
-    let since = now_ms() - limits.login_window.as_millis() as i64;
-    let window_secs = limits.login_window.as_secs() as i64;
-    for (column, key, max) in [
-        ("email", email.as_str(), limits.login_failures_per_email),
-        (
-            "address",
-            address.as_str(),
-            limits.login_failures_per_address,
-        ),
-    ] {
-        let sql = format!(
-            "SELECT COUNT(*), COALESCE(MIN(at), 0) FROM login_failures WHERE {column} = $1 AND at > $2"
-        );
-        let (count, oldest): (i64, i64) = sqlx::query_as(&sql)
-            .bind(key)
-            .bind(since)
-            .fetch_one(&state.db)
-            .await?;
-        if count >= max {
-            let retry = (oldest - since).max(0) / 1000 + 1;
-            return Err(ApiError::rate_limited(retry.min(window_secs) as u64));
-        }
-    }
+    // The failure is written before the password is checked and removed if it was right:
+    // concurrent guesses each see the others' (see throttle.rs).
+    let failure = reserve_login_failure(&state, email.as_str(), &address).await?;
 
     let row: Option<(String, String)> =
         sqlx::query_as("SELECT uid, password_hash FROM accounts WHERE email = $1")
@@ -131,29 +142,27 @@ async fn sign_in(
             .fetch_optional(&state.db)
             .await?;
     let password = credentials.password.clone();
-    let (uid, ok) = tokio::task::spawn_blocking(move || match row {
-        Some((uid, hash)) => {
-            let ok = verify_password(&password, &hash);
-            (Some(uid), ok)
-        }
-        None => {
-            verify_password(&password, decoy_hash());
-            (None, false)
-        }
-    })
-    .await?;
+    let (uid, ok) = state
+        .hashing
+        .run(move || match row {
+            Some((uid, hash)) => {
+                let ok = verify_password(&password, &hash);
+                (Some(uid), ok)
+            }
+            None => {
+                verify_password(&password, decoy_hash());
+                (None, false)
+            }
+        })
+        .await
+        .inspect_err(|_| failure.forget(&state))?;
     let (Some(uid), true) = (uid, ok) else {
-        sqlx::query("INSERT INTO login_failures (email, address, at) VALUES ($1, $2, $3)")
-            .bind(email.as_str())
-            .bind(&address)
-            .bind(now_ms())
-            .execute(&state.writer)
-            .await?;
         return Err(ApiError::with_message(
             ErrorCode::Unauthorized,
             "The email or password is wrong. Check them and try again.",
         ));
     };
+    failure.release(&state).await?;
 
     let token = random_hex(32);
     let now = now_ms();
@@ -177,6 +186,92 @@ async fn sign_in(
     ))
 }
 
+/// A failed sign-in written ahead of the password check; released when it was right.
+struct LoginFailure {
+    id: String,
+}
+
+impl LoginFailure {
+    /// The password was right: this sign-in was no failure.
+    async fn release(self, state: &AppState) -> Result<(), ApiError> {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(&self.id)
+            .execute(&state.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// The check never ran (the cloud was too busy): remove the failure in the background,
+    /// since the caller is already being answered.
+    fn forget(&self, state: &AppState) {
+        let (id, writer) = (self.id.clone(), state.writer.clone());
+        tokio::spawn(async move {
+            let _ = sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(id)
+                .execute(&writer)
+                .await;
+        });
+    }
+}
+
+/// Writes a failed sign-in of `email` from `address`, then counts the failures in the window
+/// with it: per email from this address, per email from anywhere, per address. Past a limit
+/// the row is removed again and the answer is `rate_limited`.
+async fn reserve_login_failure(
+    state: &AppState,
+    email: &str,
+    address: &str,
+) -> Result<LoginFailure, ApiError> {
+    let limits = &state.limits;
+    let now = now_ms();
+    let since = now - limits.login_window.as_millis() as i64;
+    let failure = LoginFailure { id: random_hex(12) };
+    sqlx::query("INSERT INTO login_failures (id, email, address, at) VALUES ($1, $2, $3, $4)")
+        .bind(&failure.id)
+        .bind(email)
+        .bind(address)
+        .bind(now)
+        .execute(&state.writer)
+        .await?;
+    let window = Limit::new(0, limits.login_window);
+    let checks: [(&str, &[&str], i64); 3] = [
+        (
+            "email = $1 AND address = $2 AND at > $3",
+            &[email, address],
+            limits.login_failures_per_email,
+        ),
+        (
+            "email = $1 AND at > $2",
+            &[email],
+            limits.login_failures_per_email_anywhere,
+        ),
+        (
+            "address = $1 AND at > $2",
+            &[address],
+            limits.login_failures_per_address,
+        ),
+    ];
+    for (condition, keys, max) in checks {
+        let sql =
+            format!("SELECT COUNT(*), COALESCE(MIN(at), 0) FROM login_failures WHERE {condition}");
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for key in keys {
+            query = query.bind(*key);
+        }
+        let (count, oldest) = query.bind(since).fetch_one(&state.db).await?;
+        if count > max {
+            failure.release(state).await?;
+            return Err(ApiError::rate_limited(throttle::retry_after(
+                oldest, since, &window,
+            )));
+        }
+    }
+    Ok(failure)
+}
+
+/// Sign out: revokes the token used.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "The token no longer works.")))]
 async fn sign_out(State(state): State<AppState>, user: User) -> Result<StatusCode, ApiError> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2")
         .bind(now_ms())

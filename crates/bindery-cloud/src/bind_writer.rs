@@ -58,7 +58,12 @@ pub(crate) enum BindWriteError {
 
 impl From<BindWriteError> for crate::error::ApiError {
     fn from(e: BindWriteError) -> Self {
-        crate::error::ApiError::internal(e)
+        match e {
+            // A busy database (SQLite's one writer held by an import) is `unavailable`, as
+            // for any other query.
+            BindWriteError::Database(e) => e.into(),
+            other => crate::error::ApiError::internal(other),
+        }
     }
 }
 

@@ -8,29 +8,32 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use bindery_core::api::{
-    BindRequest, Device, DeviceEnvelope, DeviceList, DeviceStatus, InspectRequest, Inspection,
-    RenameRequest,
+    BindRequest, Device, DeviceEnvelope, DeviceList, DeviceStatus, ErrorBody, InspectRequest,
+    Inspection, RenameRequest,
 };
 use bindery_core::qr::QrContent;
 use bindery_core::{
     parse_qr, BindCode, BindCodeHash, BindPolicy, DeviceName, ErrorCode, ProductKey, Sn,
 };
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::bind_writer::{Attempt, BindWrite, NewBinding, Written};
 use crate::db::{from_ms, now_ms, random_hex};
 use crate::error::{ApiError, RequestId};
 use crate::extract::{ApiJson, ClientAddr, User};
 use crate::state::AppState;
+use crate::throttle::{self, Limit, Reservation};
 
-/// `/v1/qr/inspect`, `/v1/bindings`, `/v1/bindings/{did}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/qr/inspect", post(inspect))
-        .route("/v1/bindings", post(bind).get(list))
-        .route("/v1/bindings/{did}", patch(rename).delete(unbind))
+/// `/v1/qr/inspect`, `/v1/bindings`, `/v1/bindings/{did}`, each with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(inspect))
+        .routes(routes!(bind, list))
+        .routes(routes!(rename, unbind))
 }
 
 /// A device as the bind API sees it.
@@ -152,11 +155,54 @@ async fn resolve(
     Ok((target, label.bind_code))
 }
 
+/// Counts a look at a device by a label that carries no secret (see [`inspect`]).
+async fn secretless_look(state: &AppState, uid: &str) -> Result<Reservation, ApiError> {
+    let limit = Limit::new(
+        state.limits.sn_only_looks_per_account,
+        state.limits.bind_window,
+    );
+    throttle::reserve(&state.writer, &state.db, "secretless", &[(uid, limit)]).await
+}
+
+/// What a scanned label means for the signed-in account; changes nothing.
+#[utoipa::path(post, path = "/v1/qr/inspect", tag = "bindings", security(("bearer" = [])),
+    request_body = InspectRequest,
+    responses(
+        (status = 200, description = "The label's product, SN and status for you.", body = Inspection),
+        (status = 400, description = "`bad_qr_content`: not a label Bindery can bind.", body = ErrorBody),
+        (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
+    ))]
 async fn inspect(
     State(state): State<AppState>,
     user: User,
+    ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<InspectRequest>,
 ) -> Result<Json<Inspection>, ApiError> {
+    // Every inspect counts, so the call cannot be a free oracle of which SNs exist.
+    let limits = &state.limits;
+    let _counted = throttle::reserve(
+        &state.writer,
+        &state.db,
+        "inspect",
+        &[
+            (
+                user.uid.as_str(),
+                Limit::new(limits.inspects_per_account, limits.bind_window),
+            ),
+            (
+                address.as_str(),
+                Limit::new(limits.inspects_per_address, limits.bind_window),
+            ),
+        ],
+    )
+    .await?;
+    // A label without a bind code is all an `sn_only` device needs to be bound: looking one
+    // up counts against the tight limit of such looks, unless it turns out to be yours.
+    let secretless = read_label(&request.qr_content)?.bind_code.is_none();
+    let look = match secretless {
+        true => Some(secretless_look(&state, &user.uid).await?),
+        false => None,
+    };
     let (target, _) = resolve(&state, &request.qr_content).await?;
     let owner: Option<String> = sqlx::query_scalar("SELECT uid FROM bindings WHERE sn = $1")
         .bind(target.sn.as_str())
@@ -168,6 +214,9 @@ async fn inspect(
         None if !target.activated => DeviceStatus::NotActivated,
         None => DeviceStatus::Bindable,
     };
+    if let (Some(look), DeviceStatus::BoundToYou) = (look, &status) {
+        look.release(&state.writer).await?;
+    }
     Ok(Json(Inspection {
         product_key: target.product_key,
         product_name: target.product_name,
@@ -176,6 +225,20 @@ async fn inspect(
     }))
 }
 
+/// Binds the device a label names to the signed-in account.
+#[utoipa::path(post, path = "/v1/bindings", tag = "bindings", security(("bearer" = [])),
+    request_body = BindRequest,
+    responses(
+        (status = 201, description = "Bound.", body = DeviceEnvelope),
+        (status = 200, description = "Already bound to you (a retry): the device as stored.", body = DeviceEnvelope),
+        (status = 400, description = "`bad_qr_content`: not a label Bindery can bind.", body = ErrorBody),
+        (status = 403, description = "`bad_bind_code`: the label's bind code is wrong or missing.", body = ErrorBody),
+        (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
+        (status = 409, description = "`sn_not_activated`: its DeviceKey is not imported; `already_bound`: another account holds it.", body = ErrorBody),
+        (status = 422, description = "`invalid_name`: the name breaks the rule of docs/product.md §3.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many failed binds for this account or address.",
+            body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the oldest counted failure leaves the window."))),
+    ))]
 async fn bind(
     State(state): State<AppState>,
     user: User,
@@ -208,6 +271,9 @@ async fn bind(
     };
     let (target, name) = match checked {
         Ok(checked) => checked,
+        // A refusal by the limits is not an attempt at the label: recording it would let
+        // a locked-out caller keep writing rows.
+        Err(error) if error.code() == ErrorCode::RateLimited => return Err(error),
         Err(error) => return record_refusal(error).await,
     };
     let device = |did: String, name: String, bound_at: i64| Device {
@@ -333,9 +399,12 @@ async fn check_bind(
     let target = target_of(&label, row)?;
     let bind_code = label.bind_code;
     *sn_seen = Some(target.sn.clone());
-    if target.bind_policy == BindPolicy::SnOnly && by_account >= limits.sn_only_failures_per_account
-    {
-        return Err(ApiError::rate_limited(retry_account));
+    if target.bind_policy == BindPolicy::SnOnly {
+        if by_account >= limits.sn_only_failures_per_account {
+            return Err(ApiError::rate_limited(retry_account));
+        }
+        // Succeeding binds count too: a list of probed SNs must not be bindable in one go.
+        let _look = secretless_look(state, &user.uid).await?;
     }
     if !target.activated {
         return Err(ApiError::new(ErrorCode::SnNotActivated));
@@ -394,6 +463,9 @@ async fn device_of(state: &AppState, uid: &str, did: &str) -> Result<Option<Devi
     row.map(device_from_row).transpose()
 }
 
+/// The signed-in account's devices, oldest binding first.
+#[utoipa::path(get, path = "/v1/bindings", tag = "bindings", security(("bearer" = [])),
+    responses((status = 200, description = "Your devices.", body = DeviceList)))]
 async fn list(State(state): State<AppState>, user: User) -> Result<Json<DeviceList>, ApiError> {
     let sql = format!("{DEVICE_SELECT} WHERE b.uid = $1 ORDER BY b.bound_at, b.did");
     let rows: Vec<DeviceRow> = sqlx::query_as(&sql)
@@ -407,6 +479,15 @@ async fn list(State(state): State<AppState>, user: User) -> Result<Json<DeviceLi
     Ok(Json(DeviceList { devices }))
 }
 
+/// Renames one of your devices.
+#[utoipa::path(patch, path = "/v1/bindings/{did}", tag = "bindings", security(("bearer" = [])),
+    params(("did" = String, Path, description = "The device id of the binding.")),
+    request_body = RenameRequest,
+    responses(
+        (status = 200, description = "Renamed.", body = DeviceEnvelope),
+        (status = 404, description = "`not_found`: no such device of yours.", body = ErrorBody),
+        (status = 422, description = "`invalid_name`: the name breaks the rule of docs/product.md §3.", body = ErrorBody),
+    ))]
 async fn rename(
     State(state): State<AppState>,
     user: User,
@@ -431,6 +512,13 @@ async fn rename(
     Ok(Json(DeviceEnvelope { device }))
 }
 
+/// Unbinds one of your devices.
+#[utoipa::path(delete, path = "/v1/bindings/{did}", tag = "bindings", security(("bearer" = [])),
+    params(("did" = String, Path, description = "The device id of the binding.")),
+    responses(
+        (status = 204, description = "Unbound."),
+        (status = 404, description = "`not_found`: no such device of yours.", body = ErrorBody),
+    ))]
 async fn unbind(
     State(state): State<AppState>,
     user: User,

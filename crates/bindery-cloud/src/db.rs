@@ -46,6 +46,9 @@ pub enum DbError {
     /// The server did not answer, or refused the connection.
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// The key that seals label archives could not be had.
+    #[error("{0}")]
+    ArchiveKey(#[from] crate::seal::SealError),
     /// A migration failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -125,6 +128,29 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// Creates the SQLite file of `url` readable by its owner only, if it does not exist yet: it
+/// holds password hashes and the bind-code key, and SQLite gives its journal files the same
+/// mode. An existing file keeps the mode its owner gave it.
+fn create_private_file(url: &str) -> Result<(), DbError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // Another process may have made it first, or the folder may be missing: either way
+    // SQLite's own open says what is wrong better than this could.
+    let _ = options.open(path);
+    Ok(())
+}
+
 /// Opens the pool and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool, Backend), DbError> {
     sqlx::any::install_default_drivers();
@@ -137,10 +163,15 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool, Backen
         }
         _ => url.to_owned(),
     };
+    if backend == Backend::Sqlite {
+        create_private_file(&url)?;
+    }
     let options: AnyConnectOptions = url.parse().map_err(DbError::Connect)?;
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(30))
+        // Past this a request answers `unavailable` (503, retry): better than holding a client
+        // for the whole of a long import on SQLite's one writer.
+        .acquire_timeout(Duration::from_secs(10))
         // A SQLite connection lives in this process and cannot drop; pinging it before each
         // use was one extra round trip to its worker thread per query (a third of a bind's).
         .test_before_acquire(backend != Backend::Sqlite)

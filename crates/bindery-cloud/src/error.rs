@@ -32,7 +32,7 @@ pub enum ApiError {
         code: ErrorCode,
         /// The sentence the client sees.
         message: String,
-        /// Seconds for `Retry-After` (with `rate_limited`).
+        /// Seconds for `Retry-After` (with `rate_limited` and `unavailable`).
         retry_after: Option<u64>,
     },
     /// Something broke on our side. The source error is logged with the request id; the
@@ -90,6 +90,19 @@ impl ApiError {
         }
     }
 
+    /// The same refusal with `Retry-After: secs` (for `unavailable`); an internal error keeps
+    /// none.
+    pub fn retry_after(self, secs: u64) -> Self {
+        match self {
+            ApiError::Refused { code, message, .. } => ApiError::Refused {
+                code,
+                message,
+                retry_after: Some(secs.max(1)),
+            },
+            internal => internal,
+        }
+    }
+
     /// `invalid_request` with a message.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::with_message(ErrorCode::InvalidRequest, message)
@@ -119,7 +132,30 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if is_busy(&e) {
+            tracing::warn!(error = %e, "the database is busy; answering unavailable");
+            return ApiError::with_message(
+                ErrorCode::Unavailable,
+                "The cloud's database is busy with a long write (an import). Nothing was changed: try again in a few seconds.",
+            )
+            .retry_after(5);
+        }
         ApiError::internal_in("database", e)
+    }
+}
+
+/// Whether the database could not take the request now but will later: no connection came
+/// free in time (SQLite has one writer, held by an import), or SQLite's busy timeout ran out.
+fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => true,
+        // SQLite's sentences for SQLITE_BUSY and SQLITE_LOCKED (through the `Any` driver
+        // its codes read like any other database's, so the sentence is what tells them).
+        sqlx::Error::Database(e) => {
+            e.message().contains("database is locked")
+                || e.message().contains("database table is locked")
+        }
+        _ => false,
     }
 }
 
@@ -279,6 +315,20 @@ fn report_for_bare_status(status: StatusCode) -> ErrorReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_database_is_a_retryable_503_not_a_500() {
+        let error = ApiError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(error.code(), ErrorCode::Unavailable);
+        assert_eq!(error.code().http_status(), 503);
+        assert!(error.code().is_retryable());
+        let ApiError::Refused { retry_after, .. } = error else {
+            panic!("a refusal");
+        };
+        assert_eq!(retry_after, Some(5));
+        let other = ApiError::from(sqlx::Error::RowNotFound);
+        assert_eq!(other.code(), ErrorCode::Internal);
+    }
 
     #[test]
     fn internal_errors_keep_their_source_and_send_none_of_it() {

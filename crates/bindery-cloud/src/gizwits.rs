@@ -8,12 +8,13 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use bindery_core::api::{CreateQrTask, ListMeta, QrTask, QrTaskList, MAX_BATCH_COUNT};
+use axum::Json;
+use bindery_core::api::{CreateQrTask, ErrorBody, ListMeta, QrTask, QrTaskList, MAX_BATCH_COUNT};
 use bindery_core::qr::{format_bindery_v2, format_quectel_v1};
 use bindery_core::{BindCode, BindPolicy, DeviceKey, ErrorCode, Sn};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::db::{from_ms, now_ms, values_rows};
 use crate::developer::batches::zip_response;
@@ -21,13 +22,14 @@ use crate::developer::products::owned_product;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
+use crate::openapi::FileBytes;
 use crate::state::AppState;
 
-/// `/qrcode/v1/{pk}/tasks` and `/static/zipfiles/{file}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/qrcode/v1/{pk}/tasks", post(create).get(list))
-        .route("/static/zipfiles/{file}", get(download))
+/// `/qrcode/v1/{pk}/tasks` and `/static/zipfiles/{file}`, each with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(download))
 }
 
 fn mac(raw: &str, field: &str) -> Result<u64, ApiError> {
@@ -41,6 +43,17 @@ fn mac(raw: &str, field: &str) -> Result<u64, ApiError> {
         })
 }
 
+/// A QR task: the MACs of a range become activated devices (SN = DeviceKey = MAC) and a zip
+/// of their labels.
+#[utoipa::path(post, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = [])),
+    params(("pk" = String, Path, description = "The product key.")),
+    request_body = CreateQrTask,
+    responses(
+        (status = 201, description = "Made; the task list names its zip.", body = Object, example = json!({})),
+        (status = 400, description = "`invalid_request`: a bad MAC, a range backwards or over 10,000 MACs, or MACs already devices.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
+    ))]
 async fn create(
     State(state): State<AppState>,
     key: DevKey,
@@ -128,7 +141,7 @@ async fn create(
     .bind(product.product_key.as_str())
     .bind(DeviceKey::mac_from_value(start).as_str())
     .bind(DeviceKey::mac_from_value(end).as_str())
-    .bind(archive)
+    .bind(state.archive_key.seal(&archive))
     .bind(now)
     .bind(now)
     .execute(&mut *tx)
@@ -138,12 +151,23 @@ async fn create(
 }
 
 /// `?limit=&offset=` of the Gizwits list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Paging {
+    /// The most tasks on the page (1 to 100; 20 when absent).
     limit: Option<u64>,
+    /// How many tasks to skip (newest first).
     offset: Option<u64>,
 }
 
+/// The product's QR tasks, newest first.
+#[utoipa::path(get, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = [])),
+    params(("pk" = String, Path, description = "The product key."), Paging),
+    responses(
+        (status = 200, description = "A page of tasks.", body = QrTaskList),
+        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
+    ))]
 async fn list(
     State(state): State<AppState>,
     key: DevKey,
@@ -182,6 +206,14 @@ async fn list(
     }))
 }
 
+/// A QR task's zip of `<pk>/<mac>.png` labels.
+#[utoipa::path(get, path = "/static/zipfiles/{file}", tag = "gizwits", security(("developerKey" = [])),
+    params(("file" = String, Path, description = "`<n>.zip`, as the task list names it.")),
+    responses(
+        (status = 200, description = "The zip.", body = inline(FileBytes), content_type = "application/zip"),
+        (status = 403, description = "`forbidden`: another key's task.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such task file.", body = ErrorBody),
+    ))]
 async fn download(
     State(state): State<AppState>,
     key: DevKey,
@@ -197,9 +229,13 @@ async fn download(
         .fetch_optional(&state.db)
         .await?;
     owned_product(&state, &key, &pk.ok_or_else(not_found)?).await?;
-    let archive: Vec<u8> = sqlx::query_scalar("SELECT archive FROM qr_tasks WHERE n = $1")
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM qr_tasks WHERE n = $1")
         .bind(n)
         .fetch_one(&state.db)
         .await?;
+    let archive = state
+        .archive_key
+        .open(stored)
+        .map_err(|e| ApiError::internal_in("opening the task's archive", e))?;
     Ok(zip_response(archive, &file))
 }

@@ -47,6 +47,7 @@
 pub mod accounts;
 mod bind_writer;
 pub mod bindings;
+pub mod connections;
 pub mod db;
 pub mod developer;
 pub mod error;
@@ -54,8 +55,10 @@ pub mod extract;
 pub mod gizwits;
 pub mod labels;
 pub mod openapi;
+pub mod seal;
 pub mod state;
 pub mod support;
+pub mod throttle;
 pub mod web;
 
 use std::future::Future;
@@ -63,7 +66,6 @@ use std::net::SocketAddr;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
-use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -80,15 +82,10 @@ pub fn app(state: AppState) -> Router {
         Some(root) => web::router(root),
         None => Router::new(),
     };
+    // Every route but the web app's is declared with its documentation (`openapi::api`).
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .merge(web)
-        .merge(accounts::router())
-        .merge(bindings::router())
-        .merge(developer::router(&limits))
-        .merge(gizwits::router())
-        .merge(support::router())
-        .merge(openapi::router())
+        .merge(Router::from(openapi::api(&limits)))
         .layer(DefaultBodyLimit::max(limits.json_body_bytes))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(
@@ -112,12 +109,27 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = state.limits.connections;
+    let pruning = tokio::spawn(prune_regularly(state.clone()));
+    let served = connections::serve(listener, app(state), limits, shutdown).await;
+    pruning.abort();
+    served
+}
+
+/// Every ten minutes, removes the rate-limit rows and sessions nothing will read again, so
+/// the tables a flood writes to do not grow without end.
+async fn prune_regularly(state: AppState) {
+    let period = std::time::Duration::from_secs(600);
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match throttle::prune(&state.writer, std::time::Duration::from_secs(24 * 3600)).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "pruned old rate-limit rows and sessions"),
+            Err(error) => tracing::warn!(%error, "pruning failed; trying again in ten minutes"),
+        }
+    }
 }
 
 /// A cloud served on a free port of 127.0.0.1 until [`LoopbackCloud::stop`] or drop: what

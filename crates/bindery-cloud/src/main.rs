@@ -21,12 +21,32 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     /// Database URL: sqlite://PATH or postgres://… (default: a SQLite file in the user's data
     /// directory).
-    #[arg(long, env = "BINDERY_DATABASE_URL", global = true)]
+    // Never shown by --help: a PostgreSQL URL carries its password.
+    #[arg(
+        long,
+        env = "BINDERY_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 
     /// Key of bind-code hashes (default: generated once and kept in the database).
     #[arg(long, env = "BINDERY_SECRET", global = true, hide_env_values = true)]
     secret: Option<String>,
+
+    /// Key that seals label archives in the database, 64 hex digits (default: the key file).
+    #[arg(
+        long,
+        env = "BINDERY_ARCHIVE_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    archive_key: Option<String>,
+
+    /// File holding that key, made on first use (default: next to a SQLite database, or
+    /// ~/.local/share/bindery/archive.key for PostgreSQL; every process of a cloud needs it).
+    #[arg(long, env = "BINDERY_ARCHIVE_KEY_FILE", global = true)]
+    archive_key_file: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -44,6 +64,17 @@ enum Command {
         /// Also serve the web app built by `cargo xtask web` from this folder, at `/app/`.
         #[arg(long, env = "BINDERY_WEB_ROOT")]
         web_root: Option<PathBuf>,
+        /// Client connections held at once; more wait to be accepted. Keep it under the
+        /// process's file-descriptor limit (`ulimit -n`).
+        #[arg(long, env = "BINDERY_MAX_CLIENTS", default_value_t = 768)]
+        max_clients: usize,
+        /// Seconds a client has to send a request's headers, and that a kept-alive
+        /// connection may stay silent, before it is closed.
+        #[arg(long, env = "BINDERY_HEADER_TIMEOUT", default_value_t = 10)]
+        header_timeout: u64,
+        /// Sign-ups allowed from one client address per 10 minutes.
+        #[arg(long, env = "BINDERY_SIGNUPS_PER_ADDRESS", default_value_t = 30)]
+        signups_per_address: i64,
     },
     /// Developer and support keys.
     DevKey {
@@ -160,13 +191,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let mut config = StateConfig::new(url);
     config.secret = cli.secret;
+    config.archive_key = cli.archive_key;
+    config.archive_key_file = cli.archive_key_file;
     if let Command::Serve {
         max_connections,
         web_root,
+        max_clients,
+        header_timeout,
+        signups_per_address,
         ..
     } = &cli.command
     {
         config.max_connections = *max_connections;
+        config.limits.connections.max_connections = *max_clients;
+        config.limits.connections.header_timeout = std::time::Duration::from_secs(*header_timeout);
+        config.limits.signups_per_address = *signups_per_address;
         if let Some(root) = web_root {
             bindery_cloud::web::check_web_root(root)?;
             config.web_root = Some(root.clone());

@@ -1,423 +1,337 @@
-//! The OpenAPI 3.1 description of API v1, served at `/v1/openapi.json`.
+//! The OpenAPI 3.1 document of API v1, served at `/v1/openapi.json`, and the service's own two
+//! paths (`/healthz` and the document itself).
 //!
-//! Written out by hand from the same tables as docs/product.md §4 rather than derived from
-//! annotations: the wire types live in `bindery-core`, which stays free of server-only
-//! dependencies. A test walks every operation listed here against the running server, so
-//! the document cannot name a call the server does not answer.
+//! The document is derived, not written: each handler carries a `#[utoipa::path]` with its
+//! request body and answers, the wire types of `bindery-core` derive their schemas (its
+//! `openapi` feature), and each module's router declares a route and its documentation in
+//! one `routes!` (utoipa-axum's `OpenApiRouter`), so a route cannot be served undocumented
+//! or documented unserved. [`api`] joins them; the app serves its axum half and this module
+//! serves its document half. What every operation shares because of the layers and
+//! extractors it goes through — `internal` (500), a bad body or parameter (400), a body over
+//! the limit (413), no or the wrong credentials (401, 403), the `x-request-id` header — is
+//! added by [`add_shared_answers`] from the operation's own body, parameters and security,
+//! rather than repeated on every handler.
+//!
+//! `docs/api.md` is rendered from the document by [`reference`]; a test fails when it is
+//! stale (`BINDERY_BLESS=1 cargo test -p bindery-cloud --lib openapi` writes it again).
 
-use axum::routing::get;
-use axum::{Json, Router};
-use bindery_core::ErrorCode;
+use std::sync::OnceLock;
+
+use axum::Json;
+use bindery_core::api::ErrorBody;
 use serde_json::{json, Value};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{OpenApi, PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::state::AppState;
+use crate::state::{AppState, Limits};
+use crate::{accounts, bindings, developer, gizwits, support};
 
-/// `/v1/openapi.json`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/openapi.json", get(|| async { Json(document()) }))
-}
+/// The security scheme of app calls (`Authorization: Bearer <token>`).
+pub const BEARER: &str = "bearer";
+/// The security scheme of Developer Center calls (`X-Api-Key` with a developer key).
+pub const DEVELOPER_KEY: &str = "developerKey";
+/// The security scheme of support calls (`X-Api-Key` with a support key).
+pub const SUPPORT_KEY: &str = "supportKey";
 
-/// How a call is authorised.
-#[derive(Clone, Copy)]
-enum Security {
-    Public,
-    User,
-    DevKey,
-    SupportKey,
-}
+/// The document's frame: info, the shared schemas and the security schemes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bindery cloud API",
+        version = "1",
+        description = "API v1 of docs/product.md §4. Every answer carries `x-request-id`; every \
+                       error answer has the body `{\"error\":{\"code\",\"message\",\"request_id\"}}`."
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&SecuritySchemes)
+)]
+struct Frame;
 
-/// One operation: method, path, security, summary, request schema, success status and body.
-struct Op {
-    method: &'static str,
-    path: &'static str,
-    security: Security,
-    summary: &'static str,
-    request: Option<Value>,
-    status: u16,
-    response: Option<Value>,
-    errors: &'static [ErrorCode],
-}
+/// Adds the three ways to authenticate (docs/product.md §4).
+struct SecuritySchemes;
 
-fn schema_ref(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
-fn operations() -> Vec<Op> {
-    use ErrorCode::*;
-    use Security::*;
-    let op = |method,
-              path,
-              security,
-              summary,
-              request: Option<&str>,
-              status,
-              response: Option<&str>,
-              errors| Op {
-        method,
-        path,
-        security,
-        summary,
-        request: request.map(schema_ref),
-        status,
-        response: response.map(schema_ref),
-        errors,
-    };
-    vec![
-        op("get", "/healthz", Public, "Liveness", None, 200, None, &[]),
-        op(
-            "post",
-            "/v1/users",
-            Public,
-            "Sign up",
-            Some("Credentials"),
-            201,
-            Some("UserCreated"),
-            &[InvalidRequest, EmailTaken],
-        ),
-        op(
-            "post",
-            "/v1/sessions",
-            Public,
-            "Sign in",
-            Some("Credentials"),
-            201,
-            Some("Session"),
-            &[InvalidRequest, Unauthorized, RateLimited],
-        ),
-        op(
-            "delete",
-            "/v1/sessions/current",
-            User,
-            "Sign out (revokes the token)",
-            None,
-            204,
-            None,
-            &[Unauthorized],
-        ),
-        op(
-            "post",
-            "/v1/qr/inspect",
-            User,
-            "What a scanned label means for you",
-            Some("InspectRequest"),
-            200,
-            Some("Inspection"),
-            &[BadQrContent, SnNotFound, Unauthorized],
-        ),
-        op(
-            "post",
-            "/v1/bindings",
-            User,
-            "Bind a device (200 with the same device on a retry)",
-            Some("BindRequest"),
-            201,
-            Some("DeviceEnvelope"),
-            &[
-                BadQrContent,
-                BadBindCode,
-                SnNotFound,
-                SnNotActivated,
-                AlreadyBound,
-                InvalidName,
-                RateLimited,
-                Unauthorized,
-            ],
-        ),
-        op(
-            "get",
-            "/v1/bindings",
-            User,
-            "Your devices",
-            None,
-            200,
-            Some("DeviceList"),
-            &[Unauthorized],
-        ),
-        op(
-            "patch",
-            "/v1/bindings/{did}",
-            User,
-            "Rename a device",
-            Some("RenameRequest"),
-            200,
-            Some("DeviceEnvelope"),
-            &[InvalidName, NotFound, Unauthorized],
-        ),
-        op(
-            "delete",
-            "/v1/bindings/{did}",
-            User,
-            "Unbind a device",
-            None,
-            204,
-            None,
-            &[NotFound, Unauthorized],
-        ),
-        op(
-            "post",
-            "/v1/products",
-            DevKey,
-            "Create a product",
-            Some("CreateProduct"),
-            201,
-            Some("Product"),
-            &[InvalidRequest, Unauthorized, Forbidden],
-        ),
-        op(
-            "get",
-            "/v1/products",
-            DevKey,
-            "Your products",
-            None,
-            200,
-            Some("ProductList"),
-            &[Unauthorized, Forbidden],
-        ),
-        op(
-            "post",
-            "/v1/products/{pk}/sn-batches",
-            DevKey,
-            "Generate an SN batch (1 to 10,000)",
-            Some("CreateBatch"),
-            201,
-            Some("Batch"),
-            &[InvalidRequest, NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/v1/products/{pk}/sn-batches",
-            DevKey,
-            "The product's batches",
-            None,
-            200,
-            Some("BatchList"),
-            &[NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/v1/sn-batches/{batch_id}/archive",
-            DevKey,
-            "The batch's zip: sn_list.csv and qr/<SN>.png",
-            None,
-            200,
-            None,
-            &[NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/v1/import-template",
-            DevKey,
-            "The import template (?format=csv|xlsx)",
-            None,
-            200,
-            None,
-            &[InvalidRequest, Unauthorized],
-        ),
-        op(
-            "post",
-            "/v1/products/{pk}/devices/import",
-            DevKey,
-            "Import DeviceKey↔SN rows (CSV or XLSX body; ?mode=atomic|partial)",
-            None,
-            200,
-            Some("ImportReport"),
-            &[
-                InvalidRequest,
-                PayloadTooLarge,
-                NotFound,
-                Forbidden,
-                Unauthorized,
-            ],
-        ),
-        op(
-            "get",
-            "/v1/products/{pk}/devices/export",
-            DevKey,
-            "The product's devices as CSV (formula-safe)",
-            None,
-            200,
-            None,
-            &[NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "post",
-            "/qrcode/v1/{pk}/tasks",
-            DevKey,
-            "Gizwits-compatible QR task from a MAC range",
-            Some("CreateQrTask"),
-            201,
-            None,
-            &[InvalidRequest, NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/qrcode/v1/{pk}/tasks",
-            DevKey,
-            "The product's QR tasks",
-            None,
-            200,
-            Some("QrTaskList"),
-            &[NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/static/zipfiles/{file}",
-            DevKey,
-            "A QR task's zip of <pk>/<mac>.png",
-            None,
-            200,
-            None,
-            &[NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/v1/support/devices/{sn}",
-            SupportKey,
-            "Everything about one SN",
-            None,
-            200,
-            Some("SupportDevice"),
-            &[SnNotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/v1/support/requests/{request_id}",
-            SupportKey,
-            "The bind attempt behind a request id",
-            None,
-            200,
-            Some("BindAttempt"),
-            &[NotFound, Forbidden, Unauthorized],
-        ),
-        op(
-            "get",
-            "/v1/openapi.json",
-            Public,
-            "This document",
-            None,
-            200,
-            None,
-            &[],
-        ),
-    ]
-}
-
-/// Every `(method, path)` the document lists, for tests.
-pub fn listed_operations() -> Vec<(&'static str, &'static str)> {
-    operations().iter().map(|o| (o.method, o.path)).collect()
-}
-
-fn string() -> Value {
-    json!({"type": "string"})
-}
-
-fn time() -> Value {
-    json!({"type": "string", "format": "date-time"})
-}
-
-fn object(required: &[&str], properties: Value) -> Value {
-    json!({"type": "object", "required": required, "properties": properties})
-}
-
-fn schemas() -> Value {
-    let device = object(
-        &[
-            "did",
-            "product_key",
-            "product_name",
-            "sn",
-            "name",
-            "bound_at",
-        ],
-        json!({"did": string(), "product_key": string(), "product_name": string(), "sn": string(), "name": string(), "bound_at": time()}),
-    );
-    let attempt = object(
-        &["at", "account", "result", "request_id", "sn"],
-        json!({"at": time(), "account": {"type": ["string", "null"]}, "result": string(), "request_id": string(), "sn": {"type": ["string", "null"]}}),
-    );
-    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    json!({
-        "Credentials": object(&["email", "password"], json!({"email": string(), "password": string()})),
-        "UserCreated": object(&["uid"], json!({"uid": string()})),
-        "Session": object(&["token", "uid", "expires_at"], json!({"token": string(), "uid": string(), "expires_at": time()})),
-        "InspectRequest": object(&["qr_content"], json!({"qr_content": string()})),
-        "Inspection": object(&["product_key", "product_name", "sn", "status"], json!({
-            "product_key": string(), "product_name": string(), "sn": string(),
-            "status": {"type": "string", "enum": ["bindable", "bound_to_you", "bound_to_other", "not_activated"]}})),
-        "BindRequest": object(&["qr_content", "name"], json!({"qr_content": string(), "name": string()})),
-        "RenameRequest": object(&["name"], json!({"name": string()})),
-        "Device": device,
-        "DeviceEnvelope": object(&["device"], json!({"device": schema_ref("Device")})),
-        "DeviceList": object(&["devices"], json!({"devices": {"type": "array", "items": schema_ref("Device")}})),
-        "CreateProduct": object(&["name"], json!({"name": string(), "product_key": string(),
-            "bind_policy": {"type": "string", "enum": ["bind_code_required", "sn_only"]}})),
-        "Product": object(&["product_key", "name", "bind_policy", "created_at"], json!({"product_key": string(), "name": string(),
-            "bind_policy": {"type": "string", "enum": ["bind_code_required", "sn_only"]}, "created_at": time()})),
-        "ProductList": object(&["products"], json!({"products": {"type": "array", "items": schema_ref("Product")}})),
-        "CreateBatch": object(&["count"], json!({"count": {"type": "integer", "minimum": 1, "maximum": 10000}})),
-        "Batch": object(&["batch_id", "count", "created_at"], json!({"batch_id": string(), "count": {"type": "integer"}, "created_at": time()})),
-        "BatchList": object(&["batches"], json!({"batches": {"type": "array", "items": schema_ref("Batch")}})),
-        "ImportReport": object(&["imported", "rejected"], json!({"imported": {"type": "integer"}, "rejected": {"type": "array", "items":
-            object(&["row", "column", "code", "message"], json!({"row": {"type": "integer"}, "column": string(), "code": string(), "message": string()}))}})),
-        "CreateQrTask": object(&["start_mac", "end_mac"], json!({"start_mac": string(), "end_mac": string()})),
-        "QrTaskList": object(&["meta", "objects"], json!({
-            "meta": object(&["total_count", "limit", "offset"], json!({"total_count": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}})),
-            "objects": {"type": "array", "items": object(&["created_at", "updated_at", "file"], json!({"created_at": time(), "updated_at": time(), "file": string()}))}})),
-        "BindAttempt": attempt,
-        "SupportDevice": object(&["sn", "product_key", "product_name", "device_key", "batch_id", "imported_at", "binding", "attempts"], json!({
-            "sn": string(), "product_key": string(), "product_name": string(),
-            "device_key": {"type": ["string", "null"]}, "batch_id": {"type": ["string", "null"]},
-            "imported_at": {"type": ["string", "null"], "format": "date-time"},
-            "binding": {"oneOf": [{"type": "null"}, object(&["account_email", "name", "bound_at"], json!({"account_email": string(), "name": string(), "bound_at": time()}))]},
-            "attempts": {"type": "array", "items": schema_ref("BindAttempt")}})),
-        "ErrorBody": object(&["error"], json!({"error": object(&["code", "message", "request_id"], json!({
-            "code": {"type": "string", "enum": codes}, "message": string(), "request_id": string()}))})),
-    })
-}
-
-/// The document.
-pub fn document() -> Value {
-    let mut paths = serde_json::Map::new();
-    for op in operations() {
-        let mut responses = serde_json::Map::new();
-        let mut success = json!({"description": "success"});
-        if let Some(body) = &op.response {
-            success["content"] = json!({"application/json": {"schema": body}});
-        }
-        responses.insert(op.status.to_string(), success);
-        for code in op.errors {
-            responses
-                .entry(code.http_status().to_string())
-                .or_insert_with(|| {
-                    json!({"description": "error", "content": {"application/json": {"schema": schema_ref("ErrorBody")}}})
-                });
-            let entry = &mut responses[&code.http_status().to_string()];
-            let text = entry["description"].as_str().unwrap_or("error").to_owned();
-            entry["description"] = json!(format!("{text}; {code}"));
-        }
-        let mut operation = json!({"summary": op.summary, "responses": responses});
-        if let Some(body) = &op.request {
-            operation["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": body}}});
-        }
-        operation["security"] = match op.security {
-            Security::Public => json!([]),
-            Security::User => json!([{"bearer": []}]),
-            Security::DevKey | Security::SupportKey => json!([{"apiKey": []}]),
-        };
-        let item = paths.entry(op.path).or_insert_with(|| json!({}));
-        item[op.method] = operation;
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::SecurityScheme;
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A session token from `POST /v1/sessions`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            DEVELOPER_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "A developer key (`bindery-cloud dev-key create`); it sees only its own products.",
+            ))),
+        );
+        components.add_security_scheme(
+            SUPPORT_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "A support key (`bindery-cloud dev-key create --support`).",
+            ))),
+        );
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Bindery cloud API", "version": "1"},
-        "paths": paths,
-        "components": {
-            "schemas": schemas(),
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-            },
-        },
+}
+
+/// The bytes of a file (zip, PNG, XLSX): documents a binary body.
+pub struct FileBytes;
+
+impl PartialSchema for FileBytes {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for FileBytes {}
+
+/// Liveness: answers `ok` while the process serves.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The process is serving.", body = String, content_type = "text/plain")))]
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "service",
+    responses((status = 200, description = "The OpenAPI 3.1 document of API v1.", body = Object)))]
+async fn openapi_json() -> Json<&'static Value> {
+    Json(document())
+}
+
+/// Every documented route of the service, each module's with its documentation: the app
+/// serves `Router::from(api(..))`, and [`document`] is its other half.
+pub fn api(limits: &Limits) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Frame::openapi())
+        .routes(routes!(health))
+        .routes(routes!(openapi_json))
+        .merge(accounts::router())
+        .merge(bindings::router())
+        .merge(developer::router(limits))
+        .merge(gizwits::router())
+        .merge(support::router())
+}
+
+/// The document served at `/v1/openapi.json` (built once).
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(api(&Limits::default()).into_openapi())
+            .expect("the OpenAPI document serialises");
+        add_shared_answers(&mut doc);
+        doc
     })
 }
+
+/// The HTTP methods an OpenAPI path item can hold.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every `(method, path)` of `doc`, in the document's order.
+pub fn operations(doc: &Value) -> Vec<(&str, &str, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                out.push((method, path.as_str(), op));
+            }
+        }
+    }
+    out
+}
+
+/// The security schemes an operation names.
+fn schemes(op: &Value) -> Vec<&str> {
+    op["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys().map(String::as_str))
+        .collect()
+}
+
+/// Adds to every operation the answers its layers and extractors give, whatever its handler
+/// does (see the module header), and the `x-request-id` header to every answer.
+pub fn add_shared_answers(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(op) = item.get_mut(method) else {
+                continue;
+            };
+            let mut shared: Vec<(u16, &str)> = Vec::new();
+            if op.get("requestBody").is_some() {
+                shared.push((
+                    400,
+                    "`invalid_request`: the body is unreadable or lacks a field.",
+                ));
+                shared.push((413, "`payload_too_large`: the body is over the limit."));
+            }
+            if op.get("parameters").is_some() {
+                shared.push((400, "`invalid_request`: a parameter is malformed."));
+            }
+            let security = schemes(op);
+            if security.contains(&BEARER) {
+                shared.push((401, "`unauthorized`: no, expired or revoked token."));
+            }
+            if security.contains(&DEVELOPER_KEY) {
+                shared.push((401, "`unauthorized`: no or unknown key."));
+                shared.push((403, "`forbidden`: a support key."));
+            }
+            if security.contains(&SUPPORT_KEY) {
+                shared.push((401, "`unauthorized`: no or unknown key."));
+                shared.push((403, "`forbidden`: a developer key."));
+            }
+            shared.push((
+                500,
+                "`internal`: a fault on the cloud's side, or a request over the time limit.",
+            ));
+            let responses = &mut op["responses"];
+            for (status, text) in shared {
+                let answer = responses
+                    .as_object_mut()
+                    .expect("responses is an object")
+                    .entry(status.to_string())
+                    .or_insert_with(|| {
+                        json!({
+                            "description": "",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                        })
+                    });
+                let description = answer["description"].as_str().unwrap_or_default();
+                if !description.contains(text) {
+                    let joined = if description.is_empty() {
+                        text.to_owned()
+                    } else {
+                        format!("{description} {text}")
+                    };
+                    answer["description"] = json!(joined);
+                }
+            }
+            for answer in responses.as_object_mut().into_iter().flatten() {
+                answer.1["headers"]["x-request-id"] = json!({
+                    "description": "The request's id (`req_` and 24 hex digits); support looks a bind up by it.",
+                    "required": true,
+                    "schema": {"type": "string", "pattern": "^req_[0-9a-f]{24}$"},
+                });
+            }
+        }
+    }
+}
+
+/// The name of a schema reference, or the content type when the body has no named schema.
+fn body_name(content: &Value) -> String {
+    let Some(content) = content.as_object() else {
+        return String::new();
+    };
+    let names: Vec<String> = content
+        .iter()
+        .map(|(kind, media)| match media["schema"]["$ref"].as_str() {
+            Some(reference) if kind == "application/json" => {
+                format!("`{}`", reference.rsplit('/').next().unwrap_or(reference))
+            }
+            _ => format!("`{kind}`"),
+        })
+        .collect();
+    names.join(" or ")
+}
+
+/// `docs/api.md`: the operations table and each operation's answers, rendered from `doc`.
+pub fn reference(doc: &Value) -> String {
+    let mut out = String::from(
+        "# API v1 reference\n\n\
+         Generated from the OpenAPI document the cloud serves at `GET /v1/openapi.json`, which is\n\
+         derived from the handlers (`crates/bindery-cloud/src/openapi.rs`). Do not edit: run\n\
+         `BINDERY_BLESS=1 cargo test -p bindery-cloud --lib openapi` to write it again. The\n\
+         prose — flows, rules, rate limits, error codes — is in [product.md §4](product.md).\n\n\
+         Auth: `bearer` is `Authorization: Bearer <token>` from `POST /v1/sessions`;\n\
+         `developerKey` and `supportKey` are `X-Api-Key` with a developer or a support key.\n\
+         Every answer carries `x-request-id`; every error answer has the body\n\
+         `{\"error\":{\"code\",\"message\",\"request_id\"}}` (`ErrorBody`).\n\n\
+         | method | path | auth | request | answers |\n|---|---|---|---|---|\n",
+    );
+    let ops = operations(doc);
+    for (method, path, op) in &ops {
+        let auth = schemes(op);
+        let auth = if auth.is_empty() {
+            "—".to_owned()
+        } else {
+            auth.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut request = body_name(&op["requestBody"]["content"]);
+        let query: Vec<String> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str())
+            .map(|name| format!("`?{name}`"))
+            .collect();
+        if !query.is_empty() {
+            if !request.is_empty() {
+                request.push(' ');
+            }
+            request.push_str(&query.join(" "));
+        }
+        if request.is_empty() {
+            request = "—".to_owned();
+        }
+        let answers: Vec<String> = op["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(status, answer)| {
+                let body = body_name(&answer["content"]);
+                if body.is_empty() || body == "`ErrorBody`" {
+                    status.clone()
+                } else {
+                    format!("{status} {body}")
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "| {} | `{path}` | {auth} | {request} | {} |\n",
+            method.to_uppercase(),
+            answers.join(", ")
+        ));
+    }
+    for (method, path, op) in &ops {
+        out.push_str(&format!("\n## {} {path}\n\n", method.to_uppercase()));
+        if let Some(summary) = op["summary"].as_str() {
+            out.push_str(&format!("{summary}\n\n"));
+        }
+        for (status, answer) in op["responses"].as_object().into_iter().flatten() {
+            let text = answer["description"].as_str().unwrap_or_default();
+            let retry = if answer["headers"].get("Retry-After").is_some() {
+                " `Retry-After` gives the seconds to wait."
+            } else {
+                ""
+            };
+            out.push_str(&format!("- **{status}** {text}{retry}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -10,15 +10,23 @@ use std::time::Duration;
 use sqlx::AnyPool;
 
 use crate::bind_writer::BindWriter;
+use crate::connections::ConnectionLimits;
 use crate::db::{self, Backend, DbError};
+use crate::seal::{self, ArchiveKey};
+use crate::throttle::HashGate;
 
 /// Tunable limits. The defaults are the production values; tests use them too.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// How long a session token stays valid.
     pub session_ttl: Duration,
-    /// Failed sign-ins per email within `login_window` before `rate_limited`.
+    /// Failed sign-ins per email from one client address within `login_window` before
+    /// `rate_limited`: per email *and* address, so failures from elsewhere cannot lock the
+    /// owner out.
     pub login_failures_per_email: i64,
+    /// Failed sign-ins per email from all addresses together within `login_window`: the cap
+    /// on guessing one password from many addresses.
+    pub login_failures_per_email_anywhere: i64,
     /// Failed sign-ins per client address within `login_window`.
     pub login_failures_per_address: i64,
     /// The window of the sign-in limits.
@@ -32,12 +40,31 @@ pub struct Limits {
     pub bind_failures_per_address: i64,
     /// The window of the bind limits.
     pub bind_window: Duration,
+    /// Labels inspected per account within `bind_window`.
+    pub inspects_per_account: i64,
+    /// Labels inspected per client address within `bind_window`.
+    pub inspects_per_address: i64,
+    /// Inspects and binds of `sn_only` devices that were not already the account's, within
+    /// `bind_window`: their labels carry no secret, so every look counts, not only failures.
+    pub sn_only_looks_per_account: i64,
+    /// Sign-ups per client address within `signup_window`.
+    pub signups_per_address: i64,
+    /// The window of the sign-up limit.
+    pub signup_window: Duration,
+    /// Password hashes (argon2id, 19 MiB each) running at once.
+    pub concurrent_password_hashes: usize,
+    /// Requests queued for a password hash; past them, `unavailable`.
+    pub queued_password_hashes: usize,
     /// Largest JSON body.
     pub json_body_bytes: usize,
     /// Largest import file.
     pub import_body_bytes: usize,
     /// Longest a request may take.
     pub request_timeout: Duration,
+    /// What an XLSX import file may unpack to.
+    pub xlsx: XlsxLimits,
+    /// How many connections are held and how long a quiet client is waited for.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Limits {
@@ -45,15 +72,60 @@ impl Default for Limits {
         Limits {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             login_failures_per_email: 10,
+            login_failures_per_email_anywhere: 100,
             login_failures_per_address: 100,
             login_window: Duration::from_secs(15 * 60),
             bind_failures_per_account: 10,
             sn_only_failures_per_account: 5,
             bind_failures_per_address: 100,
             bind_window: Duration::from_secs(10 * 60),
+            inspects_per_account: 120,
+            inspects_per_address: 600,
+            sn_only_looks_per_account: 20,
+            signups_per_address: 30,
+            signup_window: Duration::from_secs(10 * 60),
+            concurrent_password_hashes: std::thread::available_parallelism()
+                .map_or(2, |n| n.get().min(8)),
+            queued_password_hashes: 64,
             json_body_bytes: 64 * 1024,
             import_body_bytes: 256 * 1024 * 1024,
             request_timeout: Duration::from_secs(120),
+            xlsx: XlsxLimits::default(),
+            connections: ConnectionLimits::default(),
+        }
+    }
+}
+
+/// Limits of one XLSX file. The defaults fit Excel's own sheet size (1,048,576 rows) with a
+/// template's short cells, and refuse anything shaped like an attack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XlsxLimits {
+    /// Unpacked bytes of the sheet's XML.
+    pub sheet_bytes: u64,
+    /// Unpacked bytes of the shared-strings XML.
+    pub shared_strings_bytes: u64,
+    /// Shared strings kept.
+    pub shared_strings: usize,
+    /// Unpacked bytes of the workbook and its relationships (small in any real file).
+    pub small_part_bytes: u64,
+    /// Longest run of XML between two `<`: one text or one tag. Bounds the parser's buffer.
+    pub xml_item_bytes: usize,
+    /// Rows present in the sheet (blank ones included).
+    pub rows: u64,
+    /// Columns read; a non-empty cell further right refuses the file.
+    pub columns: usize,
+}
+
+impl Default for XlsxLimits {
+    fn default() -> Self {
+        XlsxLimits {
+            sheet_bytes: 1 << 30,
+            shared_strings_bytes: 256 << 20,
+            shared_strings: 4 << 20,
+            small_part_bytes: 1 << 20,
+            xml_item_bytes: 64 << 10,
+            rows: 1_048_576,
+            columns: 64,
         }
     }
 }
@@ -71,6 +143,10 @@ pub struct StateConfig {
     pub limits: Limits,
     /// A built web app (`cargo xtask web`) to serve at `/app/`, next to the API it talks to.
     pub web_root: Option<PathBuf>,
+    /// The key label archives are sealed with, as 64 hex digits; `None` means the key file.
+    pub archive_key: Option<String>,
+    /// The file of that key (made when missing); `None` means [`seal::default_key_file`].
+    pub archive_key_file: Option<PathBuf>,
 }
 
 impl StateConfig {
@@ -82,6 +158,8 @@ impl StateConfig {
             max_connections: 16,
             limits: Limits::default(),
             web_root: None,
+            archive_key: None,
+            archive_key_file: None,
         }
     }
 }
@@ -112,6 +190,10 @@ pub struct Inner {
     pub web_root: Option<PathBuf>,
     /// Group commit of bind outcomes (bindings and attempt records) on `writer`.
     pub(crate) bind_writer: BindWriter,
+    /// Password hashes run through here, a few at a time.
+    pub(crate) hashing: HashGate,
+    /// Label archives are stored sealed with this key (kept outside the database).
+    pub(crate) archive_key: ArchiveKey,
 }
 
 impl std::ops::Deref for AppState {
@@ -143,8 +225,19 @@ impl AppState {
             ),
         };
         let secret = db::server_secret(&writer, config.secret.as_deref()).await?;
+        let archive_key = match (&config.archive_key, &config.archive_key_file) {
+            (Some(hex), _) => ArchiveKey::from_hex(hex, "BINDERY_ARCHIVE_KEY")?,
+            (None, Some(file)) => ArchiveKey::from_file(file)?,
+            (None, None) => ArchiveKey::from_file(&seal::default_key_file(&config.database_url))?,
+        };
         Ok(AppState(Arc::new(Inner {
             bind_writer: BindWriter::new(writer.clone(), backend),
+            hashing: HashGate::new(
+                config.limits.concurrent_password_hashes,
+                config.limits.queued_password_hashes,
+                config.limits.request_timeout / 4,
+            ),
+            archive_key,
             db,
             writer,
             backend,

@@ -2,21 +2,23 @@
 //! (the id the app shows on its error screens). Needs a support key.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use bindery_core::api::{BindAttempt, CurrentBinding, SupportDevice};
+use axum::Json;
+use bindery_core::api::{BindAttempt, CurrentBinding, ErrorBody, SupportDevice};
 use bindery_core::{ErrorCode, ProductKey, Sn};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::db::from_ms;
 use crate::error::ApiError;
 use crate::extract::SupportKey;
 use crate::state::AppState;
 
-/// `/v1/support/devices/{sn}` and `/v1/support/requests/{request_id}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/support/devices/{sn}", get(device_view))
-        .route("/v1/support/requests/{request_id}", get(request_view))
+/// `/v1/support/devices/{sn}` and `/v1/support/requests/{request_id}`, each with its
+/// documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(device_view))
+        .routes(routes!(request_view))
 }
 
 /// A bind attempt as [`ATTEMPT_SELECT`] reads it.
@@ -105,6 +107,13 @@ pub async fn support_device(state: &AppState, sn: &str) -> Result<SupportDevice,
     })
 }
 
+/// Everything about one SN: its product, DeviceKey, batch, binding and bind attempts.
+#[utoipa::path(get, path = "/v1/support/devices/{sn}", tag = "support", security(("supportKey" = [])),
+    params(("sn" = String, Path, description = "The device's SN.")),
+    responses(
+        (status = 200, description = "The device.", body = SupportDevice),
+        (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
+    ))]
 async fn device_view(
     State(state): State<AppState>,
     _key: SupportKey,
@@ -113,6 +122,13 @@ async fn device_view(
     Ok(Json(support_device(&state, &sn).await?))
 }
 
+/// The bind attempt behind a request id (the id the app's error screens show).
+#[utoipa::path(get, path = "/v1/support/requests/{request_id}", tag = "support", security(("supportKey" = [])),
+    params(("request_id" = String, Path, description = "`req_` and 24 hex digits.")),
+    responses(
+        (status = 200, description = "The attempt.", body = BindAttempt),
+        (status = 404, description = "`not_found`: no bind attempt has this request id.", body = ErrorBody),
+    ))]
 async fn request_view(
     State(state): State<AppState>,
     _key: SupportKey,

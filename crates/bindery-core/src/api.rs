@@ -12,15 +12,19 @@ use crate::{BindPolicy, ErrorCode, ProductKey, Sn};
 
 /// `POST /v1/users` and `POST /v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Credentials {
     /// The account's email address.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::Email))]
     pub email: String,
     /// The password, in clear over TLS; the cloud keeps only its argon2id hash.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::Password))]
     pub password: String,
 }
 
 /// `POST /v1/users` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserCreated {
     /// The new account's id.
     pub uid: String,
@@ -28,6 +32,7 @@ pub struct UserCreated {
 
 /// `POST /v1/sessions` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     /// The session token: send it as `Authorization: Bearer <token>`.
     pub token: String,
@@ -40,6 +45,7 @@ pub struct Session {
 
 /// `POST /v1/qr/inspect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InspectRequest {
     /// The label's text, exactly as scanned.
     pub qr_content: String,
@@ -47,6 +53,7 @@ pub struct InspectRequest {
 
 /// What a scanned label means for the signed-in user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     /// Nobody holds it and it is activated: it can be bound.
@@ -61,6 +68,7 @@ pub enum DeviceStatus {
 
 /// `POST /v1/qr/inspect` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
     /// The product the label belongs to.
     pub product_key: ProductKey,
@@ -74,22 +82,27 @@ pub struct Inspection {
 
 /// `POST /v1/bindings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindRequest {
     /// The label's text, exactly as scanned (with its bind code).
     pub qr_content: String,
     /// The name the device gets on Home (1–64 characters after trimming).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::DeviceName))]
     pub name: String,
 }
 
 /// `PATCH /v1/bindings/{did}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenameRequest {
     /// The new name (1–64 characters after trimming).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::DeviceName))]
     pub name: String,
 }
 
 /// A device bound to the signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     /// The device id the cloud gave the binding.
     pub did: String,
@@ -108,6 +121,7 @@ pub struct Device {
 
 /// `POST /v1/bindings` → 201 (or 200 on an idempotent retry); `PATCH` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceEnvelope {
     /// The bound or renamed device.
     pub device: Device,
@@ -115,6 +129,7 @@ pub struct DeviceEnvelope {
 
 /// `GET /v1/bindings` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceList {
     /// The account's devices.
     pub devices: Vec<Device>,
@@ -122,11 +137,14 @@ pub struct DeviceList {
 
 /// `POST /v1/products`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateProduct {
-    /// The product's name.
+    /// The product's name (1–64 characters after trimming, no control characters).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::product_name))]
     pub name: String,
     /// The product key to use (6–32 letters and digits); the cloud makes one up when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<ProductKey>))]
     pub product_key: Option<String>,
     /// Whether a label's bind code is required; `bind_code_required` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,6 +153,7 @@ pub struct CreateProduct {
 
 /// A product in the Developer Center.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// The product key printed on its labels (`pk=`).
     pub product_key: ProductKey,
@@ -149,6 +168,7 @@ pub struct Product {
 
 /// `GET /v1/products` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductList {
     /// The products of the key's maker.
     pub products: Vec<Product>,
@@ -156,13 +176,43 @@ pub struct ProductList {
 
 /// `POST /v1/products/{pk}/sn-batches`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateBatch {
     /// How many SNs to make, 1 to [`MAX_BATCH_COUNT`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000))]
+    #[serde(deserialize_with = "whole_number")]
     pub count: u32,
+}
+
+/// A whole number as JSON may write it: `5` or `5.0` (JSON Schema's `integer` is both).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+    struct Whole;
+    impl Visitor<'_> for Whole {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number from 0 to 4294967295")
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<u32, E> {
+            if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+                Ok(v as u32)
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
 }
 
 /// An SN batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Batch {
     /// The batch's id (for its archive).
     pub batch_id: String,
@@ -175,6 +225,7 @@ pub struct Batch {
 
 /// `GET /v1/products/{pk}/sn-batches` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchList {
     /// The product's batches.
     pub batches: Vec<Batch>,
@@ -195,6 +246,7 @@ pub const IMPORT_TEMPLATE_HEADER: [&str; 5] = [
 /// One row an import refused: 1-based row number in the file (the header is row 1), the
 /// column's header, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectedRow {
     /// The row in the file, from 1 (the header is row 1).
     pub row: u64,
@@ -208,6 +260,7 @@ pub struct RejectedRow {
 
 /// `POST /v1/products/{pk}/devices/import` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// How many rows were imported.
     pub imported: u64,
@@ -217,15 +270,19 @@ pub struct ImportReport {
 
 /// `POST /qrcode/v1/{pk}/tasks` (Gizwits-compatible).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateQrTask {
     /// The first MAC of the range (12 hex digits).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::mac))]
     pub start_mac: String,
     /// The last MAC of the range, included.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::mac))]
     pub end_mac: String,
 }
 
 /// One Gizwits-style QR task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QrTask {
     /// When the task was created.
     #[serde(with = "time::serde::rfc3339")]
@@ -239,6 +296,7 @@ pub struct QrTask {
 
 /// Paging metadata of a Gizwits-style list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListMeta {
     /// How many items there are in all.
     pub total_count: u64,
@@ -250,6 +308,7 @@ pub struct ListMeta {
 
 /// `GET /qrcode/v1/{pk}/tasks` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QrTaskList {
     /// Paging.
     pub meta: ListMeta,
@@ -259,6 +318,7 @@ pub struct QrTaskList {
 
 /// Who holds a device now (support view).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CurrentBinding {
     /// The owner's email.
     pub account_email: String,
@@ -271,6 +331,7 @@ pub struct CurrentBinding {
 
 /// One recorded bind attempt (support view).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindAttempt {
     /// When the attempt was made.
     #[serde(with = "time::serde::rfc3339")]
@@ -287,6 +348,7 @@ pub struct BindAttempt {
 
 /// `GET /v1/support/devices/{sn}` → 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupportDevice {
     /// The device's serial number.
     pub sn: Sn,
@@ -309,6 +371,7 @@ pub struct SupportDevice {
 
 /// The body of every error answer: `{"error":{"code","message","request_id"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
@@ -316,6 +379,7 @@ pub struct ErrorBody {
 
 /// The inside of [`ErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// The stable error code.
     pub code: ErrorCode,
@@ -357,6 +421,16 @@ mod tests {
         });
         let inspection: Inspection = serde_json::from_value(good).unwrap();
         assert_eq!(inspection.status, DeviceStatus::BoundToYou);
+    }
+
+    #[test]
+    fn a_batch_count_may_be_written_as_a_whole_float() {
+        let count = |json| serde_json::from_value::<CreateBatch>(json).map(|b| b.count);
+        assert_eq!(count(serde_json::json!({"count": 12})).unwrap(), 12);
+        assert_eq!(count(serde_json::json!({"count": 12.0})).unwrap(), 12);
+        assert!(count(serde_json::json!({"count": 12.5})).is_err());
+        assert!(count(serde_json::json!({"count": -1})).is_err());
+        assert!(count(serde_json::json!({"count": "12"})).is_err());
     }
 
     #[test]

@@ -37,11 +37,15 @@ pub enum ErrorCode {
     RateLimited,
     /// 500: the cloud failed; it logged the request id.
     Internal,
+    /// 503: the cloud is too busy for this request right now (its database is held by a
+    /// long write, or too many passwords are being checked); `Retry-After` says when to try
+    /// again. Nothing was changed.
+    Unavailable,
 }
 
 impl ErrorCode {
     /// Every code, in the order of the spec's table.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidRequest,
         ErrorCode::BadQrContent,
         ErrorCode::Unauthorized,
@@ -56,6 +60,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 
     /// The code as it appears on the wire.
@@ -75,6 +80,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 
@@ -90,6 +96,7 @@ impl ErrorCode {
             ErrorCode::InvalidName => 422,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 
@@ -129,12 +136,18 @@ impl ErrorCode {
             ErrorCode::Internal => {
                 "Something went wrong on the server. Try again; if it keeps happening, contact support with the request id."
             }
+            ErrorCode::Unavailable => {
+                "The server is busy and did not do this. Wait a few seconds, then try again."
+            }
         }
     }
 
     /// Whether trying the same request again later can succeed.
     pub fn is_retryable(self) -> bool {
-        matches!(self, ErrorCode::RateLimited | ErrorCode::Internal)
+        matches!(
+            self,
+            ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::Unavailable
+        )
     }
 
     /// The code for a wire string, `None` for a code this version does not know.
@@ -175,7 +188,7 @@ mod tests {
             ("forbidden", 403), ("bad_bind_code", 403), ("not_found", 404),
             ("sn_not_found", 404), ("sn_not_activated", 409), ("already_bound", 409),
             ("email_taken", 409), ("invalid_name", 422), ("payload_too_large", 413),
-            ("rate_limited", 429), ("internal", 500),
+            ("rate_limited", 429), ("internal", 500), ("unavailable", 503),
         ];
         assert_eq!(spec.len(), ErrorCode::ALL.len());
         for (wire, status) in spec {

@@ -44,6 +44,8 @@
 pub mod api;
 pub mod domain;
 pub mod error_code;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod qr;
 
 pub use domain::{

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bindery_core::api::{Batch, BatchList, CreateBatch, MAX_BATCH_COUNT};
+use bindery_core::api::{Batch, BatchList, CreateBatch, ErrorBody, MAX_BATCH_COUNT};
 use bindery_core::qr::format_bindery_v2;
 use bindery_core::{BindCode, ErrorCode, ProductKey, Sn};
 
@@ -21,6 +21,7 @@ use crate::db::{from_ms, now_ms, random_hex, values_rows};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
+use crate::openapi::FileBytes;
 use crate::state::AppState;
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -83,7 +84,7 @@ pub async fn create_batch(
     .bind(&batch_id)
     .bind(product_key.as_str())
     .bind(i64::from(count))
-    .bind(archive.clone())
+    .bind(state.archive_key.seal(&archive))
     .bind(created_at)
     .execute(&mut *tx)
     .await?;
@@ -115,7 +116,16 @@ pub async fn create_batch(
     ))
 }
 
-/// `POST /v1/products/{pk}/sn-batches`.
+/// `POST /v1/products/{pk}/sn-batches`: a batch of fresh SNs, each with its bind code.
+#[utoipa::path(post, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = [])),
+    params(("pk" = String, Path, description = "The product key.")),
+    request_body = CreateBatch,
+    responses(
+        (status = 201, description = "Made; its archive is ready.", body = Batch),
+        (status = 400, description = "`invalid_request`: count out of 1..=10,000.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     key: DevKey,
@@ -127,7 +137,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
-/// `GET /v1/products/{pk}/sn-batches`.
+/// `GET /v1/products/{pk}/sn-batches`: the product's batches.
+#[utoipa::path(get, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = [])),
+    params(("pk" = String, Path, description = "The product key.")),
+    responses(
+        (status = 200, description = "The product's batches, oldest first.", body = BatchList),
+        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     key: DevKey,
@@ -152,6 +169,14 @@ pub async fn list(
 }
 
 /// `GET /v1/sn-batches/{batch_id}/archive`: the zip made with the batch.
+#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/archive", tag = "developer", security(("developerKey" = [])),
+    params(("batch_id" = String, Path, description = "The batch's id.")),
+    responses(
+        (status = 200, description = "The zip: `sn_list.csv` (sn, bind_code, qr_content) and `qr/<SN>.png`.",
+            body = inline(FileBytes), content_type = "application/zip"),
+        (status = 403, description = "`forbidden`: another key's batch.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such batch.", body = ErrorBody),
+    ))]
 pub async fn archive(
     State(state): State<AppState>,
     key: DevKey,
@@ -164,10 +189,14 @@ pub async fn archive(
             .await?;
     let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
     owned_product(&state, &key, &pk).await?;
-    let archive: Vec<u8> = sqlx::query_scalar("SELECT archive FROM batches WHERE batch_id = $1")
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM batches WHERE batch_id = $1")
         .bind(&batch_id)
         .fetch_one(&state.db)
         .await?;
+    let archive = state
+        .archive_key
+        .open(stored)
+        .map_err(|e| ApiError::internal_in("opening the batch's archive", e))?;
     Ok(zip_response(archive, &format!("{batch_id}.zip")))
 }
 

@@ -10,28 +10,19 @@ pub mod import;
 pub mod keys;
 pub mod products;
 
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use keys::{api_key_id, create_api_key, NewApiKey};
 pub use products::{owned_product, product, ProductRow};
 
 use crate::state::{AppState, Limits};
 
-/// The Developer Center's routes.
-pub fn router(limits: &Limits) -> Router<AppState> {
-    Router::new()
-        .route("/v1/products", post(products::create).get(products::list))
-        .route(
-            "/v1/products/{pk}/sn-batches",
-            post(batches::create).get(batches::list),
-        )
-        .route("/v1/sn-batches/{batch_id}/archive", get(batches::archive))
-        .route("/v1/import-template", get(import::template))
-        .route(
-            "/v1/products/{pk}/devices/import",
-            post(import::import).layer(DefaultBodyLimit::max(limits.import_body_bytes)),
-        )
-        .route("/v1/products/{pk}/devices/export", get(import::export))
+/// The Developer Center's routes, each with its documentation.
+pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(products::create, products::list))
+        .routes(routes!(batches::create, batches::list))
+        .routes(routes!(batches::archive))
+        .merge(import::router(limits))
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use bindery_core::api::{CreateProduct, Product, ProductList};
+use bindery_core::api::{CreateProduct, ErrorBody, Product, ProductList};
 use bindery_core::{BindPolicy, ErrorCode, ProductKey};
 
 use crate::db::{from_ms, is_unique_violation, now_ms, random_hex};
@@ -124,7 +124,13 @@ pub async fn create_product(
     }
 }
 
-/// `POST /v1/products`.
+/// `POST /v1/products`: creates a product owned by the calling key.
+#[utoipa::path(post, path = "/v1/products", tag = "developer", security(("developerKey" = [])),
+    request_body = CreateProduct,
+    responses(
+        (status = 201, description = "Created.", body = Product),
+        (status = 400, description = "`invalid_request`: a bad name or product key, or a key already in use.", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     key: DevKey,
@@ -135,6 +141,8 @@ pub async fn create(
 }
 
 /// `GET /v1/products`: the key's own products.
+#[utoipa::path(get, path = "/v1/products", tag = "developer", security(("developerKey" = [])),
+    responses((status = 200, description = "This key's products.", body = ProductList)))]
 pub async fn list(
     State(state): State<AppState>,
     key: DevKey,

@@ -6,6 +6,8 @@ mod common;
 mod accounts;
 mod bindings;
 mod developer;
+mod hardening;
+mod hostile;
 mod misc;
 mod support;
 mod web;

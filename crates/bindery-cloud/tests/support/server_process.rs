@@ -52,6 +52,8 @@ impl Served {
             .env("BINDERY_DATABASE_URL", url)
             .env_remove("BINDERY_SECRET")
             .env("RUST_LOG", "warn")
+            // Tests and the bench sign every account up from 127.0.0.1.
+            .env("BINDERY_SIGNUPS_PER_ADDRESS", "100000")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

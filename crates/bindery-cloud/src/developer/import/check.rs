@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use bindery_core::api::{RejectedRow, IMPORT_TEMPLATE_HEADER};
 use bindery_core::{DeviceKey, DeviceName, ProductKey, Sn};
 
-use super::rows::{joined, read_rows, FileRow};
+use super::rows::{joined, read_rows, FileRow, ImportFile};
 use crate::error::ApiError;
 
 /// Longest certificate fingerprint kept.
@@ -199,7 +198,7 @@ impl<'a> RowChecker<'a> {
 /// million rows take about a second of CPU.
 pub(super) async fn check_rows(
     product_key: &ProductKey,
-    body: Bytes,
+    body: ImportFile,
 ) -> Result<(Vec<GoodRow>, Vec<RejectedRow>), ApiError> {
     let product_key = product_key.clone();
     joined(tokio::task::spawn_blocking(move || {
@@ -236,19 +235,26 @@ pub(super) fn classify(
     let mut create = Vec::new();
     for row in good {
         let key_taken = existing.device_keys.get(row.device_key.as_str());
-        if let Some(sn) = key_taken {
+        if key_taken.is_some() {
+            // Which SN has it is not said: it may be another maker's device.
             reject(
                 rejected,
                 row.row,
                 0,
                 "device_key_taken",
-                format!("DeviceKey {} is already imported (SN {sn})", row.device_key),
+                format!(
+                    "DeviceKey {} is already imported for a device: check the file for a typing error, or export your devices to find it",
+                    row.device_key
+                ),
             );
         }
         let sn_state = existing.sns.get(row.sn.as_str());
         let sn_free = match sn_state {
             Some((pk, _)) if pk != product_key.as_str() => {
-                let message = format!("SN {} belongs to another product", row.sn);
+                let message = format!(
+                    "SN {} is taken by another device: leave Device SN empty to use the DeviceKey, or use an SN of this product's batches",
+                    row.sn
+                );
                 reject(rejected, row.row, 2, "sn_taken", message);
                 false
             }

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use bindery_core::api::ErrorBody;
 use bindery_core::ProductKey;
 
 use crate::db::from_ms;
@@ -26,6 +27,14 @@ struct ExportRow {
 
 /// `GET /v1/products/{pk}/devices/export`: the product's devices as CSV. Free-text cells are
 /// neutralised against formula injection, so a name typed as `=HYPERLINK(…)` stays text.
+#[utoipa::path(get, path = "/v1/products/{pk}/devices/export", tag = "developer", security(("developerKey" = [])),
+    params(("pk" = String, Path, description = "The product key.")),
+    responses(
+        (status = 200, description = "`sn,device_key,device_name,fingerprint,batch_id,imported_at`, one device a row.",
+            body = String, content_type = "text/csv"),
+        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
+    ))]
 pub async fn export(
     State(state): State<AppState>,
     key: DevKey,

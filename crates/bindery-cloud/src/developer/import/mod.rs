@@ -33,15 +33,20 @@ mod sqlite;
 mod stream;
 mod template;
 mod write;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::Json;
-use bindery_core::api::ImportReport;
+use bindery_core::api::{ErrorBody, ImportReport};
 use bindery_core::{ErrorCode, ProductKey};
 use serde::Deserialize;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use export::{export, export_csv};
+pub use rows::ImportFile;
 pub use template::{template, FormatQuery};
 pub use write::ImportMode;
 
@@ -49,13 +54,26 @@ use crate::db::Backend;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
 use crate::extract::DevKey;
-use crate::state::AppState;
+use crate::openapi::FileBytes;
+use crate::state::{AppState, Limits};
+
+/// The template, the import (with the import body limit instead of the JSON one) and the
+/// export, each with its documentation.
+pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(template::template))
+        .routes(routes!(import).layer(DefaultBodyLimit::max(limits.import_body_bytes)))
+        .routes(routes!(export::export))
+}
 
 /// `?mode=atomic|partial`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ModeQuery {
-    /// `atomic` (the default) or `partial`.
+    /// `atomic` (the default: nothing is written if any row is refused) or `partial` (the
+    /// good rows are written).
     #[serde(default)]
+    #[param(pattern = "^(atomic|partial)$")]
     pub mode: Option<String>,
 }
 
@@ -68,7 +86,10 @@ pub async fn import_file(
     mode: ImportMode,
 ) -> Result<ImportReport, ApiError> {
     let started = std::time::Instant::now();
-    let body = body.into();
+    let body = ImportFile {
+        bytes: body.into(),
+        xlsx: state.limits.xlsx,
+    };
     let written = match state.backend {
         #[cfg(feature = "postgres")]
         Backend::Postgres => {
@@ -103,7 +124,24 @@ pub async fn import_file(
     })
 }
 
-/// `POST /v1/products/{pk}/devices/import?mode=atomic|partial`.
+/// `POST /v1/products/{pk}/devices/import?mode=atomic|partial`: the DeviceKey↔SN file (the
+/// template's CSV in UTF-8, or XLSX) as the body.
+#[utoipa::path(post, path = "/v1/products/{pk}/devices/import", tag = "developer", security(("developerKey" = [])),
+    params(
+        ("pk" = String, Path, description = "The product key."),
+        ModeQuery,
+    ),
+    request_body(content(
+        (String = "text/csv"),
+        (inline(FileBytes) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ), description = "The file, as the import template lays it out."),
+    responses(
+        (status = 200, description = "Imported; the refused rows are listed.", body = ImportReport),
+        (status = 400, description = "`invalid_request`: an unknown mode, or a file that is empty, not UTF-8, unreadable as XLSX or without the template's header.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the file is over the import limit.", body = ErrorBody),
+    ))]
 pub async fn import(
     State(state): State<AppState>,
     key: DevKey,

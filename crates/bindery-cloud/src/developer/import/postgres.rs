@@ -9,14 +9,13 @@
 //! row by row in the report. All of it is one transaction on a native connection (the `Any`
 //! driver has no `COPY`), so a killed import leaves nothing behind.
 
-use axum::body::Bytes;
 use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
 use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
 use super::check::{check_rows, classify, Existing, GoodRow};
-use super::rows::joined;
+use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
 use crate::db::{is_unique_violation, now_ms};
@@ -37,7 +36,7 @@ const COPY_IMPORT_ROWS: &str =
 pub(super) async fn import(
     pool: &PgPool,
     product_key: &ProductKey,
-    body: Bytes,
+    body: ImportFile,
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
     let mut tx = pool.begin().await?;
@@ -91,7 +90,7 @@ impl ChunkFormat for CopyLines {
 async fn copy_optimistically(
     conn: &mut PgConnection,
     product_key: &ProductKey,
-    body: Bytes,
+    body: ImportFile,
     now: i64,
 ) -> Result<Option<usize>, ApiError> {
     sqlx::query("SAVEPOINT optimistic")

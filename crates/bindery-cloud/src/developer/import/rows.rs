@@ -1,12 +1,29 @@
 //! Reading an import file: CSV (UTF-8) or, with the `xlsx` feature, the first sheet of an
-//! XLSX workbook, as numbered rows of text cells after a checked header. The rows of a CSV
-//! are parsed as they are asked for, so the database can write while the file is still read.
+//! XLSX workbook, as numbered rows of text cells after a checked header. Rows are parsed as
+//! they are asked for, so the database can write while the file is still read, and what is
+//! held at once stays small whatever the file claims to be.
 
+use axum::body::Bytes;
 use bindery_core::api::IMPORT_TEMPLATE_HEADER;
+use bindery_core::ErrorCode;
 use csv::StringRecord;
 use tokio::task::JoinHandle;
 
 use crate::error::ApiError;
+use crate::state::XlsxLimits;
+
+/// An uploaded import file and the limits its reading keeps to.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    /// The file's bytes as uploaded.
+    pub bytes: Bytes,
+    /// What an XLSX workbook may unpack to.
+    pub xlsx: XlsxLimits,
+}
+
+/// Rows to make room for at most before any is read: a file's line count is only a guess
+/// (a file of blank lines once reserved 10 GB of address space by it).
+const MAX_RESERVED_ROWS: usize = 1 << 16;
 
 /// A file row: its 1-based row number (the header is row 1) and its cells.
 pub(super) type FileRow = (u64, StringRecord);
@@ -20,19 +37,21 @@ pub(super) enum FileRows<'a> {
         /// Lines in the file: the rows, give or take quoted line breaks.
         lines: usize,
     },
-    /// The first sheet of an XLSX workbook, read whole.
+    /// The first sheet of an XLSX workbook, read as a stream of cells.
     #[cfg(feature = "xlsx")]
-    Xlsx(std::vec::IntoIter<FileRow>),
+    Xlsx(super::xlsx::XlsxRows<'a>),
 }
 
 impl FileRows<'_> {
-    /// About how many rows are left, to size what holds them.
+    /// About how many rows are left, to size what holds them (never more than
+    /// [`MAX_RESERVED_ROWS`]: what holds them grows as rows come).
     pub fn len_estimate(&self) -> usize {
-        match self {
+        let guess = match self {
             FileRows::Csv { lines, .. } => *lines,
             #[cfg(feature = "xlsx")]
-            FileRows::Xlsx(rows) => rows.len(),
-        }
+            FileRows::Xlsx(_) => MAX_RESERVED_ROWS,
+        };
+        guess.min(MAX_RESERVED_ROWS)
     }
 }
 
@@ -48,7 +67,7 @@ impl Iterator for FileRows<'_> {
                 Ok((line, record))
             }),
             #[cfg(feature = "xlsx")]
-            FileRows::Xlsx(rows) => rows.next().map(Ok),
+            FileRows::Xlsx(rows) => rows.next().map(|row| row.map_err(xlsx_refusal)),
         }
     }
 }
@@ -68,10 +87,11 @@ fn is_zip(body: &[u8]) -> bool {
 }
 
 /// Opens a CSV (UTF-8) or XLSX file and checks its header.
-pub(super) fn read_rows(body: &[u8]) -> Result<FileRows<'_>, ApiError> {
+pub(super) fn read_rows(file: &ImportFile) -> Result<FileRows<'_>, ApiError> {
+    let body = &file.bytes[..];
     let mut rows = match is_zip(body) {
         #[cfg(feature = "xlsx")]
-        true => FileRows::Xlsx(read_xlsx(body)?.into_iter()),
+        true => FileRows::Xlsx(super::xlsx::open(body, file.xlsx).map_err(xlsx_refusal)?),
         #[cfg(not(feature = "xlsx"))]
         true => return Err(xlsx_not_taken()),
         false => read_csv(body)?,
@@ -127,40 +147,14 @@ fn read_csv(body: &[u8]) -> Result<FileRows<'_>, ApiError> {
     })
 }
 
-/// The first sheet of an XLSX workbook, its cells as text.
+/// The answer to an XLSX file the reader refused: 413 for its size, 400 for its content.
 #[cfg(feature = "xlsx")]
-fn read_xlsx(body: &[u8]) -> Result<Vec<FileRow>, ApiError> {
-    use calamine::{Data, Reader};
-    use std::io::Cursor;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(body))
-        .map_err(|e| ApiError::invalid(format!("the XLSX workbook cannot be read: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| ApiError::invalid("the XLSX workbook has no sheet"))?
-        .map_err(|e| ApiError::invalid(format!("the XLSX sheet cannot be read: {e}")))?;
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut rows = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        let mut row = StringRecord::new();
-        for _ in 0..first_col {
-            row.push_field("");
-        }
-        for cell in cells {
-            match cell {
-                Data::Empty => row.push_field(""),
-                Data::String(s) => row.push_field(s),
-                // IMEIs typed into Excel become numbers; 15 digits are exact in an f64.
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => {
-                    row.push_field(&format!("{}", *f as i64))
-                }
-                Data::Int(n) => row.push_field(&n.to_string()),
-                other => row.push_field(&other.to_string()),
-            }
-        }
-        rows.push((first_row + i as u64 + 1, row));
+fn xlsx_refusal(error: super::xlsx::XlsxError) -> ApiError {
+    if error.is_too_large() {
+        ApiError::with_message(ErrorCode::PayloadTooLarge, error.to_string())
+    } else {
+        ApiError::invalid(error.to_string())
     }
-    Ok(rows)
 }
 
 /// What a reader thread of the import ended with (its own error, or `internal` if it
@@ -175,10 +169,18 @@ pub(super) async fn joined<T>(reader: JoinHandle<Result<T, ApiError>>) -> Result
 mod tests {
     use super::*;
 
+    fn file(bytes: &'static [u8]) -> ImportFile {
+        ImportFile {
+            bytes: Bytes::from_static(bytes),
+            xlsx: XlsxLimits::default(),
+        }
+    }
+
     #[test]
     fn csv_rows_are_numbered_after_the_checked_header() {
-        let file = b"\xEF\xBB\xBF*DeviceKey,*ProductKey,Device SN\na4cf12000001,p1a2b3,SN0001\n";
-        let rows: Vec<FileRow> = read_rows(file).unwrap().map(Result::unwrap).collect();
+        let file =
+            file(b"\xEF\xBB\xBF*DeviceKey,*ProductKey,Device SN\na4cf12000001,p1a2b3,SN0001\n");
+        let rows: Vec<FileRow> = read_rows(&file).unwrap().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].0, 2);
         assert_eq!(&rows[0].1[2], "SN0001");
@@ -186,14 +188,14 @@ mod tests {
 
     #[test]
     fn a_wrong_header_is_the_files_problem() {
-        let error = read_rows(b"sn,key\n1,2\n").err().unwrap();
+        let error = read_rows(&file(b"sn,key\n1,2\n")).err().unwrap();
         assert_eq!(error.code(), bindery_core::ErrorCode::InvalidRequest);
     }
 
     #[cfg(not(feature = "xlsx"))]
     #[test]
     fn xlsx_is_refused_with_a_4xx_when_built_without_xlsx() {
-        let error = read_rows(b"PK\x03\x04 the rest of a workbook")
+        let error = read_rows(&file(b"PK\x03\x04 the rest of a workbook"))
             .err()
             .unwrap();
         assert_eq!(error.code(), bindery_core::ErrorCode::InvalidRequest);

@@ -11,14 +11,13 @@
 //! The checked way looks the file's SNs and DeviceKeys up in chunks of `IN (…)` lists and
 //! writes with multi-row statements, all in one transaction.
 
-use axum::body::Bytes;
 use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use super::check::{check_rows, classify, Existing, GoodRow};
-use super::rows::joined;
+use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
 use crate::db::{is_unique_violation, now_ms, placeholders, values_rows, Backend};
@@ -47,7 +46,7 @@ const UPSERT_DEVICES: &str = "INSERT INTO devices \
 pub(super) async fn import(
     state: &AppState,
     product_key: &ProductKey,
-    body: Bytes,
+    body: ImportFile,
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
     if let Some(imported) = optimistic(state, product_key, body.clone()).await? {
@@ -123,7 +122,7 @@ fn push_json_text(text: &mut String, value: &str) {
 async fn optimistic(
     state: &AppState,
     product_key: &ProductKey,
-    body: Bytes,
+    body: ImportFile,
 ) -> Result<Option<usize>, ApiError> {
     let mut tx = begin(state, product_key).await?;
     let now = now_ms();

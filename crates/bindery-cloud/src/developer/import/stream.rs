@@ -2,13 +2,12 @@
 //! good rows to the database in chunks, in the text form each backend loads fastest, while
 //! it reads on. It stops at the first refused row, since the file then takes the checked way.
 
-use axum::body::Bytes;
 use bindery_core::ProductKey;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::check::{GoodRow, RowChecker};
-use super::rows::read_rows;
+use super::rows::{read_rows, ImportFile};
 use crate::error::ApiError;
 
 /// How the optimistic way hands rows to one backend: the text of a chunk of rows in the form
@@ -44,7 +43,7 @@ pub(super) enum Streamed {
 /// rows in chunks of about `chunk_bytes` as long as every row is good. The file's own
 /// problems (its encoding, its header, an unreadable row) end it with that error.
 pub(super) fn stream_rows<F: ChunkFormat>(
-    body: Bytes,
+    body: ImportFile,
     product_key: &ProductKey,
     format: F,
     chunk_bytes: usize,

@@ -3,23 +3,35 @@
 use axum::extract::Query;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use bindery_core::api::IMPORT_TEMPLATE_HEADER;
+use bindery_core::api::{ErrorBody, IMPORT_TEMPLATE_HEADER};
 use serde::Deserialize;
 
 #[cfg(not(feature = "xlsx"))]
 use super::rows::xlsx_not_taken;
 use crate::error::ApiError;
 use crate::extract::DevKey;
+use crate::openapi::FileBytes;
 
 /// `?format=csv|xlsx`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `csv` (the default) or `xlsx`.
     #[serde(default)]
+    #[param(pattern = "^(csv|xlsx)$")]
     pub format: Option<String>,
 }
 
-/// `GET /v1/import-template?format=csv|xlsx`.
+/// `GET /v1/import-template?format=csv|xlsx`: the import file's header row.
+#[utoipa::path(get, path = "/v1/import-template", tag = "developer", security(("developerKey" = [])),
+    params(FormatQuery),
+    responses(
+        (status = 200, description = "The template: CSV, or XLSX with `?format=xlsx`.", content(
+            (String = "text/csv"),
+            (inline(FileBytes) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "`invalid_request`: an unknown format, or XLSX from a cloud built without it.", body = ErrorBody),
+    ))]
 pub async fn template(
     _key: DevKey,
     Query(query): Query<FormatQuery>,

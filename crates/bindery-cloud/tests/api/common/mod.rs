@@ -30,6 +30,15 @@ macro_rules! both_backends {
     )*};
 }
 
+/// The production limits, but for sign-ups from one address: every test signs its accounts
+/// up from 127.0.0.1, some of them fifty at once.
+pub fn test_limits() -> Limits {
+    Limits {
+        signups_per_address: 10_000,
+        ..Limits::default()
+    }
+}
+
 /// A running server and a client for it.
 pub struct TestServer {
     /// The database URL.
@@ -93,13 +102,13 @@ impl TestServer {
     pub async fn sqlite() -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
-        Self::start(url, Some(dir), Limits::default()).await
+        Self::start(url, Some(dir), test_limits()).await
     }
 
     pub async fn postgres() -> Option<TestServer> {
         let admin = pg::admin_url()?;
         let url = pg::fresh_database(&admin).await;
-        Some(Self::start(url, None, Limits::default()).await)
+        Some(Self::start(url, None, test_limits()).await)
     }
 
     /// The same server on the same database with other limits (for the per-address limits,
