@@ -68,6 +68,28 @@ async fn import(s: &TestServer, key: &str, file: Vec<u8>) -> crate::common::Answ
     .await
 }
 
+/// A maker's key with the product `plug01`.
+async fn maker(s: &TestServer) -> String {
+    let key = s.key("maker", false).await;
+    s.product(&key, "plug01", "bind_code_required").await;
+    key
+}
+
+/// Imports `file` and checks it is refused with `status` and `code`, saying `mentions`.
+async fn refused(
+    s: &TestServer,
+    key: &str,
+    file: Vec<u8>,
+    status: u16,
+    code: &str,
+    mentions: &str,
+) {
+    let answer = import(s, key, file).await;
+    answer.assert_error(status, code);
+    let message = answer.json["error"]["message"].as_str().unwrap();
+    assert!(message.contains(mentions), "{message}");
+}
+
 /// The server still answers, and still imports a good workbook.
 async fn still_serving(s: &TestServer, key: &str) {
     let health = s.get("/healthz", Auth::None).await;
@@ -84,8 +106,7 @@ async fn still_serving(s: &TestServer, key: &str) {
 }
 
 async fn a_cell_at_the_last_column_and_row(s: TestServer) {
-    let key = s.key("maker", false).await;
-    s.product(&key, "plug01", "bind_code_required").await;
+    let key = maker(&s).await;
     // 1.7 KB that a dense reader turns into a 16,384 x 1,048,576 grid.
     let file = workbook(
         &|w| {
@@ -98,16 +119,12 @@ async fn a_cell_at_the_last_column_and_row(s: TestServer) {
         None,
     );
     assert!(file.len() < 4096);
-    let answer = import(&s, &key, file).await;
-    answer.assert_error(400, "invalid_request");
-    let message = answer.json["error"]["message"].as_str().unwrap();
-    assert!(message.contains("XFD1048576"), "{message}");
+    refused(&s, &key, file, 400, "invalid_request", "XFD1048576").await;
     still_serving(&s, &key).await;
 }
 
 async fn one_enormous_shared_string(s: TestServer) {
-    let key = s.key("maker", false).await;
-    s.product(&key, "plug01", "bind_code_required").await;
+    let key = maker(&s).await;
     // 256 MiB of text in one string, deflated to a few hundred KB.
     let file = workbook(
         &|w| {
@@ -125,10 +142,7 @@ async fn one_enormous_shared_string(s: TestServer) {
         }),
     );
     assert!(file.len() < 2 << 20, "{} bytes", file.len());
-    let answer = import(&s, &key, file).await;
-    answer.assert_error(400, "invalid_request");
-    let message = answer.json["error"]["message"].as_str().unwrap();
-    assert!(message.contains("sharedStrings"), "{message}");
+    refused(&s, &key, file, 400, "invalid_request", "sharedStrings").await;
     still_serving(&s, &key).await;
 }
 
@@ -136,8 +150,7 @@ async fn a_sheet_that_unpacks_past_its_limit(s: TestServer) {
     let mut limits = s.state.limits.clone();
     limits.xlsx.sheet_bytes = 1 << 20;
     let s = s.with_limits(limits).await;
-    let key = s.key("maker", false).await;
-    s.product(&key, "plug01", "bind_code_required").await;
+    let key = maker(&s).await;
     let file = workbook(
         &|w| {
             w.write_all(HEADER_ROW.as_bytes()).unwrap();
@@ -148,8 +161,7 @@ async fn a_sheet_that_unpacks_past_its_limit(s: TestServer) {
         },
         None,
     );
-    let answer = import(&s, &key, file).await;
-    answer.assert_error(413, "payload_too_large");
+    refused(&s, &key, file, 413, "payload_too_large", "sheet1.xml").await;
     still_serving(&s, &key).await;
 }
 
@@ -157,8 +169,7 @@ async fn more_rows_than_the_limit(s: TestServer) {
     let mut limits = s.state.limits.clone();
     limits.xlsx.rows = 100;
     let s = s.with_limits(limits).await;
-    let key = s.key("maker", false).await;
-    s.product(&key, "plug01", "bind_code_required").await;
+    let key = maker(&s).await;
     let file = workbook(
         &|w| {
             w.write_all(HEADER_ROW.as_bytes()).unwrap();
@@ -168,15 +179,11 @@ async fn more_rows_than_the_limit(s: TestServer) {
         },
         None,
     );
-    let answer = import(&s, &key, file).await;
-    answer.assert_error(413, "payload_too_large");
-    let message = answer.json["error"]["message"].as_str().unwrap();
-    assert!(message.contains("100 rows"), "{message}");
+    refused(&s, &key, file, 413, "payload_too_large", "100 rows").await;
 }
 
 async fn a_cell_that_points_at_no_string(s: TestServer) {
-    let key = s.key("maker", false).await;
-    s.product(&key, "plug01", "bind_code_required").await;
+    let key = maker(&s).await;
     let file = workbook(
         &|w| {
             w.write_all(HEADER_ROW.as_bytes()).unwrap();
@@ -188,8 +195,5 @@ async fn a_cell_that_points_at_no_string(s: TestServer) {
                 .unwrap();
         }),
     );
-    let answer = import(&s, &key, file).await;
-    answer.assert_error(400, "invalid_request");
-    let message = answer.json["error"]["message"].as_str().unwrap();
-    assert!(message.contains("A2"), "{message}");
+    refused(&s, &key, file, 400, "invalid_request", "A2").await;
 }
