@@ -177,6 +177,16 @@ async fn list(
     let product = owned_product(&state, &key, &pk).await?;
     let limit = paging.limit.unwrap_or(20).clamp(1, 100);
     let offset = paging.offset.unwrap_or(0);
+    // The document says int64 for both (what the database can take); beyond it a value is
+    // refused rather than quietly clamped.
+    let skip = i64::try_from(offset)
+        .map_err(|_| ApiError::invalid(format!("offset must be at most {}", i64::MAX)))?;
+    if paging.limit.is_some_and(|l| i64::try_from(l).is_err()) {
+        return Err(ApiError::invalid(format!(
+            "limit must be at most {}",
+            i64::MAX
+        )));
+    }
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM qr_tasks WHERE product_key = $1")
         .bind(product.product_key.as_str())
         .fetch_one(&state.db)
@@ -186,7 +196,7 @@ async fn list(
     )
     .bind(product.product_key.as_str())
     .bind(limit as i64)
-    .bind(offset.min(i64::MAX as u64) as i64)
+    .bind(skip)
     .fetch_all(&state.db)
     .await?;
     Ok(Json(QrTaskList {

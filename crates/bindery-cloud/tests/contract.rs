@@ -75,6 +75,31 @@ async fn every_answer_keeps_to_the_openapi_document() {
         "contract-sign-out@example.com",
     )
     .await;
+    // One small batch and one QR task (file 1.zip, devices 0c0000000001..3), named by the
+    // config's parameters.
+    let http = reqwest::Client::new();
+    let made = |path: &str, body: serde_json::Value| {
+        http.post(format!("{}{path}", served.base))
+            .header("X-Api-Key", &key)
+            .json(&body)
+            .send()
+    };
+    let batch = made(
+        "/v1/products/contract1/sn-batches",
+        serde_json::json!({"count": 3}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(batch.status(), 201);
+    let batch: serde_json::Value = batch.json().await.unwrap();
+    let batch_id = batch["batch_id"].as_str().unwrap().to_owned();
+    let task = made(
+        "/qrcode/v1/contract1/tasks",
+        serde_json::json!({"start_mac": "0c0000000001", "end_mac": "0c0000000003"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(task.status(), 201);
     let base = served.base.clone();
     let report_dir = report.clone();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
@@ -101,6 +126,7 @@ async fn every_answer_keeps_to_the_openapi_document() {
             .env("BINDERY_CONTRACT_DEV_KEY", &key)
             .env("BINDERY_CONTRACT_SUPPORT_KEY", &support_key)
             .env("BINDERY_CONTRACT_SIGN_OUT_TOKEN", &sign_out_token)
+            .env("BINDERY_CONTRACT_BATCH", &batch_id)
             .args(["--report", "junit", "--report-dir"])
             .arg(&report_dir)
             .output()
