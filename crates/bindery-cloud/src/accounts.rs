@@ -74,6 +74,8 @@ fn parse_credentials(credentials: &Credentials) -> Result<(Email, Password), Api
         (status = 201, description = "The account is made.", body = UserCreated),
         (status = 400, description = "`invalid_request`: a bad email or password.", body = ErrorBody),
         (status = 409, description = "`email_taken`: an account has this email.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many sign-ups from this address.",
+            body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the oldest counted attempt leaves the window."))),
     ))]
 async fn sign_up(
     State(state): State<AppState>,

@@ -171,6 +171,8 @@ async fn secretless_look(state: &AppState, uid: &str) -> Result<Reservation, Api
         (status = 200, description = "The label's product, SN and status for you.", body = Inspection),
         (status = 400, description = "`bad_qr_content`: not a label Bindery can bind.", body = ErrorBody),
         (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many inspects for this account or address, or too many looks at devices by labels without a bind code.",
+            body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the oldest counted attempt leaves the window."))),
     ))]
 async fn inspect(
     State(state): State<AppState>,

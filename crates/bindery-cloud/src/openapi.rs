@@ -7,7 +7,8 @@
 //! one `routes!` (utoipa-axum's `OpenApiRouter`), so a route cannot be served undocumented
 //! or documented unserved. [`api`] joins them; the app serves its axum half and this module
 //! serves its document half. What every operation shares because of the layers and
-//! extractors it goes through — `internal` (500), a bad body or parameter (400), a body over
+//! extractors it goes through — `internal` (500), `unavailable` (503, with `Retry-After`, for
+//! whatever touches the database), a bad body or parameter (400), a body over
 //! the limit (413), no or the wrong credentials (401, 403), the `x-request-id` header — is
 //! added by [`add_shared_answers`] from the operation's own body, parameters and security,
 //! rather than repeated on every handler.
@@ -199,10 +200,21 @@ pub fn add_shared_answers(doc: &mut Value) {
                 shared.push((401, "`unauthorized`: no or unknown key."));
                 shared.push((403, "`forbidden`: a developer key."));
             }
+            // Whatever reads or writes the database (every call with credentials or a body)
+            // answers `unavailable` while SQLite's one writer is held by an import; sign-up
+            // and sign-in also while the password-hash queue is full.
+            if !security.is_empty() || op.get("requestBody").is_some() {
+                shared.push((
+                    503,
+                    "`unavailable`: the database is busy with a long write (an import), or \
+                     the cloud is busy checking passwords; nothing was changed.",
+                ));
+            }
             shared.push((
                 500,
                 "`internal`: a fault on the cloud's side, or a request over the time limit.",
             ));
+            let retry_on_503 = shared.iter().any(|(status, _)| *status == 503);
             let responses = &mut op["responses"];
             for (status, text) in shared {
                 let answer = responses
@@ -224,6 +236,13 @@ pub fn add_shared_answers(doc: &mut Value) {
                     };
                     answer["description"] = json!(joined);
                 }
+            }
+            if retry_on_503 {
+                responses["503"]["headers"]["Retry-After"] = json!({
+                    "description": "Seconds to wait before trying again.",
+                    "required": true,
+                    "schema": {"type": "integer", "minimum": 1},
+                });
             }
             for answer in responses.as_object_mut().into_iter().flatten() {
                 answer.1["headers"]["x-request-id"] = json!({

@@ -140,8 +140,11 @@ fn every_operation_documents_its_answers_and_security() {
                 "{method} {path} {status}"
             );
         }
-        if responses.contains_key("429") {
-            assert!(responses["429"]["headers"].get("Retry-After").is_some());
+        for waiting in ["429", "503"] {
+            if let Some(answer) = responses.get(waiting) {
+                let retry = answer["headers"].get("Retry-After");
+                assert!(retry.is_some(), "{method} {path} {waiting}");
+            }
         }
         let public = ["/healthz", "/v1/openapi.json", "/v1/users", "/v1/sessions"];
         assert_eq!(
