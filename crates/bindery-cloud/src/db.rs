@@ -169,9 +169,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool, Backen
     let options: AnyConnectOptions = url.parse().map_err(DbError::Connect)?;
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
-        // Past this a request answers `unavailable` (503, retry): better than holding a client
-        // for the whole of a long import on SQLite's one writer.
-        .acquire_timeout(Duration::from_secs(10))
+        // Past this a request answers `unavailable` (503, retry) instead of waiting on, say, a
+        // long import holding SQLite's one writer. (10 s was tried: a sandbox reopened while
+        // the machine ran the whole test suite then sometimes failed to open at all.)
+        .acquire_timeout(Duration::from_secs(30))
         // A SQLite connection lives in this process and cannot drop; pinging it before each
         // use was one extra round trip to its worker thread per query (a third of a bind's).
         .test_before_acquire(backend != Backend::Sqlite)

@@ -398,26 +398,41 @@ async fn formula_injection(s: TestServer) {
     s.product(&key, "plug01", "bind_code_required").await;
     let evil = "=HYPERLINK(\"http://evil.example\";\"x\")";
     let file = format!(
-        "{HEADER}aabbccddee03,plug01,,\"{}\",+cmd|calc\n",
+        "{HEADER}aabbccddee03,plug01,,\"{}\",+cmd|calc\naabbccddee04,plug01,-SN0001,,\n",
         evil.replace('"', "\"\"")
     );
     s.import(&key, "plug01", "atomic", &file)
         .await
         .assert_status(200);
-    let stored: String = sqlx::query_scalar("SELECT device_name FROM devices")
-        .fetch_one(&s.state.db)
-        .await
-        .unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT device_name FROM devices WHERE sn = 'aabbccddee03'")
+            .fetch_one(&s.state.db)
+            .await
+            .unwrap();
     assert_eq!(stored, evil, "stored as the text it is");
     let export = s
         .get("/v1/products/plug01/devices/export", Auth::Key(&key))
         .await;
     assert_eq!(export.status, 200);
     let mut reader = csv::Reader::from_reader(export.bytes.as_slice());
-    let row = reader.records().next().unwrap().unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let row = rows.iter().find(|r| &r[1] == "aabbccddee03").unwrap();
     assert_eq!(&row[0], "aabbccddee03");
     assert_eq!(&row[2], format!("'{evil}"));
     assert_eq!(&row[3], "'+cmd|calc");
+    // An SN may start with `-`, which a spreadsheet reads as a formula.
+    let row = rows.iter().find(|r| &r[1] == "aabbccddee04").unwrap();
+    assert_eq!(&row[0], "'-SN0001");
+    // The export imports again as it was: the quote goes.
+    let again = format!("{HEADER}aabbccddee05,plug01,'-SN0002,,\n");
+    s.import(&key, "plug01", "atomic", &again)
+        .await
+        .assert_status(200);
+    let sn: String = sqlx::query_scalar("SELECT sn FROM devices WHERE device_key = 'aabbccddee05'")
+        .fetch_one(&s.state.db)
+        .await
+        .unwrap();
+    assert_eq!(sn, "-SN0002");
 }
 
 async fn gizwits_tasks(s: TestServer) {

@@ -70,7 +70,7 @@ impl<'a> RowChecker<'a> {
 
     /// The row if it passed; a refused row is added to `rejected`, a blank one skipped.
     pub fn check(&mut self, (row, cells): FileRow) -> Option<GoodRow> {
-        let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
+        let cell = |i: usize| cells.get(i).map_or("", |c| unquote(c.trim()));
         if cells.iter().all(|c| c.trim().is_empty()) {
             return None;
         }
@@ -211,6 +211,16 @@ pub(super) async fn check_rows(
         Ok((good, checker.rejected))
     }))
     .await
+}
+
+/// A cell as it was before the export made it safe for spreadsheets: `'-A1` (the quote our
+/// export and spreadsheets put before a formula character) reads as `-A1`, so an exported
+/// file imports again unchanged.
+fn unquote(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
 }
 
 /// What the database holds of a file's SNs and DeviceKeys.

@@ -1,5 +1,5 @@
-//! The device export: a product's devices as CSV, free-text cells neutralised against
-//! formula injection.
+//! The device export: a product's devices as CSV, every cell neutralised against formula
+//! injection (the import reads such cells back as they were).
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -88,8 +88,10 @@ pub async fn export_csv(state: &AppState, product_key: &ProductKey) -> Result<St
             .unwrap_or_default();
         writer
             .write_record([
-                row.sn,
-                row.device_key.unwrap_or_default(),
+                // An imported SN may start with `-`: every cell is made safe, not only the
+                // free-text ones.
+                csv_safe(&row.sn),
+                csv_safe(&row.device_key.unwrap_or_default()),
                 csv_safe(&row.device_name.unwrap_or_default()),
                 csv_safe(&row.fingerprint.unwrap_or_default()),
                 row.batch_id.unwrap_or_default(),

@@ -5,7 +5,6 @@
 
 use axum::body::Bytes;
 use bindery_core::api::IMPORT_TEMPLATE_HEADER;
-use bindery_core::ErrorCode;
 use csv::StringRecord;
 use tokio::task::JoinHandle;
 
@@ -151,7 +150,7 @@ fn read_csv(body: &[u8]) -> Result<FileRows<'_>, ApiError> {
 #[cfg(feature = "xlsx")]
 fn xlsx_refusal(error: super::xlsx::XlsxError) -> ApiError {
     if error.is_too_large() {
-        ApiError::with_message(ErrorCode::PayloadTooLarge, error.to_string())
+        ApiError::with_message(bindery_core::ErrorCode::PayloadTooLarge, error.to_string())
     } else {
         ApiError::invalid(error.to_string())
     }
