@@ -196,24 +196,22 @@ struct LoginFailure {
 impl LoginFailure {
     /// The password was right: this sign-in was no failure.
     async fn release(self, state: &AppState) -> Result<(), ApiError> {
-        sqlx::query("DELETE FROM login_failures WHERE id = $1")
-            .bind(&self.id)
-            .execute(&state.writer)
-            .await?;
-        Ok(())
+        Ok(delete_failure(self.id, state.writer.clone()).await?)
     }
 
     /// The check never ran (the cloud was too busy): remove the failure in the background,
     /// since the caller is already being answered.
     fn forget(&self, state: &AppState) {
-        let (id, writer) = (self.id.clone(), state.writer.clone());
-        tokio::spawn(async move {
-            let _ = sqlx::query("DELETE FROM login_failures WHERE id = $1")
-                .bind(id)
-                .execute(&writer)
-                .await;
-        });
+        tokio::spawn(delete_failure(self.id.clone(), state.writer.clone()));
     }
+}
+
+async fn delete_failure(id: String, writer: sqlx::AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id)
+        .execute(&writer)
+        .await?;
+    Ok(())
 }
 
 /// Writes a failed sign-in of `email` from `address`, then counts the failures in the window
@@ -235,7 +233,6 @@ async fn reserve_login_failure(
         .bind(now)
         .execute(&state.writer)
         .await?;
-    let window = Limit::new(0, limits.login_window);
     let checks: [(&str, &[&str], i64); 3] = [
         (
             "email = $1 AND address = $2 AND at > $3",
@@ -264,7 +261,9 @@ async fn reserve_login_failure(
         if count > max {
             failure.release(state).await?;
             return Err(ApiError::rate_limited(throttle::retry_after(
-                oldest, since, &window,
+                oldest,
+                since,
+                limits.login_window,
             )));
         }
     }

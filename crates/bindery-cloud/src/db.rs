@@ -128,27 +128,31 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
-/// Creates the SQLite file of `url` readable by its owner only, if it does not exist yet: it
-/// holds password hashes and the bind-code key, and SQLite gives its journal files the same
-/// mode. An existing file keeps the mode its owner gave it.
-fn create_private_file(url: &str) -> Result<(), DbError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
-        return Ok(());
-    }
+/// The file a `sqlite:` URL names, if it names one (not `:memory:`).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//").split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Creates `path` readable and writable by its owner only; fails if it exists.
+pub fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    // Another process may have made it first, or the folder may be missing: either way
-    // SQLite's own open says what is wrong better than this could.
-    let _ = options.open(path);
-    Ok(())
+    options.open(path)
+}
+
+/// Creates the SQLite file of `url` readable by its owner only, if it does not exist yet: it
+/// holds password hashes and the bind-code key, and SQLite gives its journal files the same
+/// mode. An existing file keeps the mode its owner gave it.
+fn create_private_database(url: &str) {
+    if let Some(path) = sqlite_path(url).filter(|p| !p.exists()) {
+        // Another process may have made it first, or the folder may be missing: either way
+        // SQLite's own open says what is wrong better than this could.
+        let _ = create_private_file(&path);
+    }
 }
 
 /// Opens the pool and brings the schema up to date.
@@ -164,7 +168,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool, Backen
         _ => url.to_owned(),
     };
     if backend == Backend::Sqlite {
-        create_private_file(&url)?;
+        create_private_database(&url);
     }
     let options: AnyConnectOptions = url.parse().map_err(DbError::Connect)?;
     let pool = AnyPoolOptions::new()

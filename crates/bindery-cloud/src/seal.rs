@@ -78,11 +78,7 @@ impl ArchiveKey {
         }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| io(std::io::Error::other(e)))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(path) {
+        match crate::db::create_private_file(path) {
             Ok(mut file) => {
                 std::io::Write::write_all(&mut file, hex::encode(bytes).as_bytes()).map_err(io)?;
                 Ok(ArchiveKey::from_bytes(&bytes))

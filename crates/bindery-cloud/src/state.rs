@@ -114,6 +114,9 @@ pub struct XlsxLimits {
     pub rows: u64,
     /// Columns read; a non-empty cell further right refuses the file.
     pub columns: usize,
+    /// Bytes of text in one cell or shared string (the longest template column, the
+    /// fingerprint, takes 256 characters).
+    pub cell_bytes: usize,
 }
 
 impl Default for XlsxLimits {
@@ -126,6 +129,7 @@ impl Default for XlsxLimits {
             xml_item_bytes: 64 << 10,
             rows: 1_048_576,
             columns: 64,
+            cell_bytes: 4096,
         }
     }
 }

@@ -98,16 +98,20 @@ pub async fn reserve(
         .await?;
         if count > limit.max {
             reservation.release(writer).await?;
-            return Err(ApiError::rate_limited(retry_after(oldest, since, limit)));
+            return Err(ApiError::rate_limited(retry_after(
+                oldest,
+                since,
+                limit.window,
+            )));
         }
     }
     Ok(reservation)
 }
 
-/// Seconds until the event at `oldest` leaves the window that starts at `since`.
-pub fn retry_after(oldest: i64, since: i64, limit: &Limit) -> u64 {
+/// Seconds until the event at `oldest` leaves the `window` that starts at `since`.
+pub fn retry_after(oldest: i64, since: i64, window: Duration) -> u64 {
     let secs = ((oldest - since).max(0) / 1000 + 1) as u64;
-    secs.min(limit.window.as_secs().max(1))
+    secs.min(window.as_secs().max(1))
 }
 
 /// Removes what no limit or session will read again: events older than `keep`, sign-in
@@ -185,10 +189,10 @@ mod tests {
 
     #[test]
     fn retry_after_counts_from_the_oldest_event_and_stays_in_the_window() {
-        let limit = Limit::new(3, Duration::from_secs(600));
-        assert_eq!(retry_after(10_500, 0, &limit), 11);
-        assert_eq!(retry_after(-5, 0, &limit), 1);
-        assert_eq!(retry_after(10_000_000, 0, &limit), 600);
+        let window = Duration::from_secs(600);
+        assert_eq!(retry_after(10_500, 0, window), 11);
+        assert_eq!(retry_after(-5, 0, window), 1);
+        assert_eq!(retry_after(10_000_000, 0, window), 600);
     }
 
     #[tokio::test]

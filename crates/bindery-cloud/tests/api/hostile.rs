@@ -18,6 +18,8 @@ both_backends!(
     a_sheet_that_unpacks_past_its_limit,
     more_rows_than_the_limit,
     a_cell_that_points_at_no_string,
+    a_text_made_of_many_short_runs,
+    a_huge_csv_cell_is_not_echoed_back,
 );
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -196,4 +198,48 @@ async fn a_cell_that_points_at_no_string(s: TestServer) {
         }),
     );
     refused(&s, &key, file, 400, "invalid_request", "A2").await;
+}
+
+async fn a_text_made_of_many_short_runs(s: TestServer) {
+    let key = maker(&s).await;
+    // Each run is within the XML item limit; together they would be one 64 MiB cell.
+    let run = format!("<r><t>{}</t></r>", "A".repeat(32 << 10));
+    let runs = run.repeat(2048);
+    let inline = workbook(
+        &|w| {
+            w.write_all(HEADER_ROW.as_bytes()).unwrap();
+            write!(
+                w,
+                r#"<row r="2"><c r="A2" t="inlineStr"><is>{runs}</is></c></row>"#
+            )
+            .unwrap();
+        },
+        None,
+    );
+    refused(&s, &key, inline, 400, "invalid_request", "A2").await;
+    let shared = workbook(
+        &|w| {
+            w.write_all(HEADER_ROW.as_bytes()).unwrap();
+            w.write_all(br#"<row r="2"><c r="A2" t="s"><v>0</v></c></row>"#)
+                .unwrap();
+        },
+        Some(&|w| write!(w, "<sst><si>{runs}</si></sst>").unwrap()),
+    );
+    refused(&s, &key, shared, 400, "invalid_request", "sharedStrings").await;
+    still_serving(&s, &key).await;
+}
+
+async fn a_huge_csv_cell_is_not_echoed_back(s: TestServer) {
+    let key = maker(&s).await;
+    let cell = "A".repeat(1 << 20);
+    let file = format!("*DeviceKey,*ProductKey,Device SN\n{cell},plug01,\n");
+    let answer = s.import(&key, "plug01", "partial", &file).await;
+    answer.assert_status(200);
+    let message = answer.json["rejected"][0]["message"].as_str().unwrap();
+    assert!(message.len() < 2048, "{} bytes of message", message.len());
+    assert!(
+        answer.bytes.len() < 4096,
+        "{} bytes of answer",
+        answer.bytes.len()
+    );
 }

@@ -24,7 +24,15 @@ pub(super) struct GoodRow {
 }
 
 /// Adds the refusal of `row` for the template's `column` (0-based).
+/// Longest message of a refused row: messages quote the offending cell, and a CSV cell may
+/// be as long as the whole upload.
+const MAX_MESSAGE: usize = 300;
+
 fn reject(rejected: &mut Vec<RejectedRow>, row: u64, column: usize, code: &str, message: String) {
+    let message = match message.char_indices().nth(MAX_MESSAGE) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    };
     rejected.push(RejectedRow {
         row,
         column: IMPORT_TEMPLATE_HEADER[column].to_owned(),

@@ -41,6 +41,24 @@ pub enum XlsxError {
         /// The cell's reference, e.g. `XFD1048576`.
         cell: String,
     },
+    /// A cell's value is longer than any cell of an import can be.
+    #[error(
+        "cell {cell} holds more than {limit} bytes of text: no column of the template is that long"
+    )]
+    CellTooLong {
+        /// The cell's reference.
+        cell: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A shared string is longer than any cell of an import can be.
+    #[error("the XLSX part {part} holds a text of more than {limit} bytes: no column of the template is that long")]
+    TextTooLong {
+        /// The part.
+        part: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The sheet refers to a shared string that does not exist.
     #[error("cell {cell} refers to text number {index}, which the XLSX file does not hold: save it again from the spreadsheet program")]
     MissingString {

@@ -18,7 +18,7 @@ use quick_xml::events::Event;
 
 pub use error::XlsxError;
 use parts::{
-    attribute, first_sheet_part, part, push_reference, read_shared_strings, xml_error, xml_reader,
+    append_text, attribute, first_sheet_part, part, read_shared_strings, xml_error, xml_reader,
     Sheet,
 };
 
@@ -192,22 +192,14 @@ impl XlsxRows<'_> {
                 Event::Start(tag) if tag.local_name().as_ref() == b"rPh" => {
                     self.skip_to_end(b"rPh")?;
                 }
-                Event::Text(text) if in_value => {
-                    if let Some((_, _, _, value)) = cell.as_mut() {
-                        let text = text
-                            .xml_content()
-                            .map_err(|e| XlsxError::Unreadable(format!("{}: {e}", self.part)))?;
-                        value.push_str(&text);
-                    }
-                }
-                Event::CData(text) if in_value => {
-                    if let Some((_, _, _, value)) = cell.as_mut() {
-                        value.push_str(&String::from_utf8_lossy(&text));
-                    }
-                }
-                Event::GeneralRef(reference) if in_value => {
-                    if let Some((_, _, _, value)) = cell.as_mut() {
-                        push_reference(value, &reference, &self.part)?;
+                text @ (Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) if in_value => {
+                    if let Some((_, reference, _, value)) = cell.as_mut() {
+                        append_text(value, &text, &self.part, self.limits.cell_bytes, || {
+                            XlsxError::CellTooLong {
+                                cell: reference.clone(),
+                                limit: self.limits.cell_bytes,
+                            }
+                        })?;
                     }
                 }
                 Event::Eof => return Ok(None),

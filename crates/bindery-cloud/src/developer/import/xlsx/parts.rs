@@ -112,22 +112,14 @@ pub(super) fn read_shared_strings(
                 b"t" => in_text = false,
                 _ => {}
             },
-            Event::Text(text) if in_text => {
+            text @ (Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) if in_text => {
                 if let Some(current) = current.as_mut() {
-                    let text = text
-                        .xml_content()
-                        .map_err(|e| XlsxError::Unreadable(format!("{PART}: {e}")))?;
-                    current.push_str(&text);
-                }
-            }
-            Event::CData(text) if in_text => {
-                if let Some(current) = current.as_mut() {
-                    current.push_str(&String::from_utf8_lossy(&text));
-                }
-            }
-            Event::GeneralRef(reference) if in_text => {
-                if let Some(current) = current.as_mut() {
-                    push_reference(current, &reference, PART)?;
+                    append_text(current, &text, PART, limits.cell_bytes, || {
+                        XlsxError::TextTooLong {
+                            part: PART.to_owned(),
+                            limit: limits.cell_bytes,
+                        }
+                    })?;
                 }
             }
             Event::Eof => return Ok(strings),
@@ -136,24 +128,39 @@ pub(super) fn read_shared_strings(
     }
 }
 
-/// Appends what `&name;` or `&#n;` stands for.
-pub(super) fn push_reference(
+/// Appends a text event (text, CDATA, or what `&name;` or `&#n;` stands for) to `text`,
+/// refusing with `too_long` once it passes `max` bytes: runs of `<r><t>` can make one value
+/// of any length out of items each within the item limit.
+pub(super) fn append_text(
     text: &mut String,
-    reference: &quick_xml::events::BytesRef<'_>,
+    event: &Event<'_>,
     part: &str,
+    max: usize,
+    too_long: impl FnOnce() -> XlsxError,
 ) -> Result<(), XlsxError> {
     let unreadable = |what: String| XlsxError::Unreadable(format!("{part}: {what}"));
-    if let Some(c) = reference
-        .resolve_char_ref()
-        .map_err(|e| unreadable(e.to_string()))?
-    {
-        text.push(c);
-        return Ok(());
+    match event {
+        Event::Text(t) => text.push_str(&t.xml_content().map_err(|e| unreadable(e.to_string()))?),
+        Event::CData(t) => text.push_str(&String::from_utf8_lossy(t)),
+        Event::GeneralRef(reference) => {
+            match reference
+                .resolve_char_ref()
+                .map_err(|e| unreadable(e.to_string()))?
+            {
+                Some(c) => text.push(c),
+                None => {
+                    let name = reference.decode().map_err(|e| unreadable(e.to_string()))?;
+                    let resolved = quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| unreadable(format!("unknown entity &{name};")))?;
+                    text.push_str(resolved);
+                }
+            }
+        }
+        _ => {}
     }
-    let name = reference.decode().map_err(|e| unreadable(e.to_string()))?;
-    let resolved = quick_xml::escape::resolve_predefined_entity(&name)
-        .ok_or_else(|| unreadable(format!("unknown entity &{name};")))?;
-    text.push_str(resolved);
+    if text.len() > max {
+        return Err(too_long());
+    }
     Ok(())
 }
 
