@@ -97,9 +97,8 @@ pub trait Host: Send + Sync {
 
     /// Reads the QR code in an image file.
     fn read_image(&self, path: &std::path::Path) -> Result<String, ScanProblem> {
-        Err(ScanProblem::ImageUnreadable {
+        Err(ScanProblem::ImagesUnsupported {
             file: path.display().to_string(),
-            detail: "this build cannot read images".to_owned(),
         })
     }
 
@@ -111,9 +110,8 @@ pub trait Host: Send + Sync {
 
     /// Reads the QR code in the bytes of a picture the user picked in the page.
     fn read_image_bytes(&self, file: &str, _bytes: &[u8]) -> Result<String, ScanProblem> {
-        Err(ScanProblem::ImageUnreadable {
+        Err(ScanProblem::ImagesUnsupported {
             file: file.to_owned(),
-            detail: "this build cannot read images".to_owned(),
         })
     }
 

@@ -96,6 +96,9 @@ impl Failure {
                 Text::ImageUnreadable,
                 &[("file", file), ("detail", detail)],
             ),
+            FailureKind::Scan(ScanProblem::ImagesUnsupported { file }) => {
+                tf(lang, Text::ImagesUnsupported, &[("file", file)])
+            }
             FailureKind::Scan(ScanProblem::CameraStopped { detail }) => {
                 tf(lang, Text::CameraFailed, &[("detail", detail)])
             }

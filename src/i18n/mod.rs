@@ -73,6 +73,11 @@ texts! {
     PermissionTitle => "Camera access is off", "摄像头权限已关闭";
     PermissionHint => "Allow camera access for Bindery in your system settings, or open a photo of the label, or type the code.", "请在系统设置中允许 Bindery 使用摄像头，或打开标签照片，或输入代码。";
     CameraFailed => "The camera stopped: {detail}", "摄像头已停止：{detail}";
+    InsecurePageTitle => "The camera needs a secure address", "摄像头需要安全的网址";
+    InsecurePageHint => "This browser offers the camera only to pages opened over HTTPS or from localhost. Open the app at such an address, or open a photo of the label, or type the code.", "此浏览器只允许通过 HTTPS 或 localhost 打开的页面使用摄像头。请通过这样的网址打开应用，或打开标签照片，或输入代码。";
+    CameraInUse => "The camera is in use by another app or could not start. Close that app and open Scan again.", "摄像头正被其他应用使用或无法启动。请关闭该应用后重新打开扫描。";
+    PageBroken => "The page could not show the camera. Reload the page.", "页面无法显示摄像头画面。请重新加载页面。";
+    ImagesUnsupported => "This version of the app cannot read images, so {file} was not opened. Scan with the camera, or type the code printed under the QR code.", "此版本的应用无法读取图片，因此未打开 {file}。请用摄像头扫描，或输入二维码下方印刷的代码。";
     NoCodeInImage => "No QR code was found in {file}. Try a sharper photo, or enter the code.", "在 {file} 中没有找到二维码。请换一张更清晰的照片，或输入代码。";
     ImageUnreadable => "{file} could not be opened as an image: {detail}", "无法将 {file} 作为图片打开：{detail}";
     DemoLabels => "Demo labels (sandbox)", "演示标签（沙盒）";

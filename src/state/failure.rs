@@ -43,6 +43,8 @@ pub enum ScanProblem {
     NoCodeIn { file: String },
     /// The file is not an image this app can read.
     ImageUnreadable { file: String, detail: String },
+    /// This build of the app reads no images at all.
+    ImagesUnsupported { file: String },
     /// The camera (or the QA source) stopped.
     CameraStopped { detail: String },
 }

@@ -53,7 +53,13 @@ pub enum CameraState {
     NoCamera,
     /// The system refused access to the camera.
     PermissionDenied,
-    /// The camera (or QA source) stopped.
+    /// The browser offers cameras only to pages served over HTTPS or from localhost.
+    InsecurePage,
+    /// Another app holds the camera, or it could not start.
+    InUse,
+    /// The page could not show the camera (its window, document or video element is gone).
+    PageBroken,
+    /// The camera (or QA source) stopped; `detail` is the system's own words.
     Stopped { detail: String },
 }
 

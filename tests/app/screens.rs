@@ -390,6 +390,30 @@ async fn scan_with_permission_denied_and_live_cameras() {
         };
         let ui = scan_screen(in_lang(model.clone(), lang), host).await;
         assert!(ui.html().contains("unplugged"));
+
+        // The browser's refusals are the app's own sentences, in the user's language.
+        for (state, class, text) in [
+            (
+                CameraState::InsecurePage,
+                "viewfinder insecure-page",
+                Text::InsecurePageHint,
+            ),
+            (CameraState::InUse, "viewfinder stopped", Text::CameraInUse),
+            (
+                CameraState::PageBroken,
+                "viewfinder stopped",
+                Text::PageBroken,
+            ),
+        ] {
+            let host = TestHost {
+                camera: Some(state),
+                labels: vec![],
+            };
+            let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+            let html = ui.html();
+            assert!(html.contains(class), "{html}");
+            assert!(html.contains(t(lang, text)), "{html}");
+        }
     }
 }
 
@@ -465,58 +489,14 @@ async fn a_demo_label_image_is_decoded_and_confirmed() {
     }
 }
 
+/// A 40x40 white PNG: an image that holds no code.
 fn blank_png() -> Vec<u8> {
-    // 40x40 white, 8-bit gray, stored uncompressed via the smallest valid zlib stream.
-    let width = 40u32;
-    let height = 40u32;
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0u8);
-        raw.extend(std::iter::repeat_n(255u8, width as usize));
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let len = raw.len() as u16;
-    zlib.push(1);
-    zlib.extend_from_slice(&len.to_le_bytes());
-    zlib.extend_from_slice(&(!len).to_le_bytes());
-    zlib.extend_from_slice(&raw);
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in &raw {
-        a = (a + u32::from(x)) % 65521;
-        b = (b + a) % 65521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8], data: &[u8]| {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        png.extend_from_slice(&body);
-        png.extend_from_slice(&crc32(&body).to_be_bytes());
-    };
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
-    chunk(b"IHDR", &ihdr);
-    chunk(b"IDAT", &zlib);
-    chunk(b"IEND", &[]);
-    png
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    let white = image::GrayImage::from_pixel(40, 40, image::Luma([255]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    white
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("a PNG in memory");
+    png.into_inner()
 }
 
 // ---------------------------------------------------------------- enter code

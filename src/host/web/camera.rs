@@ -98,11 +98,7 @@ async fn open_stream(index: usize) -> Result<(MediaStream, String, usize), Camer
     let media_devices = Reflect::get(&navigator, &JsValue::from_str("mediaDevices"))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())
-        .ok_or_else(|| CameraState::Stopped {
-            detail: "this browser offers the camera only to pages served over HTTPS or from \
-                     localhost; open the app at such an address"
-                .to_owned(),
-        })?
+        .ok_or(CameraState::InsecurePage)?
         .unchecked_into::<MediaDevices>();
 
     let before = video_inputs(&media_devices).await;
@@ -168,16 +164,14 @@ fn camera_refusal(error: JsValue) -> CameraState {
     match name.as_str() {
         "NotAllowedError" | "SecurityError" => CameraState::PermissionDenied,
         "NotFoundError" | "OverconstrainedError" => CameraState::NoCamera,
-        "NotReadableError" | "AbortError" => CameraState::Stopped {
-            detail: "the camera is in use by another app or could not start; close that app \
-                     and try again"
-                .to_owned(),
-        },
-        _ => CameraState::Stopped {
-            detail: error
-                .as_string()
-                .or_else(|| error.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
-                .unwrap_or_else(|| "the browser would not open the camera".to_owned()),
+        "NotReadableError" | "AbortError" => CameraState::InUse,
+        // The browser's own words, when it gives any; otherwise the camera is as good as busy.
+        _ => match error
+            .as_string()
+            .or_else(|| error.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
+        {
+            Some(detail) => CameraState::Stopped { detail },
+            None => CameraState::InUse,
         },
     }
 }

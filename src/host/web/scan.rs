@@ -37,18 +37,13 @@ pub(super) async fn scan(
     stop: &AtomicBool,
     torch: &TorchSwitch,
 ) -> Result<(), CameraState> {
-    let broken = |what: &str| CameraState::Stopped {
-        detail: format!("the page could not {what}; reload it"),
-    };
-    let window = web_sys::window().ok_or_else(|| broken("reach its window"))?;
-    let document = window
-        .document()
-        .ok_or_else(|| broken("reach its document"))?;
+    let window = web_sys::window().ok_or(CameraState::PageBroken)?;
+    let document = window.document().ok_or(CameraState::PageBroken)?;
     let Some(video) = wait_for_video(&document, stop).await else {
         return if stop.load(Ordering::SeqCst) {
             Ok(())
         } else {
-            Err(broken("show the camera"))
+            Err(CameraState::PageBroken)
         };
     };
     video.set_muted(true);
@@ -67,7 +62,7 @@ pub(super) async fn scan(
         .create_element("canvas")
         .ok()
         .and_then(|e| e.dyn_into().ok())
-        .ok_or_else(|| broken("make a canvas"))?;
+        .ok_or(CameraState::PageBroken)?;
     let options = Object::new();
     let _ = Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE);
     let context: CanvasRenderingContext2d = canvas
@@ -75,7 +70,7 @@ pub(super) async fn scan(
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into().ok())
-        .ok_or_else(|| broken("draw camera frames"))?;
+        .ok_or(CameraState::PageBroken)?;
     let performance = window.performance();
     let mut decoder = Decoder::new(Effort::Live);
     let mut first_frame_seen = false;

@@ -86,6 +86,8 @@ pub fn Viewfinder(lang: Lang, state: CameraState, preview: Signal<Option<String>
         CameraState::Live { .. } => "live",
         CameraState::NoCamera => "no-camera",
         CameraState::PermissionDenied => "permission-denied",
+        CameraState::InsecurePage => "insecure-page",
+        CameraState::InUse | CameraState::PageBroken => "stopped",
         CameraState::Stopped { .. } => "stopped",
     };
     let framed = matches!(state, CameraState::Live { .. } | CameraState::Starting);
@@ -132,6 +134,18 @@ fn CameraNote(lang: Lang, state: CameraState) -> Element {
                 h3 { {t(lang, Text::PermissionTitle)} }
                 p { {t(lang, Text::PermissionHint)} }
             }
+        },
+        CameraState::InsecurePage => rsx! {
+            div { class: "camera-note",
+                h3 { {t(lang, Text::InsecurePageTitle)} }
+                p { {t(lang, Text::InsecurePageHint)} }
+            }
+        },
+        CameraState::InUse => rsx! {
+            div { class: "camera-note", p { {t(lang, Text::CameraInUse)} } }
+        },
+        CameraState::PageBroken => rsx! {
+            div { class: "camera-note", p { {t(lang, Text::PageBroken)} } }
         },
         CameraState::Stopped { detail } => rsx! {
             div { class: "camera-note",
