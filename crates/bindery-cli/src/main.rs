@@ -78,7 +78,11 @@ enum Command {
     /// Sign in; the session is kept (OS keyring, or a private file) for the next commands.
     Login(commands::account::CredentialsArgs),
     /// Sign out: revoke the session on the cloud and forget it here.
-    Logout,
+    Logout {
+        /// Revoke every session of the account on every device, not only this one.
+        #[arg(long)]
+        everywhere: bool,
+    },
     /// Show who is signed in to the cloud, and check the session still works.
     Whoami,
     /// Work with QR label contents.
@@ -160,7 +164,7 @@ fn run_with_cloud(ctx: &Context, command: Command) -> Outcome {
     match command {
         Command::Signup(args) => account::signup(ctx, &args),
         Command::Login(args) => account::login(ctx, &args),
-        Command::Logout => account::logout(ctx),
+        Command::Logout { everywhere } => account::logout(ctx, everywhere),
         Command::Whoami => account::whoami(ctx),
         Command::Inspect(args) => devices::inspect(ctx, &args),
         Command::Bind(args) => devices::bind(ctx, &args),

@@ -105,6 +105,26 @@ fn the_whole_flow_from_signup_to_unbind() {
     assert!(whoami.stderr.contains("not signed in"), "{}", whoami.stderr);
 }
 
+#[test]
+fn logout_everywhere_ends_the_sessions_of_other_devices_too() {
+    let cloud = Cloud::start();
+    let phone = User::new(&cloud.base, "two@example.com");
+    phone.signup().ok();
+    phone.login().ok();
+    // The same account signed in from a second computer (its own session store).
+    let laptop = User::new(&cloud.base, "two@example.com");
+    laptop.login().ok();
+    laptop.run(&["whoami"]).ok();
+
+    let out = phone.run(&["logout", "--everywhere", "--json"]);
+    let said = out.ok().json();
+    assert_eq!(said["signed_out"], true);
+    assert_eq!(said["everywhere"], true);
+    // The laptop still holds its token, and the cloud refuses it.
+    let whoami = laptop.run(&["whoami", "--json"]);
+    assert_eq!(refusal(&whoami).0, "unauthorized", "{}", whoami.stdout);
+}
+
 /// The code and request id of a `--json` error.
 fn refusal(run: &common::Run) -> (String, String) {
     let error = &run.json()["error"];

@@ -93,6 +93,15 @@ impl Client {
             .map(drop)
     }
 
+    /// `DELETE /v1/sessions`: revokes every session of the account, this one included (for
+    /// a lost phone or a shared computer).
+    pub async fn logout_everywhere(&self) -> Result<(), ClientError> {
+        let url = self.endpoint(&["v1", "sessions"])?;
+        self.send(Method::DELETE, url, Body::Empty, true)
+            .await
+            .map(drop)
+    }
+
     /// `POST /v1/qr/inspect`: what a scanned label means for this account.
     pub async fn inspect(&self, qr_content: &str) -> Result<Inspection, ClientError> {
         let body = json(&InspectRequest {

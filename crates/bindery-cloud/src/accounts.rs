@@ -27,7 +27,7 @@ use crate::throttle::{self, Limit};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(sign_up))
-        .routes(routes!(sign_in))
+        .routes(routes!(sign_in, sign_out_everywhere))
         .routes(routes!(sign_out))
 }
 
@@ -279,5 +279,24 @@ async fn sign_out(State(state): State<AppState>, user: User) -> Result<StatusCod
         .bind(user.token_hash)
         .execute(&state.writer)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sign out everywhere: revokes every session of the account, this one included (for a lost
+/// phone or a shared computer).
+#[utoipa::path(delete, path = "/v1/sessions", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "No token of this account works any more.")))]
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<StatusCode, ApiError> {
+    let revoked =
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(&user.uid)
+            .execute(&state.writer)
+            .await?
+            .rows_affected();
+    tracing::info!(uid = %user.uid, sessions = revoked, "signed out everywhere");
     Ok(StatusCode::NO_CONTENT)
 }

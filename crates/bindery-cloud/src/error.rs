@@ -294,9 +294,11 @@ fn report_for_bare_status(status: StatusCode) -> ErrorReport {
         ),
         StatusCode::UNAUTHORIZED => (ErrorCode::Unauthorized, None),
         StatusCode::FORBIDDEN => (ErrorCode::Forbidden, None),
+        // The request timeout's answer: the server is overloaded or the database busy, which
+        // a retry a little later can fix; not an internal failure.
         StatusCode::REQUEST_TIMEOUT => (
-            ErrorCode::Internal,
-            Some("the server took too long to answer; try again"),
+            ErrorCode::Unavailable,
+            Some("the server took too long to answer; try again in a few seconds"),
         ),
         s if s.is_client_error() => (ErrorCode::InvalidRequest, None),
         _ => (ErrorCode::Internal, None),
@@ -304,7 +306,7 @@ fn report_for_bare_status(status: StatusCode) -> ErrorReport {
     ErrorReport {
         code,
         message: message.unwrap_or(code.sentence()).to_owned(),
-        retry_after: None,
+        retry_after: (code == ErrorCode::Unavailable).then_some(5),
         internal: (code == ErrorCode::Internal).then(|| {
             let detail: BoxError = format!("bare {status} answer").into();
             Arc::from(detail)
@@ -328,6 +330,19 @@ mod tests {
         assert_eq!(retry_after, Some(5));
         let other = ApiError::from(sqlx::Error::RowNotFound);
         assert_eq!(other.code(), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn a_request_that_timed_out_is_a_retryable_503_not_a_500() {
+        let mut timed_out = Response::new(Body::empty());
+        *timed_out.status_mut() = StatusCode::REQUEST_TIMEOUT;
+        let answer = finish_error(timed_out, "req_test");
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.headers()[header::RETRY_AFTER], "5");
+        let report = report_for_bare_status(StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(report.code, ErrorCode::Unavailable);
+        assert!(report.internal.is_none());
+        assert!(report.message.contains("try again"), "{}", report.message);
     }
 
     #[test]

@@ -101,14 +101,36 @@ impl FromRequestParts<AppState> for User {
     }
 }
 
-/// A caller with an `X-Api-Key`, whatever its role.
+/// How stale a key's `last_used_at` may get before a use writes it again: one write per key
+/// per minute, not one per request.
+pub const LAST_USE_RESOLUTION_MS: i64 = 60_000;
+
+/// A caller with a working `X-Api-Key`, whatever its role (developer or support).
 #[derive(Debug, Clone)]
-struct ApiKey {
-    key_id: String,
+pub struct AnyKey {
+    /// The key's id (safe to log).
+    pub key_id: String,
     support: bool,
 }
 
-async fn api_key(parts: &Parts, state: &AppState) -> Result<ApiKey, ApiError> {
+impl FromRequestParts<AppState> for AnyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        api_key(parts, state).await
+    }
+}
+
+/// A stored key as the check reads it.
+#[derive(sqlx::FromRow)]
+struct StoredKey {
+    key_id: String,
+    support: i64,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+async fn api_key(parts: &Parts, state: &AppState) -> Result<AnyKey, ApiError> {
     let key = parts
         .headers
         .get("x-api-key")
@@ -116,18 +138,55 @@ async fn api_key(parts: &Parts, state: &AppState) -> Result<ApiKey, ApiError> {
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT key_id, support FROM api_keys WHERE key_hash = $1")
-            .bind(secret_hash(key))
-            .fetch_optional(&state.db)
-            .await?;
-    match row {
-        Some((key_id, support)) => Ok(ApiKey {
-            key_id,
-            support: support != 0,
-        }),
-        None => Err(ApiError::new(ErrorCode::Unauthorized)),
+    let stored: Option<StoredKey> = sqlx::query_as(
+        "SELECT key_id, support, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1",
+    )
+    .bind(secret_hash(key))
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(stored) = stored else {
+        return Err(ApiError::new(ErrorCode::Unauthorized));
+    };
+    if stored.revoked_at.is_some() {
+        return Err(ApiError::with_message(
+            ErrorCode::Unauthorized,
+            "this API key was revoked; use another key, or ask whoever runs this cloud for a new one",
+        ));
     }
+    note_use(state, &stored);
+    Ok(AnyKey {
+        key_id: stored.key_id,
+        support: stored.support != 0,
+    })
+}
+
+/// Records that a key was used, at most once a minute per key. Off the request's path: the
+/// answer never waits for this write (on SQLite it could queue behind an import), and a lost
+/// update only makes "last used" a minute older.
+fn note_use(state: &AppState, key: &StoredKey) {
+    let now = now_ms();
+    if key
+        .last_used_at
+        .is_some_and(|at| now - at < LAST_USE_RESOLUTION_MS)
+    {
+        return;
+    }
+    let writer = state.writer.clone();
+    let key_id = key.key_id.clone();
+    tokio::spawn(async move {
+        let written = sqlx::query(
+            "UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(&key_id)
+        .bind(now - LAST_USE_RESOLUTION_MS)
+        .execute(&writer)
+        .await;
+        if let Err(error) = written {
+            tracing::debug!(%key_id, %error, "could not record the key's last use");
+        }
+    });
 }
 
 /// A Developer Center caller: a developer key (not a support key).

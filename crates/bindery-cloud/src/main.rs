@@ -116,6 +116,13 @@ enum DevKeyCommand {
         #[arg(long)]
         support: bool,
     },
+    /// List every key: id, role, name, when made, last used and revoked (never the secret).
+    List,
+    /// Revoke a key by its id (`k_…`): it is refused from the next request on.
+    Revoke {
+        /// The key's id, as `dev-key list` shows it.
+        key_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +180,44 @@ fn default_database_url() -> anyhow::Result<String> {
     Ok(bindery_cloud::db::sqlite_url(&dir.join("cloud.sqlite3")))
 }
 
+/// `dev-key list` as a table: times in UTC to the minute, "-" for never.
+fn key_table(keys: &[developer::keys::ApiKeyListing]) -> String {
+    let when = |ms: Option<i64>| {
+        ms.map(|ms| {
+            let t = bindery_cloud::db::from_ms(ms);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_else(|| "-".to_owned())
+    };
+    let mut table = format!(
+        "{:<20} {:<9} {:<16} {:<16} {:<16} {}\n",
+        "KEY ID", "ROLE", "CREATED", "LAST USED", "REVOKED", "NAME"
+    );
+    for key in keys {
+        table.push_str(&format!(
+            "{:<20} {:<9} {:<16} {:<16} {:<16} {}\n",
+            key.key_id,
+            if key.support != 0 {
+                "support"
+            } else {
+                "developer"
+            },
+            when(Some(key.created_at)),
+            when(key.last_used_at),
+            when(key.revoked_at),
+            key.name
+        ));
+    }
+    table
+}
+
 fn api_error(e: ApiError) -> anyhow::Error {
     match e {
         ApiError::Refused { code, message, .. } => anyhow::anyhow!("{code}: {message}"),
@@ -227,6 +272,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("{}", key.key);
         }
+        Command::DevKey {
+            command: DevKeyCommand::List,
+        } => {
+            let keys = developer::keys::list_api_keys(&state)
+                .await
+                .map_err(api_error)?;
+            print!("{}", key_table(&keys));
+        }
+        Command::DevKey {
+            command: DevKeyCommand::Revoke { key_id },
+        } => match developer::keys::revoke_api_key(&state, &key_id)
+            .await
+            .map_err(api_error)?
+        {
+            developer::keys::Revoked::Now => eprintln!("revoked {key_id}"),
+            developer::keys::Revoked::Already => eprintln!("{key_id} was already revoked"),
+            developer::keys::Revoked::Unknown => anyhow::bail!(
+                "no key has the id {key_id}; `bindery-cloud dev-key list` shows the ids"
+            ),
+        },
         Command::Product {
             command:
                 ProductCommand::Create {

@@ -7,8 +7,8 @@
 //! one `routes!` (utoipa-axum's `OpenApiRouter`), so a route cannot be served undocumented
 //! or documented unserved. [`api`] joins them; the app serves its axum half and this module
 //! serves its document half. What every operation shares because of the layers and
-//! extractors it goes through — `internal` (500), `unavailable` (503, with `Retry-After`, for
-//! whatever touches the database), a bad body or parameter (400), a body over
+//! extractors it goes through — `internal` (500), `unavailable` (503, with `Retry-After`: a
+//! busy database, or any answer over the time limit), a bad body or parameter (400), a body over
 //! the limit (413), no or the wrong credentials (401, 403), the `x-request-id` header — is
 //! added by [`add_shared_answers`] from the operation's own body, parameters and security,
 //! rather than repeated on every handler.
@@ -200,20 +200,17 @@ pub fn add_shared_answers(doc: &mut Value) {
                 shared.push((401, "`unauthorized`: no or unknown key."));
                 shared.push((403, "`forbidden`: a developer key."));
             }
-            // Whatever reads or writes the database (every call with credentials or a body)
-            // answers `unavailable` while SQLite's one writer is held by an import; sign-up
-            // and sign-in also while the password-hash queue is full.
-            if !security.is_empty() || op.get("requestBody").is_some() {
-                shared.push((
-                    503,
-                    "`unavailable`: the database is busy with a long write (an import), or \
-                     the cloud is busy checking passwords; nothing was changed.",
-                ));
-            }
+            // Any call can run over the request time limit; whatever reads or writes the
+            // database also waits while SQLite's one writer is held by an import; sign-up and
+            // sign-in also while the password-hash queue is full.
             shared.push((
-                500,
-                "`internal`: a fault on the cloud's side, or a request over the time limit.",
+                503,
+                "`unavailable`: the cloud is busy (the database held by a long write such as an \
+                 import, the password checks queued, or the answer over the time limit); retry \
+                 after `Retry-After` seconds. A write that timed out may have happened: binds \
+                 and imports are safe to repeat.",
             ));
+            shared.push((500, "`internal`: a fault on the cloud's side."));
             let retry_on_503 = shared.iter().any(|(status, _)| *status == 503);
             let responses = &mut op["responses"];
             for (status, text) in shared {

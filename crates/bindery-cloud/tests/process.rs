@@ -133,6 +133,32 @@ async fn cli_administration() {
     let missing = cli(&url, &["support", "device", "NOSUCHSN01"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("sn_not_found"));
+
+    // Keys are listed without their secret, and a revoked key no longer owns anything.
+    let listed = cli_ok(&url, &["dev-key", "list"]);
+    assert!(!listed.contains(key), "{listed}");
+    let row = listed
+        .lines()
+        .find(|line| line.ends_with(" acme"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(row.contains(" developer "), "{row}");
+    let key_id = row.split_whitespace().next().unwrap();
+    assert!(key_id.starts_with("k_"), "{row}");
+    cli_ok(&url, &["dev-key", "revoke", key_id]);
+    let listed = cli_ok(&url, &["dev-key", "list"]);
+    let row = listed.lines().find(|line| line.ends_with(" acme")).unwrap();
+    assert!(
+        !row.trim_end_matches(" acme").trim_end().ends_with('-'),
+        "revoked: {row}"
+    );
+    let refused = cli(
+        &url,
+        &["product", "create", "--name", "After", "--api-key", key],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let unknown = cli(&url, &["dev-key", "revoke", "k_nosuchkey"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("dev-key list"));
 }
 
 #[cfg(unix)]

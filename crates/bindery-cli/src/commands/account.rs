@@ -135,7 +135,9 @@ pub fn login(ctx: &Context, args: &CredentialsArgs) -> Outcome {
     Outcome::Success
 }
 
-pub fn logout(ctx: &Context) -> Outcome {
+/// `logout [--everywhere]`: revokes this session (or every session of the account) and
+/// forgets it here.
+pub fn logout(ctx: &Context, everywhere: bool) -> Outcome {
     let session = match ctx.store().load(&ctx.cloud) {
         Ok(Some(session)) => session,
         Ok(None) => {
@@ -154,7 +156,13 @@ pub fn logout(ctx: &Context) -> Outcome {
         }
     };
     let client = ctx.client().with_token(Some(session.token));
-    let revoked = ctx.block_on(client.logout());
+    let revoked = ctx.block_on(async {
+        if everywhere {
+            client.logout_everywhere().await
+        } else {
+            client.logout().await
+        }
+    });
     // Forget the session whatever the cloud said: the user asked to be signed out here.
     let forgotten = ctx.store().clear(&ctx.cloud);
     match (revoked, forgotten) {
@@ -175,8 +183,11 @@ pub fn logout(ctx: &Context) -> Outcome {
         _ => {
             output::result(
                 ctx.args.json,
-                || format!("Signed out of {} ({}).", ctx.cloud, session.email),
-                || json!({ "signed_out": true, "cloud": ctx.cloud, "email": session.email }),
+                || {
+                    let scope = if everywhere { " on every device" } else { "" };
+                    format!("Signed out of {} ({}){scope}.", ctx.cloud, session.email)
+                },
+                || json!({ "signed_out": true, "everywhere": everywhere, "cloud": ctx.cloud, "email": session.email }),
             );
             Outcome::Success
         }

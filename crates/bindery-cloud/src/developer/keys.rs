@@ -1,8 +1,16 @@
 //! Developer and support keys: made by `bindery-cloud dev-key create`, shown once, stored
-//! only as SHA-256.
+//! only as SHA-256; listed with their last use and revoked by `dev-key list` / `dev-key
+//! revoke`, and a holder can revoke the key it holds (`DELETE /v1/developer/keys/current`,
+//! for a key that leaked).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use bindery_core::api::ErrorBody;
 
 use crate::db::{now_ms, random_hex, secret_hash};
 use crate::error::ApiError;
+use crate::extract::AnyKey;
+pub use crate::extract::LAST_USE_RESOLUTION_MS;
 use crate::state::AppState;
 
 /// A new API key: its id (safe to log) and the secret (shown once; only its hash is kept).
@@ -39,12 +47,92 @@ pub async fn create_api_key(
     Ok(NewApiKey { key_id, key })
 }
 
-/// The id of the key whose secret is `key`, if any.
+/// The id of the working (not revoked) key whose secret is `key`, if any.
 pub async fn api_key_id(state: &AppState, key: &str) -> Result<Option<String>, ApiError> {
     Ok(
-        sqlx::query_scalar("SELECT key_id FROM api_keys WHERE key_hash = $1")
-            .bind(secret_hash(key))
-            .fetch_optional(&state.db)
-            .await?,
+        sqlx::query_scalar(
+            "SELECT key_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(secret_hash(key))
+        .fetch_optional(&state.db)
+        .await?,
     )
+}
+
+/// A key as `dev-key list` shows it (never its secret: only the hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApiKeyListing {
+    /// The key's id (`k_…`).
+    pub key_id: String,
+    /// The name given at creation.
+    pub name: String,
+    /// 1 for a support key, 0 for a developer key (the `Any` driver's integer flag).
+    pub support: i64,
+    /// When it was made, in Unix milliseconds.
+    pub created_at: i64,
+    /// When it was last used, to the minute ([`LAST_USE_RESOLUTION_MS`]); `None` if never.
+    pub last_used_at: Option<i64>,
+    /// When it was revoked; `None` while it works.
+    pub revoked_at: Option<i64>,
+}
+
+/// Every key, oldest first.
+pub async fn list_api_keys(state: &AppState) -> Result<Vec<ApiKeyListing>, ApiError> {
+    Ok(sqlx::query_as(
+        "SELECT key_id, name, support, created_at, last_used_at, revoked_at FROM api_keys \
+         ORDER BY created_at, key_id",
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+/// What revoking a key found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// The key worked until now.
+    Now,
+    /// The key had been revoked before; nothing changed.
+    Already,
+    /// No key has this id.
+    Unknown,
+}
+
+/// Revokes the key `key_id`: from now on it is refused as `unauthorized`.
+pub async fn revoke_api_key(state: &AppState, key_id: &str) -> Result<Revoked, ApiError> {
+    let changed =
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(key_id)
+            .execute(&state.writer)
+            .await?
+            .rows_affected();
+    if changed > 0 {
+        return Ok(Revoked::Now);
+    }
+    let known: Option<String> = sqlx::query_scalar("SELECT key_id FROM api_keys WHERE key_id = $1")
+        .bind(key_id)
+        .fetch_optional(&state.db)
+        .await?;
+    Ok(if known.is_some() {
+        Revoked::Already
+    } else {
+        Revoked::Unknown
+    })
+}
+
+/// Revoke this key: the `X-Api-Key` sent (developer or support) stops working at once. For a
+/// key that leaked; a new one comes from whoever runs the cloud (`bindery-cloud dev-key create`).
+#[utoipa::path(delete, path = "/v1/developer/keys/current", tag = "developer",
+    security(("developerKey" = []), ("supportKey" = [])),
+    responses(
+        (status = 204, description = "The key no longer works."),
+        (status = 401, description = "`unauthorized`: no key, an unknown key or one already revoked.", body = ErrorBody),
+    ))]
+pub(crate) async fn revoke_current(
+    State(state): State<AppState>,
+    key: AnyKey,
+) -> Result<StatusCode, ApiError> {
+    revoke_api_key(&state, &key.key_id).await?;
+    tracing::info!(key_id = %key.key_id, "API key revoked by its holder");
+    Ok(StatusCode::NO_CONTENT)
 }

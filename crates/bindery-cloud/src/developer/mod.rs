@@ -24,5 +24,6 @@ pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
         .routes(routes!(products::create, products::list))
         .routes(routes!(batches::create, batches::list))
         .routes(routes!(batches::archive))
+        .routes(routes!(keys::revoke_current))
         .merge(import::router(limits))
 }

@@ -9,5 +9,6 @@ mod developer;
 mod hardening;
 mod hostile;
 mod misc;
+mod revocation;
 mod support;
 mod web;
