@@ -5,12 +5,15 @@
 /// A language the app speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
+    /// English (`en`), the default.
     #[default]
     En,
+    /// Simplified Chinese (`zh-CN`).
     ZhCn,
 }
 
 impl Lang {
+    /// Every language the app speaks, in the order the language switch lists them.
     pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
 
     /// The BCP 47 tag (`en`, `zh-CN`), used in settings files and the `lang` attribute.

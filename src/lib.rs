@@ -7,6 +7,8 @@
 //! desktop window, the web build and the tests. `main.rs` only picks the platform, builds the
 //! [`Boot`] and launches [`App`].
 
+#![deny(missing_docs)]
+
 pub mod components;
 pub mod host;
 pub mod i18n;
@@ -32,10 +34,14 @@ type Start = (Model, Option<Action>);
 #[derive(Clone)]
 pub struct Boot {
     start: Arc<Mutex<Option<Start>>>,
+    /// What the device offers the screens (camera, files, sandbox); [`App`] makes it a
+    /// context value of its own.
     pub host: HostHandle,
 }
 
 impl Boot {
+    /// The app's start: `model`, then `first` performed once the app is up (usually the
+    /// refresh [`Model::new`] returns for a restored session).
     pub fn new(model: Model, first: Option<Action>, host: HostHandle) -> Boot {
         Boot {
             start: Arc::new(Mutex::new(Some((model, first)))),

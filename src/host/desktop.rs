@@ -43,6 +43,8 @@ pub struct DesktopHost {
 }
 
 impl DesktopHost {
+    /// The desktop with `sandbox` when one was started, and `qa_source` (an image, a folder of
+    /// images or a .y4m video, from `--camera-file`) to use instead of the camera.
     pub fn new(sandbox: Option<Sandbox>, qa_source: Option<PathBuf>) -> DesktopHost {
         DesktopHost {
             sandbox,

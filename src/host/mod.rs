@@ -26,6 +26,7 @@ use crate::state::{CameraState, Cloud, ScanProblem};
 /// Something the camera feed reports to the Scan screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedEvent {
+    /// The camera area changed: starting, live, refused, stopped, …
     State(CameraState),
     /// A newer preview frame is ready (take it with [`CameraFeed::preview`]).
     Frame,
@@ -156,6 +157,7 @@ impl Host for BareHost {}
 pub struct HostHandle(pub Arc<dyn Host>);
 
 impl HostHandle {
+    /// A handle to a [`BareHost`]: no camera, no file dialog, no sandbox.
     pub fn bare() -> HostHandle {
         HostHandle(Arc::new(BareHost))
     }

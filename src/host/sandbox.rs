@@ -18,8 +18,9 @@ use bindery_cloud::{AppState, StateConfig};
 use bindery_core::api::CreateProduct;
 use tokio::sync::oneshot;
 
-/// The demo product's name and key.
+/// The demo product's name, as Confirm and Home show it for a demo device.
 pub const DEMO_PRODUCT_NAME: &str = "Bindery demo plug";
+/// The demo product's key, which every demo label carries.
 pub const DEMO_PRODUCT_KEY: &str = "bdemo1";
 /// How many demo labels the sandbox prints.
 pub const DEMO_LABELS: u32 = 8;
@@ -37,16 +38,23 @@ struct Running {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Why the sandbox could not start.
+/// Why the sandbox could not start (or start again after a reset).
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// A file or folder of the sandbox could not be created, written or deleted.
     #[error("cannot use the data directory {path}: {source}")]
     Io {
+        /// The file or folder concerned.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// The database could not be opened or filled with the demo product and labels (also
+    /// used when the cloud's thread ended before it was ready).
     #[error("the sandbox database failed: {0}")]
     Database(String),
+    /// The cloud could not listen on 127.0.0.1 (also used when its thread or runtime could
+    /// not start).
     #[error("the sandbox cloud could not listen on 127.0.0.1: {0}")]
     Listen(std::io::Error),
 }

@@ -16,7 +16,12 @@ macro_rules! texts {
     ($($key:ident => $en:expr, $zh:expr;)*) => {
         /// A text of the app's screens. Texts with `{…}` take values through [`fill`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Text { $($key,)* }
+        pub enum Text {
+            $(
+                #[doc = concat!("English: `", $en, "`")]
+                $key,
+            )*
+        }
 
         impl Text {
             /// Every text, so tests can check both languages have all of them.

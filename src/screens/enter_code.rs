@@ -77,10 +77,16 @@ pub fn LabelReading(reading: Reading) -> Element {
 /// What the typed text means, in the words the screen shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reading {
+    /// Nothing typed yet (or only spaces): the screen shows nothing.
     Nothing,
+    /// A device label, which Continue sends to the cloud to check.
     Label {
+        /// The kind of label, as the text that names it (Bindery label, serial-number label,
+        /// bare SN).
         kind: Text,
+        /// The product key it names; `—` for a bare SN, which names none.
         product_key: String,
+        /// The device's SN.
         sn: String,
     },
     /// A code the parser recognises that is not a device label (or the cloud decides).

@@ -15,46 +15,81 @@ use super::view::Cloud;
 pub enum FailureKind {
     /// The cloud answered with a docs/product.md §4 error code.
     Refused {
+        /// What the cloud refused, which picks the sentence the panel shows.
         code: ErrorCode,
+        /// The id the cloud gave the request (`req_…`), shown for support to look it up.
         request_id: String,
+        /// How long the cloud asked to wait before trying again (`rate_limited`); `None`
+        /// when it did not say.
         retry_after: Option<Duration>,
     },
     /// The cloud could not be reached (no answer at all).
-    Unreachable { timeout: bool },
+    Unreachable {
+        /// Whether the cloud was too slow to answer rather than not there (the sentence
+        /// differs).
+        timeout: bool,
+    },
     /// The cloud answered something this app cannot read.
     Unreadable {
+        /// The HTTP status of the answer, shown in the sentence.
         status: u16,
+        /// The request id, when the answer carried one.
         request_id: Option<String>,
     },
     /// The configured cloud address is not an http(s) URL.
-    BadCloudUrl { url: String },
+    BadCloudUrl {
+        /// The address as the user or the command line gave it.
+        url: String,
+    },
     /// Typed input that breaks a rule; it was not sent.
     Invalid(ValueError),
     /// Scanning on this device failed (an image without a code, a camera that stopped).
     Scan(ScanProblem),
     /// The sandbox cloud on this computer failed (it could not be started or reset).
-    Sandbox { detail: String },
+    Sandbox {
+        /// What went wrong, in the sandbox's own words (shown inside the sentence).
+        detail: String,
+    },
 }
 
 /// What went wrong while scanning on this device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanProblem {
     /// The image holds no readable QR code.
-    NoCodeIn { file: String },
+    NoCodeIn {
+        /// The picture as the user knows it: its path on the desktop, its file name in the
+        /// browser.
+        file: String,
+    },
     /// The file is not an image this app can read.
-    ImageUnreadable { file: String, detail: String },
+    ImageUnreadable {
+        /// The file as the user knows it: its path on the desktop, its name in the browser.
+        file: String,
+        /// Why it could not be read, in the decoder's or the system's own words.
+        detail: String,
+    },
     /// This build of the app reads no images at all.
-    ImagesUnsupported { file: String },
+    ImagesUnsupported {
+        /// The file the user tried to open, which was not opened.
+        file: String,
+    },
     /// The camera (or the QA source) stopped.
-    CameraStopped { detail: String },
+    CameraStopped {
+        /// Why, in the system's own words.
+        detail: String,
+    },
 }
 
 /// A failed action as the error panel shows it: what happened, on which cloud, and the
 /// action to run again when a retry can help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// What went wrong; it picks the panel's heading and sentence.
     pub kind: FailureKind,
+    /// The cloud in use when it happened, which the panel names.
     pub cloud: Cloud,
+    /// The action Retry runs again; `None` when trying again as it is cannot help (a
+    /// refusal other than `rate_limited` or `internal`, bad input, a local problem).
     pub retry: Option<Action>,
 }
 

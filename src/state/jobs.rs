@@ -26,29 +26,46 @@ impl std::fmt::Debug for Secret {
 /// A request that needs the cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Signs in to the cloud in use and keeps the session; the device list is fetched next.
     SignIn {
+        /// The account's address as typed (checked against the email rule, sent trimmed).
         email: String,
+        /// The password as typed; it must not be empty.
         password: Secret,
     },
+    /// Creates an account on the cloud in use, then signs in with it.
     SignUp {
+        /// The new account's address as typed (checked against the email rule, sent trimmed).
         email: String,
+        /// The new password as typed (8–128 characters, checked before anything is sent).
         password: Secret,
     },
+    /// Revokes the session on the cloud and forgets it here, even when the cloud cannot be
+    /// told.
     SignOut,
+    /// Fetches the account's devices again (the list on Home).
     Refresh,
     /// What a label says (scanned, opened from an image or typed).
     Inspect {
+        /// The label's text exactly as read; blank text sends nothing.
         qr_content: String,
     },
     /// Binds the label on the Confirm screen under this name.
     Bind {
+        /// The name the user gave the device (checked against the device-name rule, sent
+        /// trimmed).
         name: String,
     },
+    /// Gives a device of the account a new name.
     Rename {
+        /// The binding's device id (`d_…`), as in the device list.
         did: String,
+        /// The new name (checked against the device-name rule, sent trimmed).
         name: String,
     },
+    /// Removes a device from the account; anyone may bind it again afterwards.
     Unbind {
+        /// The binding's device id (`d_…`), as in the device list.
         did: String,
     },
 }
@@ -56,24 +73,36 @@ pub enum Action {
 /// What a finished job brought back.
 #[derive(Debug, Clone)]
 pub enum Done {
+    /// Signed in (after a sign-in, or a sign-up and the sign-in that follows it).
     SignedIn {
+        /// The session the cloud issued: its token, the account's uid, when it expires.
         session: Session,
+        /// The address signed in with, trimmed and lower-cased.
         email: String,
     },
     /// Signed out; `revoked` is false when the cloud could not be told (the token is dropped
     /// here anyway, and expires on its own).
     SignedOut {
+        /// Whether the cloud confirmed it revoked the token.
         revoked: bool,
     },
+    /// The account's devices, oldest binding first.
     Devices(Vec<Device>),
+    /// What the cloud said about a label, with the label's text for the bind.
     Inspected(Pending),
     /// A bind and, when the list could be fetched, the account's devices after it.
     Bound {
+        /// The bound device, and whether it was already this account's (then the cloud kept
+        /// its stored name).
         outcome: BindOutcome,
+        /// The account's devices after the bind; `None` when the list could not be fetched.
         devices: Option<Vec<Device>>,
     },
+    /// The device as the cloud now holds it, under its new name.
     Renamed(Device),
+    /// A device was removed from the account.
     Unbound {
+        /// The removed binding's device id (`d_…`).
         did: String,
     },
 }
@@ -81,7 +110,9 @@ pub enum Done {
 /// The result of a [`Job`].
 #[derive(Debug)]
 pub struct Outcome {
+    /// The action the job ran (a failure offers it again as Retry).
     pub action: Action,
+    /// What the cloud's answers amounted to, or why the call failed.
     pub result: Result<Done, ClientError>,
 }
 

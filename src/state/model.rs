@@ -24,17 +24,29 @@ pub const SCAN_REPEAT_WINDOW: Duration = Duration::from_millis(1500);
 /// Everything the screens show.
 #[derive(Clone)]
 pub struct Model {
+    /// The language the screens speak.
     pub lang: Lang,
+    /// The cloud in use: the sandbox, or the address chosen in Settings or on the command
+    /// line.
     pub cloud: Cloud,
+    /// The screen showing; move with [`Model::go`], which sends a signed-out user to Sign in.
     pub screen: Screen,
+    /// The signed-in account; `None` when signed out.
     pub account: Option<Account>,
     /// The account's devices; `None` until the first list arrived.
     pub devices: Option<Vec<Device>>,
     /// The device just bound, highlighted on Home.
     pub highlighted: Option<String>,
+    /// The label on the Confirm screen and what the cloud said about it; `None` on other
+    /// screens and once it is bound.
     pub pending: Option<Pending>,
+    /// What the app is waiting on the cloud for; `None` when idle. While it is set,
+    /// [`Model::start`] sends nothing else.
     pub busy: Option<Busy>,
+    /// The failure the error panel shows; `None` when there is none.
     pub failure: Option<Failure>,
+    /// The confirmation after something worked (renamed, removed, already yours); `None`
+    /// when there is nothing to say.
     pub notice: Option<Notice>,
     /// Details screen: the unbind confirmation is showing.
     pub unbind_asked: bool,
@@ -194,6 +206,8 @@ impl Model {
         self.unbind_asked = asked;
     }
 
+    /// Switches the language the screens speak. Remembering it for the next start is the
+    /// caller's part (Settings saves the preferences through the host).
     pub fn set_lang(&mut self, lang: Lang) {
         self.lang = lang;
     }

@@ -47,6 +47,8 @@ pub struct PreferencesFile {
 }
 
 impl PreferencesFile {
+    /// The preferences kept in the file at `path`; nothing is read until
+    /// [`PreferencesFile::load`].
     pub fn new(path: impl Into<PathBuf>) -> PreferencesFile {
         PreferencesFile {
             path: path.into(),
@@ -54,6 +56,7 @@ impl PreferencesFile {
         }
     }
 
+    /// The file's path, for messages about it.
     pub fn path(&self) -> &Path {
         &self.path
     }

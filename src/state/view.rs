@@ -7,6 +7,8 @@ use bindery_core::api::{DeviceStatus, Inspection};
 /// The cloud the app talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cloud {
+    /// The cloud's base address; for the sandbox `http://127.0.0.1:PORT`, whose port changes
+    /// between runs.
     pub url: String,
     /// The embedded cloud on this computer.
     pub sandbox: bool,
@@ -27,13 +29,24 @@ impl Cloud {
 /// Which screen is showing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
+    /// Sign in: where a signed-out user lands.
     SignIn,
+    /// Create an account: the sign-in form in its other mode.
     SignUp,
+    /// My devices: the account's devices, the one just bound highlighted.
     Home,
+    /// The camera, with "Open image…", "Enter code" and, on the sandbox, the demo labels.
     Scan,
+    /// Type or paste a label's text instead of scanning it.
     EnterCode,
+    /// What the cloud says about the scanned label, with the name box when it can be bound.
     Confirm,
-    Details { did: String },
+    /// One device of the account: rename it, or remove it from the account.
+    Details {
+        /// The binding's device id (`d_…`) of the device shown.
+        did: String,
+    },
+    /// The cloud, the account, where the session is kept, the language, the QA camera source.
     Settings,
 }
 
@@ -42,11 +55,13 @@ pub enum Screen {
 pub enum CameraState {
     /// Opening the camera.
     Starting,
-    /// Frames are coming; `cameras` is how many the switcher can choose from, `torch` whether
-    /// this camera has a torch the app can switch.
+    /// Frames are coming.
     Live {
+        /// The camera's name as the system gives it (the file's path for a QA source).
         name: String,
+        /// How many cameras the switcher can choose from (1 for a QA source).
         cameras: usize,
+        /// Whether this camera has a torch the app can switch (never on the desktop).
         torch: bool,
     },
     /// This device has no camera (or none this build can use).
@@ -59,22 +74,31 @@ pub enum CameraState {
     InUse,
     /// The page could not show the camera (its window, document or video element is gone).
     PageBroken,
-    /// The camera (or QA source) stopped; `detail` is the system's own words.
-    Stopped { detail: String },
+    /// The camera (or QA source) stopped.
+    Stopped {
+        /// Why, in the system's own words.
+        detail: String,
+    },
 }
 
 /// The signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
+    /// The account's id on the cloud in use.
     pub uid: String,
+    /// The address the account signs in with, lower-cased; Settings shows it.
     pub email: String,
+    /// When the session stops working (then the user must sign in again), as RFC 3339 text.
     pub expires_at: String,
 }
 
 /// A scanned label waiting on the Confirm screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
+    /// The label's text as read; the bind sends it again unchanged (with its bind code).
     pub qr_content: String,
+    /// What the cloud said about it: the product, the SN, and whether this account can bind
+    /// it.
     pub inspection: Inspection,
 }
 
@@ -91,21 +115,42 @@ impl Pending {
 /// What the app is waiting for (the progress state the screens show).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Busy {
+    /// Waiting for the cloud to check the email and password.
     SigningIn,
+    /// Waiting for the cloud to create the account, then sign it in.
     SigningUp,
+    /// Waiting for the cloud to revoke the session.
     SigningOut,
+    /// Fetching the account's device list.
     Refreshing,
+    /// Waiting for the cloud to say what a scanned or typed label is.
     Inspecting,
+    /// Binding the label on Confirm to the account, then fetching the device list.
     Binding,
+    /// Saving a device's new name.
     Renaming,
+    /// Removing a device from the account.
     Unbinding,
 }
 
 /// A short confirmation after something worked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
-    AlreadyYours { name: String },
-    Renamed { name: String },
-    Unbound { name: String },
+    /// The bound device was already this account's; nothing changed.
+    AlreadyYours {
+        /// The name it already had, which the cloud kept (not the one just typed).
+        name: String,
+    },
+    /// A device was renamed.
+    Renamed {
+        /// Its new name.
+        name: String,
+    },
+    /// A device was removed from the account.
+    Unbound {
+        /// The name it had; empty when it was not in the list the app held.
+        name: String,
+    },
+    /// The sandbox was wiped and its accounts are gone: the user must create one again.
     SandboxReset,
 }
