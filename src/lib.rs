@@ -36,7 +36,7 @@ pub struct Boot {
     start: Arc<Mutex<Option<Start>>>,
     /// What the device offers the screens (camera, files, sandbox); [`App`] makes it a
     /// context value of its own.
-    pub host: HostHandle,
+    host: HostHandle,
 }
 
 impl Boot {

@@ -49,14 +49,19 @@ pub enum SandboxError {
         /// What the system said.
         source: std::io::Error,
     },
-    /// The database could not be opened or filled with the demo product and labels (also
-    /// used when the cloud's thread ended before it was ready).
+    /// The database could not be opened or filled with the demo product.
     #[error("the sandbox database failed: {0}")]
     Database(String),
-    /// The cloud could not listen on 127.0.0.1 (also used when its thread or runtime could
-    /// not start).
+    /// The demo labels could not be printed.
+    #[error("the sandbox could not print its demo labels: {0}")]
+    Labels(String),
+    /// The cloud could not listen on 127.0.0.1.
     #[error("the sandbox cloud could not listen on 127.0.0.1: {0}")]
     Listen(std::io::Error),
+    /// The cloud's thread or its runtime could not start, or the thread ended before the
+    /// cloud was ready (the system is out of threads or memory).
+    #[error("the sandbox cloud could not start: {0}")]
+    Start(String),
 }
 
 impl Sandbox {
@@ -167,7 +172,7 @@ fn launch(data_dir: &Path, prefer: Option<SocketAddr>) -> Result<Running, Sandbo
             {
                 Ok(rt) => rt,
                 Err(e) => {
-                    let _ = ready_tx.send(Err(SandboxError::Listen(e)));
+                    let _ = ready_tx.send(Err(SandboxError::Start(e.to_string())));
                     return;
                 }
             };
@@ -203,10 +208,10 @@ fn launch(data_dir: &Path, prefer: Option<SocketAddr>) -> Result<Running, Sandbo
                 }
             });
         })
-        .map_err(SandboxError::Listen)?;
+        .map_err(|e| SandboxError::Start(e.to_string()))?;
     let addr = ready_rx
         .recv()
-        .map_err(|_| SandboxError::Database("the sandbox thread ended early".into()))??;
+        .map_err(|_| SandboxError::Start("its thread ended early".into()))??;
     Ok(Running {
         url: format!("http://{addr}"),
         addr,
@@ -278,12 +283,12 @@ fn write_labels(archive: &[u8], dir: &Path) -> Result<Vec<String>, SandboxError>
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive))
-        .map_err(|e| SandboxError::Database(format!("label archive: {e}")))?;
+        .map_err(|e| SandboxError::Labels(e.to_string()))?;
     let mut sns = Vec::new();
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
-            .map_err(|e| SandboxError::Database(format!("label archive: {e}")))?;
+            .map_err(|e| SandboxError::Labels(e.to_string()))?;
         let name = entry.name().to_owned();
         // The label texts, for QA typing or pasting them into "Enter code".
         if name == "sn_list.csv" {

@@ -99,9 +99,6 @@ impl Failure {
             FailureKind::Scan(ScanProblem::ImagesUnsupported { file }) => {
                 tf(lang, Text::ImagesUnsupported, &[("file", file)])
             }
-            FailureKind::Scan(ScanProblem::CameraStopped { detail }) => {
-                tf(lang, Text::CameraFailed, &[("detail", detail)])
-            }
             FailureKind::Sandbox { detail } => tf(lang, Text::SandboxFailed, &[("detail", detail)]),
         }
     }

@@ -108,7 +108,7 @@ texts! {
     Sn => "SN", "序列号";
     Status => "Status", "状态";
     StatusBindable => "Ready to add to your account.", "可以添加到你的账号。";
-    StatusBoundToYou => "Already in your devices. Confirming again changes nothing but its name.", "已在你的设备中。再次确认只会更新名称。";
+    StatusBoundToYou => "Already in your devices. Confirming keeps its current name; rename it on its page.", "已在你的设备中。确认后保留当前名称；可在设备页面中改名。";
     StatusBoundToOther => "This device belongs to another account. Its owner must unbind it before you can add it.", "此设备属于另一个账号。需要其所有者先解绑，你才能添加。";
     StatusNotActivated => "The maker has not activated this device yet, so it cannot be added now. Try again later or contact the maker.", "厂商尚未激活此设备，目前无法添加。请稍后再试或联系厂商。";
     DeviceName => "Device name", "设备名称";

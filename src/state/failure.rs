@@ -73,11 +73,6 @@ pub enum ScanProblem {
         /// The file the user tried to open, which was not opened.
         file: String,
     },
-    /// The camera (or the QA source) stopped.
-    CameraStopped {
-        /// Why, in the system's own words.
-        detail: String,
-    },
 }
 
 /// A failed action as the error panel shows it: what happened, on which cloud, and the

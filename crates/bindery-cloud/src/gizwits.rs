@@ -1,9 +1,11 @@
-//! Gizwits-compatible QR tasks: a product key and a MAC range become devices (SN = DeviceKey =
-//! the MAC, activated at once) and a zip of `<product_key>/<mac>.png` labels served under
-//! `/static/zipfiles/<n>.zip`.
+//! Gizwits-compatible QR tasks: a product key and a MAC range (or a list of MACs, or of IMEIs
+//! for GPRS devices) become devices (SN = DeviceKey = the MAC or IMEI, activated at once) and
+//! a zip of `<product_key>/<key>.png` labels served under `/static/zipfiles/<n>.zip`. The task
+//! list answers in the shape of Gizwits' own (`meta.skip/limit/total/next/previous`, times as
+//! Unix seconds in strings), so scripts written against it keep working.
 //!
-//! As with SN batches, the zip is built when the task is made and stored with it: it is the
-//! only place the labels' bind codes exist in clear. Ranges are capped at 10,000 MACs.
+//! As with SN batches, the zip is built when the task is made and stored with it, sealed: it
+//! is the only place the labels' bind codes exist. A task holds at most 10,000 devices.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,12 +13,12 @@ use axum::response::Response;
 use axum::Json;
 use bindery_core::api::{CreateQrTask, ErrorBody, ListMeta, QrTask, QrTaskList, MAX_BATCH_COUNT};
 use bindery_core::qr::{format_bindery_v2, format_quectel_v1};
-use bindery_core::{BindCode, BindPolicy, DeviceKey, ErrorCode, Sn};
+use bindery_core::{BindCode, BindPolicy, ErrorCode, QrTaskDevices, Sn};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::db::{from_ms, now_ms, values_rows};
+use crate::db::{now_ms, values_rows};
 use crate::developer::batches::zip_response;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
@@ -32,25 +34,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(download))
 }
 
-fn mac(raw: &str, field: &str) -> Result<u64, ApiError> {
-    DeviceKey::parse(raw)
-        .ok()
-        .and_then(|k| k.mac_value())
-        .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "{field} must be a MAC address (12 hex digits), not {raw:?}"
-            ))
-        })
-}
-
-/// A QR task: the MACs of a range become activated devices (SN = DeviceKey = MAC) and a zip
-/// of their labels.
+/// A QR task: the MACs of a range, or the MACs or IMEIs of a list, become activated devices
+/// (SN = DeviceKey) and a zip of their labels.
 #[utoipa::path(post, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     request_body = CreateQrTask,
     responses(
         (status = 201, description = "Made; the task list names its zip.", body = Object, example = json!({})),
-        (status = 400, description = "`invalid_request`: a bad MAC, a range backwards or over 10,000 MACs, or MACs already devices.", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: not exactly one of a range, `macs` or `imeis`; a bad, misplaced or repeated entry (named by its place, e.g. `macs[3]`); a range backwards; over 10,000 devices; or devices that already exist.", body = ErrorBody),
         (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
@@ -61,27 +52,26 @@ async fn create(
     ApiJson(request): ApiJson<CreateQrTask>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
-    let start = mac(&request.start_mac, "start_mac")?;
-    let end = mac(&request.end_mac, "end_mac")?;
-    if end < start {
-        return Err(ApiError::invalid("end_mac is before start_mac"));
-    }
-    let count = end - start + 1;
-    if count > u64::from(MAX_BATCH_COUNT) {
-        return Err(ApiError::invalid(format!(
-            "a task covers at most {MAX_BATCH_COUNT} MACs; this range has {count}"
-        )));
-    }
+    let chosen = QrTaskDevices::from_request(
+        request.start_mac.as_deref(),
+        request.end_mac.as_deref(),
+        &request.macs,
+        &request.imeis,
+        MAX_BATCH_COUNT,
+    )
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let first = chosen.keys()[0].as_str().to_owned();
+    let last = chosen.keys()[chosen.len() - 1].as_str().to_owned();
 
     let secret = state.secret.clone();
     let pk_typed = product.product_key.clone();
     let policy = product.bind_policy;
     let (devices, archive) = tokio::task::spawn_blocking(move || {
-        let mut devices = Vec::with_capacity(count as usize);
-        let mut labels = Vec::with_capacity(count as usize);
-        for value in start..=end {
-            let key = DeviceKey::mac_from_value(value);
-            let sn = Sn::parse(key.as_str()).map_err(|e| ApiError::internal_in("MAC as SN", e))?;
+        let mut devices = Vec::with_capacity(chosen.len());
+        let mut labels = Vec::with_capacity(chosen.len());
+        for key in chosen.keys() {
+            let sn = Sn::parse(key.as_str())
+                .map_err(|e| ApiError::internal_in("MAC or IMEI as SN", e))?;
             let (content, hash) = match policy {
                 BindPolicy::BindCodeRequired => {
                     let code =
@@ -128,7 +118,7 @@ async fn create(
         if let Err(e) = query.execute(&mut *tx).await {
             if crate::db::is_unique_violation(&e) {
                 return Err(ApiError::invalid(
-                    "some MACs of this range are already devices; nothing was created",
+                    "some of these MACs or IMEIs are already devices; nothing was created",
                 ));
             }
             return Err(e.into());
@@ -139,8 +129,9 @@ async fn create(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(product.product_key.as_str())
-    .bind(DeviceKey::mac_from_value(start).as_str())
-    .bind(DeviceKey::mac_from_value(end).as_str())
+    // The first and last device of the task (of its list, for a list; IMEIs for GPRS).
+    .bind(first)
+    .bind(last)
     .bind(state.archive_key.seal(&archive))
     .bind(now)
     .bind(now)
@@ -150,21 +141,28 @@ async fn create(
     Ok((StatusCode::CREATED, Json(serde_json::json!({}))))
 }
 
-/// `?limit=&offset=` of the Gizwits list.
+/// `?skip=&limit=` of the Gizwits list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Paging {
-    /// The most tasks on the page (1 to 100; 20 when absent).
+    /// The most tasks on the page (1 to 100; 10 when absent, as on Gizwits).
     limit: Option<u64>,
-    /// How many tasks to skip (newest first).
-    offset: Option<u64>,
+    /// How many tasks to skip, newest first (`offset` is taken too: Bindery's earlier name).
+    #[serde(alias = "offset")]
+    skip: Option<u64>,
 }
 
-/// The product's QR tasks, newest first.
+/// Gizwits' default page size.
+const DEFAULT_TASKS_PER_PAGE: u64 = 10;
+
+/// The product's QR tasks, newest first, in the shape of Gizwits' task list.
 #[utoipa::path(get, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = [])),
     params(("pk" = String, Path, description = "The product key."), Paging),
     responses(
-        (status = 200, description = "A page of tasks.", body = QrTaskList),
+        (status = 200, description = "A page of tasks.", body = QrTaskList, example = json!({
+            "meta": {"next": null, "previous": null, "skip": 0, "limit": 10, "total": 1},
+            "objects": [{"created_at": "1495077738", "updated_at": "1495077738", "file": "/static/zipfiles/1474.zip"}]
+        })),
         (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
@@ -175,12 +173,12 @@ async fn list(
     Query(paging): Query<Paging>,
 ) -> Result<Json<QrTaskList>, ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
-    let limit = paging.limit.unwrap_or(20).clamp(1, 100);
-    let offset = paging.offset.unwrap_or(0);
-    // The document says int64 for both (what the database can take); beyond it a value is
-    // refused rather than quietly clamped.
-    let skip = i64::try_from(offset)
-        .map_err(|_| ApiError::invalid(format!("offset must be at most {}", i64::MAX)))?;
+    let limit = paging.limit.unwrap_or(DEFAULT_TASKS_PER_PAGE).clamp(1, 100);
+    let skip = paging.skip.unwrap_or(0);
+    // The document says int64 (what the database can take); beyond it a value is refused
+    // rather than quietly clamped.
+    let skip_sql = i64::try_from(skip)
+        .map_err(|_| ApiError::invalid(format!("skip must be at most {}", i64::MAX)))?;
     if paging.limit.is_some_and(|l| i64::try_from(l).is_err()) {
         return Err(ApiError::invalid(format!(
             "limit must be at most {}",
@@ -191,25 +189,35 @@ async fn list(
         .bind(product.product_key.as_str())
         .fetch_one(&state.db)
         .await?;
+    let total = total as u64;
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT n, created_at, updated_at FROM qr_tasks WHERE product_key = $1 ORDER BY n DESC LIMIT $2 OFFSET $3",
     )
     .bind(product.product_key.as_str())
     .bind(limit as i64)
-    .bind(skip)
+    .bind(skip_sql)
     .fetch_all(&state.db)
     .await?;
+    let page = |skip: u64| {
+        format!(
+            "/qrcode/v1/{}/tasks?skip={skip}&limit={limit}",
+            product.product_key
+        )
+    };
+    let seconds = |ms: i64| ms.div_euclid(1000).to_string();
     Ok(Json(QrTaskList {
         meta: ListMeta {
-            total_count: total as u64,
+            next: (skip.saturating_add(limit) < total).then(|| page(skip + limit)),
+            previous: (skip > 0).then(|| page(skip.saturating_sub(limit))),
+            skip,
             limit,
-            offset,
+            total,
         },
         objects: rows
             .into_iter()
             .map(|(n, created_at, updated_at)| QrTask {
-                created_at: from_ms(created_at),
-                updated_at: from_ms(updated_at),
+                created_at: seconds(created_at),
+                updated_at: seconds(updated_at),
                 file: format!("/static/zipfiles/{n}.zip"),
             })
             .collect(),

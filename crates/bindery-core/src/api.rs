@@ -268,28 +268,43 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedRow>,
 }
 
-/// `POST /qrcode/v1/{pk}/tasks` (Gizwits-compatible).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /qrcode/v1/{pk}/tasks` (Gizwits-compatible): the devices to make labels for, as
+/// exactly one of a MAC range, a MAC list or an IMEI list ([`crate::QrTaskDevices`] checks it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateQrTask {
-    /// The first MAC of the range (12 hex digits).
+    /// The first MAC of a range (12 hex digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::mac))]
-    pub start_mac: String,
+    pub start_mac: Option<String>,
     /// The last MAC of the range, included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::mac))]
-    pub end_mac: String,
+    pub end_mac: Option<String>,
+    /// MACs, one device each, instead of a range.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub macs: Vec<String>,
+    /// IMEIs (15 digits, GPRS devices), one device each, instead of MACs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imeis: Vec<String>,
 }
 
-/// One Gizwits-style QR task.
+/// One Gizwits-style QR task, in the shape Gizwits' own task list has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QrTask {
-    /// When the task was created.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// When it last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
+    /// When the task was created: Unix seconds, as a string (`"1495077738"`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "1495077738", pattern = "^[0-9]+$")
+    )]
+    pub created_at: String,
+    /// When it last changed: Unix seconds, as a string.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "1495077738", pattern = "^[0-9]+$")
+    )]
+    pub updated_at: String,
     /// `/static/zipfiles/<n>.zip`
     pub file: String,
 }
@@ -298,12 +313,16 @@ pub struct QrTask {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListMeta {
-    /// How many items there are in all.
-    pub total_count: u64,
+    /// The path of the next page, or `null` on the last.
+    pub next: Option<String>,
+    /// The path of the previous page, or `null` on the first.
+    pub previous: Option<String>,
+    /// How many items come before this page.
+    pub skip: u64,
     /// The most items one page holds.
     pub limit: u64,
-    /// How many items come before this page.
-    pub offset: u64,
+    /// How many items there are in all.
+    pub total: u64,
 }
 
 /// `GET /qrcode/v1/{pk}/tasks` → 200.

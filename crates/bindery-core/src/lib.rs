@@ -50,7 +50,7 @@ pub mod qr;
 
 pub use domain::{
     BindCode, BindCodeHash, BindPolicy, DeviceKey, DeviceName, Email, Field, Password, Problem,
-    ProductKey, Sn, ValueError,
+    ProductKey, QrTaskDevices, QrTaskError, Sn, ValueError,
 };
 pub use error_code::ErrorCode;
 pub use qr::{parse_qr, QrError, QrKind, QrPayload};

@@ -479,13 +479,17 @@ async fn gizwits_tasks(s: TestServer) {
 
     let list = s.get(path, Auth::Key(&key)).await;
     let body = list.assert_status(200);
-    assert_eq!(body["meta"]["total_count"], 1);
+    assert_eq!(body["meta"]["total"], 1);
     let file = body["objects"][0]["file"].as_str().unwrap().to_owned();
     assert!(
         file.starts_with("/static/zipfiles/") && file.ends_with(".zip"),
         "{file}"
     );
-    assert!(body["objects"][0]["created_at"].is_string());
+    // Gizwits' shape: Unix seconds in a string.
+    let created = body["objects"][0]["created_at"].as_str().unwrap();
+    let seconds: i64 = created.parse().unwrap_or_else(|_| panic!("{created}"));
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((now - 600..=now + 5).contains(&seconds), "{created}");
 
     let zip_bytes = s.get(&file, Auth::Key(&key)).await;
     assert_eq!(zip_bytes.status, 200);

@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod bindings;
 mod developer;
+mod gizwits;
 mod hardening;
 mod hostile;
 mod misc;

@@ -11,6 +11,7 @@ mod bind_code;
 mod device_key;
 mod device_name;
 mod ident;
+mod qr_task;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ pub use bind_code::{BindCode, BindCodeHash};
 pub use device_key::DeviceKey;
 pub use device_name::DeviceName;
 pub use ident::{BindPolicy, ProductKey, Sn};
+pub use qr_task::{QrTaskDevices, QrTaskError};
 
 /// Which kind of value failed validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
