@@ -45,6 +45,7 @@ impl Notice {
             Notice::Renamed { name } => tf(lang, Text::Renamed, &[("name", name)]),
             Notice::Unbound { name } => tf(lang, Text::Unbound, &[("name", name)]),
             Notice::SandboxReset => t(lang, Text::SandboxReset).to_owned(),
+            Notice::SignedOutEverywhere => t(lang, Text::SignedOutEverywhere).to_owned(),
         }
     }
 }

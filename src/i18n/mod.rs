@@ -149,6 +149,9 @@ texts! {
     SignedInAs => "Signed in as {email}", "当前账号：{email}";
     SignOut => "Sign out", "退出登录";
     SigningOut => "Signing out…", "正在退出登录…";
+    SignOutEverywhere => "Sign out on all devices", "在所有设备上退出登录";
+    SignOutEverywhereHint => "Ends every session of this account, on phones and computers too. Use it after losing a device.", "结束此账号的所有会话，包括手机和电脑上的。丢失设备后请使用。";
+    SignedOutEverywhere => "Signed out on all devices. Sign in again to continue here.", "已在所有设备上退出登录。请重新登录以继续使用。";
     SessionKept => "Session kept in: {where}", "会话保存位置：{where}";
     QaSource => "QA camera source", "测试用摄像头来源";
     QaSourceHint => "An image, a folder of images or a .y4m video to use instead of a camera.", "用图片、图片文件夹或 .y4m 视频代替摄像头。";

@@ -130,6 +130,13 @@ fn AccountSection() -> Element {
                     onclick: move |_| dispatch(model, Action::SignOut),
                     {t(lang, Text::SignOut)}
                 }
+                button {
+                    class: "sign-out-everywhere",
+                    disabled: busy,
+                    onclick: move |_| dispatch(model, Action::SignOutEverywhere),
+                    {t(lang, Text::SignOutEverywhere)}
+                }
+                p { class: "hint", {t(lang, Text::SignOutEverywhereHint)} }
             }
             p { class: "hint session-kept", {tf(lang, Text::SessionKept, &[("where", &kept_in)])} }
             if let Some(note) = note {

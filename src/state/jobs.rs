@@ -43,6 +43,10 @@ pub enum Action {
     /// Revokes the session on the cloud and forgets it here, even when the cloud cannot be
     /// told.
     SignOut,
+    /// Revokes every session of the account on the cloud (a lost phone, a shared computer),
+    /// then forgets this one. Unlike [`Action::SignOut`] it needs the cloud: when the cloud
+    /// cannot be told, nothing is forgotten and the failure offers a retry.
+    SignOutEverywhere,
     /// Fetches the account's devices again (the list on Home).
     Refresh,
     /// What a label says (scanned, opened from an image or typed).
@@ -86,6 +90,8 @@ pub enum Done {
         /// Whether the cloud confirmed it revoked the token.
         revoked: bool,
     },
+    /// The cloud revoked every session of the account.
+    SignedOutEverywhere,
     /// The account's devices, oldest binding first.
     Devices(Vec<Device>),
     /// What the cloud said about a label, with the label's text for the bind.
@@ -152,6 +158,10 @@ impl Job {
             Action::SignOut => Ok(Done::SignedOut {
                 revoked: client.logout().await.is_ok(),
             }),
+            Action::SignOutEverywhere => client
+                .logout_everywhere()
+                .await
+                .map(|()| Done::SignedOutEverywhere),
             Action::Refresh => client.devices().await.map(Done::Devices),
             Action::Inspect { qr_content } => client.inspect(qr_content).await.map(|inspection| {
                 Done::Inspected(Pending {
@@ -206,7 +216,7 @@ impl Model {
                 .and_then(|_| Password::parse(&password.0))
                 .map(|_| (Busy::SigningUp, None))
                 .map_err(invalid),
-            Action::SignOut => Ok((Busy::SigningOut, None)),
+            Action::SignOut | Action::SignOutEverywhere => Ok((Busy::SigningOut, None)),
             Action::Refresh => Ok((Busy::Refreshing, None)),
             Action::Inspect { qr_content } => {
                 if qr_content.trim().is_empty() {
@@ -297,6 +307,11 @@ impl Model {
             Done::SignedOut { .. } => {
                 self.forget_session();
                 self.screen = Screen::SignIn;
+            }
+            Done::SignedOutEverywhere => {
+                self.forget_session();
+                self.screen = Screen::SignIn;
+                self.notice = Some(Notice::SignedOutEverywhere);
             }
             Done::Devices(devices) => self.devices = Some(devices),
             Done::Inspected(pending) => {

@@ -153,4 +153,6 @@ pub enum Notice {
     },
     /// The sandbox was wiped and its accounts are gone: the user must create one again.
     SandboxReset,
+    /// Every session of the account was revoked, on every device.
+    SignedOutEverywhere,
 }

@@ -96,6 +96,45 @@ async fn sign_up_then_sign_in_again_on_a_new_run() {
 }
 
 #[tokio::test]
+async fn signing_out_on_all_devices_ends_the_other_devices_sessions_too() {
+    let cloud = TestCloud::start().await;
+    let mut phone = cloud.signed_in("lost.phone@example.com").await;
+    let mut laptop = cloud.model(Lang::En);
+    laptop
+        .perform(sign_in("lost.phone@example.com", PASSWORD))
+        .await;
+    assert_eq!(laptop.screen, Screen::Home);
+
+    laptop.perform(Action::SignOutEverywhere).await;
+    assert_eq!(laptop.failure, None);
+    assert_eq!(laptop.screen, Screen::SignIn);
+    assert_eq!(laptop.account, None);
+    assert_eq!(laptop.notice, Some(Notice::SignedOutEverywhere));
+
+    // The phone's next call is refused, and it lands on Sign in too.
+    phone.perform(Action::Refresh).await;
+    assert_eq!(refused(&phone), ErrorCode::Unauthorized);
+    assert_eq!(phone.screen, Screen::SignIn);
+    assert_eq!(phone.account, None);
+}
+
+#[tokio::test]
+async fn signing_out_on_all_devices_needs_the_cloud_and_forgets_nothing_without_it() {
+    let mut cloud = TestCloud::start().await;
+    let mut model = cloud.signed_in("offline.out@example.com").await;
+    cloud.stop().await;
+    model.perform(Action::SignOutEverywhere).await;
+    // Still signed in here, with a failure that offers to try again.
+    assert!(model.account.is_some());
+    let failure = model.failure.as_ref().expect("a failure");
+    assert!(
+        matches!(failure.kind, FailureKind::Unreachable { .. }),
+        "{failure:?}"
+    );
+    assert_eq!(failure.retry, Some(Action::SignOutEverywhere));
+}
+
+#[tokio::test]
 async fn wrong_password_and_taken_email_are_refusals_with_request_ids() {
     let cloud = TestCloud::start().await;
     cloud.signed_in("ann@example.com").await;

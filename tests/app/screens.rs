@@ -733,13 +733,39 @@ async fn settings_switch_language_show_the_cloud_and_sign_out() {
     assert!(html.contains(t(Lang::ZhCn, Text::SignOut)));
 
     let mut ui = ui.remount();
-    ui.click("sign-out");
+    ui.click("class=\"sign-out\"");
     ui.settle().await;
     let html = ui.html();
     assert!(
         html.contains(&heading("h2", t(Lang::ZhCn, Text::SignInTitle))),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn settings_sign_out_on_all_devices_says_so_on_sign_in() {
+    let cloud = TestCloud::start().await;
+    for lang in Lang::ALL {
+        let mut model = cloud
+            .signed_in(&format!("all.{}@example.com", lang.tag()))
+            .await;
+        model.set_lang(lang);
+        model.go(Screen::Settings);
+        let mut ui = Ui::new(model);
+        let html = ui.html();
+        assert!(
+            html.contains(t(lang, Text::SignOutEverywhereHint)),
+            "{html}"
+        );
+        ui.click("class=\"sign-out-everywhere\"");
+        ui.settle().await;
+        let html = ui.html();
+        assert!(
+            html.contains(&heading("h2", t(lang, Text::SignInTitle))),
+            "{html}"
+        );
+        assert!(html.contains(t(lang, Text::SignedOutEverywhere)), "{html}");
+    }
 }
 
 #[test]
