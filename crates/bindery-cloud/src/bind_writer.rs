@@ -70,7 +70,11 @@ impl From<BindWriteError> for crate::error::ApiError {
 /// A binding to create.
 #[derive(Debug, Clone)]
 pub(crate) struct NewBinding {
+    /// The device's id (the same for every owner).
     pub did: String,
+    /// This binding's own id (`b_…`): two binds of one device in one batch share the did,
+    /// so the insert's answer names bindings by this.
+    pub binding_id: String,
     pub sn: String,
     pub uid: String,
     pub name: String,
@@ -240,14 +244,15 @@ async fn write_batch(
     inserting.sort_by(|a, b| a.sn.cmp(&b.sn));
     let mut inserted: HashSet<String> = HashSet::new();
     if !inserting.is_empty() {
-        let rows = values_rows(backend, inserting.len(), 5);
+        let rows = values_rows(backend, inserting.len(), 6);
         let sql = format!(
-            "INSERT INTO bindings (did, sn, uid, name, bound_at) VALUES {rows} \
-             ON CONFLICT (sn) DO NOTHING RETURNING did"
+            "INSERT INTO bindings (binding_id, did, sn, uid, name, bound_at) VALUES {rows} \
+             ON CONFLICT (sn) DO NOTHING RETURNING binding_id"
         );
         let mut query = sqlx::query_scalar(&sql);
         for b in &inserting {
             query = query
+                .bind(b.binding_id.as_str())
                 .bind(b.did.as_str())
                 .bind(b.sn.as_str())
                 .bind(b.uid.as_str())
@@ -260,7 +265,7 @@ async fn write_batch(
     let mut pending: Vec<usize> = Vec::new();
     for (i, w) in writes.iter().enumerate() {
         if let Some(b) = &w.binding {
-            if inserted.contains(&b.did) {
+            if inserted.contains(&b.binding_id) {
                 results[i] = Written::Bound;
             } else {
                 pending.push(i);

@@ -104,7 +104,7 @@ pub struct RenameRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
-    /// The device id the cloud gave the binding.
+    /// The device's id (`d_…`): the same for every owner and every bind.
     pub did: String,
     /// The product the device belongs to.
     pub product_key: ProductKey,

@@ -15,6 +15,19 @@ pub(super) struct Target {
     pub bind_policy: BindPolicy,
     pub activated: bool,
     pub bind_code_hash: Option<BindCodeHash>,
+    /// The did kept for a device bound before dids were derived (see [`Target::did`]).
+    pub stored_did: Option<String>,
+}
+
+impl Target {
+    /// The device's id: the one its owner already knew when it was bound before dids became
+    /// stable, otherwise derived from the SN with the server secret (the same for every
+    /// owner and every bind).
+    pub fn did(&self, secret: &[u8]) -> String {
+        self.stored_did
+            .clone()
+            .unwrap_or_else(|| self.sn.did(secret))
+    }
 }
 
 /// What a label names, before any lookup: the product key (if the label has one), the SN and
@@ -68,7 +81,7 @@ pub(super) fn read_label(qr_content: &str) -> Result<Label, ApiError> {
 /// named as the fields of [`TargetRow`].
 pub(super) const TARGET_COLUMNS: &str = "d.sn AS sn, d.product_key AS product_key, \
      p.name AS product_name, p.bind_policy AS bind_policy, d.device_key AS device_key, \
-     d.bind_code_hash AS bind_code_hash";
+     d.bind_code_hash AS bind_code_hash, d.did AS did";
 
 /// A [`TARGET_COLUMNS`] row.
 #[derive(Debug, Default, sqlx::FromRow)]
@@ -79,6 +92,7 @@ pub(super) struct TargetRow {
     bind_policy: Option<String>,
     device_key: Option<String>,
     bind_code_hash: Option<Vec<u8>>,
+    did: Option<String>,
 }
 
 /// The device a label names, from its [`TARGET_COLUMNS`] row.
@@ -90,6 +104,7 @@ pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiErro
         bind_policy: Some(policy),
         device_key,
         bind_code_hash: hash,
+        did,
     } = row
     else {
         return Err(ApiError::new(ErrorCode::SnNotFound));
@@ -106,6 +121,7 @@ pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiErro
             .map_err(|e| ApiError::internal_in("stored policy", e))?,
         activated: device_key.is_some(),
         bind_code_hash: hash.as_deref().and_then(BindCodeHash::from_slice),
+        stored_did: did,
     })
 }
 

@@ -168,9 +168,11 @@ async fn bind(
         name,
         bound_at: from_ms(bound_at),
     };
+    let did = target.did(&state.secret);
     for _ in 0..3 {
         let binding = NewBinding {
-            did: format!("d_{}", random_hex(12)),
+            did: did.clone(),
+            binding_id: format!("b_{}", random_hex(12)),
             sn: target.sn.as_str().to_owned(),
             uid: user.uid.clone(),
             name: name.as_str().to_owned(),
@@ -365,7 +367,7 @@ async fn list(State(state): State<AppState>, user: User) -> Result<Json<DeviceLi
 
 /// Renames one of your devices.
 #[utoipa::path(patch, path = "/v1/bindings/{did}", tag = "bindings", security(("bearer" = [])),
-    params(("did" = String, Path, description = "The device id of the binding.")),
+    params(("did" = String, Path, description = "The device's id (the same for every owner), of a device bound to this account.")),
     request_body = RenameRequest,
     responses(
         (status = 200, description = "Renamed.", body = DeviceEnvelope),
@@ -398,7 +400,7 @@ async fn rename(
 
 /// Unbinds one of your devices.
 #[utoipa::path(delete, path = "/v1/bindings/{did}", tag = "bindings", security(("bearer" = [])),
-    params(("did" = String, Path, description = "The device id of the binding.")),
+    params(("did" = String, Path, description = "The device's id (the same for every owner), of a device bound to this account.")),
     responses(
         (status = 204, description = "Unbound."),
         (status = 404, description = "`not_found`: no such device of yours.", body = ErrorBody),

@@ -9,6 +9,7 @@ mod developer;
 mod gizwits;
 mod hardening;
 mod hostile;
+mod identity;
 mod misc;
 mod revocation;
 mod support;

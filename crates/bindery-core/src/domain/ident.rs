@@ -1,5 +1,8 @@
 //! Product keys, SNs and the per-product bind policy: the identifiers printed on labels.
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
 use super::{check_chars, string_value, Field, Problem, ValueError};
 
 /// A product key: 6–32 ASCII letters and digits, case preserved.
@@ -42,6 +45,32 @@ impl Sn {
             c.is_ascii_alphanumeric() || c == '-'
         })?;
         Ok(Sn(input.to_owned()))
+    }
+}
+impl Sn {
+    /// The device id (`d_` and 24 hex digits) the API names this device by: the same for
+    /// every owner and every bind, so an app or a support note can keep it (Gizwits' `did`
+    /// names a device the same way). Derived from the SN with the cloud's secret `key`, so it
+    /// reveals nothing of the SN and cannot be guessed from one.
+    ///
+    /// ```
+    /// use bindery_core::Sn;
+    ///
+    /// let sn = Sn::parse("VDR7098612099028")?;
+    /// let did = sn.did(b"the cloud's secret");
+    /// assert!(did.starts_with("d_") && did.len() == 26);
+    /// assert_eq!(did, sn.did(b"the cloud's secret"));
+    /// assert_ne!(did, sn.did(b"another cloud"));
+    /// # Ok::<(), bindery_core::ValueError>(())
+    /// ```
+    pub fn did(&self, key: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
+        // Domain-separated from the bind-code hash, which uses the same key.
+        mac.update(b"bindery device id v1\0");
+        mac.update(self.0.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        format!("d_{hex}")
     }
 }
 string_value!(Sn);
