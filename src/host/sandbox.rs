@@ -248,6 +248,7 @@ async fn open_and_seed(db_url: &str, labels: &Path) -> Result<AppState, SandboxE
             name: DEMO_PRODUCT_NAME.to_owned(),
             product_key: Some(DEMO_PRODUCT_KEY.to_owned()),
             bind_policy: None,
+            label_form: None,
         },
     )
     .await

@@ -41,6 +41,7 @@ pub fn field_name(lang: Lang, field: Field) -> &'static str {
         (Lang::En, Field::Email) => "email",
         (Lang::En, Field::Password) => "password",
         (Lang::En, Field::BindPolicy) => "bind policy",
+        (Lang::En, Field::LabelForm) => "label form",
         (Lang::ZhCn, Field::ProductKey) => "产品密钥",
         (Lang::ZhCn, Field::Sn) => "序列号",
         (Lang::ZhCn, Field::DeviceKey) => "DeviceKey",
@@ -49,6 +50,7 @@ pub fn field_name(lang: Lang, field: Field) -> &'static str {
         (Lang::ZhCn, Field::Email) => "邮箱",
         (Lang::ZhCn, Field::Password) => "密码",
         (Lang::ZhCn, Field::BindPolicy) => "绑定策略",
+        (Lang::ZhCn, Field::LabelForm) => "标签格式",
     }
 }
 

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
+use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME, PUBLIC_URL};
 use bindery::i18n::Lang;
 use bindery::state::session::{MemorySessions, SessionKeeper};
 use bindery::state::{
     Action, Busy, FailureKind, Model, Notice, Screen, Secret, SCAN_REPEAT_WINDOW,
 };
 use bindery_core::api::DeviceStatus;
-use bindery_core::{ErrorCode, Field};
+use bindery_core::{ErrorCode, Field, LabelForm};
 
 fn sign_in(email: &str, password: &str) -> Action {
     Action::SignIn {
@@ -222,6 +222,35 @@ async fn scan_confirm_bind_lands_on_home_with_the_device_highlighted() {
     assert_eq!(devices[0].sn.as_str(), label.sn);
     assert_eq!(model.highlighted.as_deref(), Some(devices[0].did.as_str()));
     assert_eq!(model.pending, None);
+}
+
+#[tokio::test]
+async fn a_url_label_from_a_phones_camera_binds_like_any_other() {
+    let cloud = TestCloud::start_printing(LabelForm::Url).await;
+    let label = cloud.labels[0].clone();
+    assert!(
+        label
+            .qr_content
+            .starts_with(&format!("{PUBLIC_URL}/b?pk={}&sn=", cloud.product_key)),
+        "{}",
+        label.qr_content
+    );
+    let mut model = cloud.signed_in("url.label@example.com").await;
+    scan(&mut model, &label.qr_content).await;
+    assert_eq!(model.failure, None);
+    assert_eq!(model.screen, Screen::Confirm);
+    assert_eq!(
+        model.pending.as_ref().unwrap().inspection.status,
+        DeviceStatus::Bindable
+    );
+    model
+        .perform(Action::Bind {
+            name: "Porch light".into(),
+        })
+        .await;
+    assert_eq!(model.failure, None);
+    let devices = model.devices.clone().unwrap();
+    assert_eq!(devices[0].sn.as_str(), label.sn);
 }
 
 #[tokio::test]

@@ -106,6 +106,25 @@ fn the_whole_flow_from_signup_to_unbind() {
 }
 
 #[test]
+fn a_quectel_v1_label_printed_by_the_product_binds_from_its_image() {
+    let cloud = Cloud::start();
+    let key = cloud.key("maker", false);
+    cloud.product(&key, "meterv1", BindPolicy::SnOnly);
+    cloud.label_form(&key, "meterv1", bindery_core::LabelForm::QuectelV1);
+    let labels = cloud.batch(&key, "meterv1", 1, true);
+    assert_eq!(
+        labels[0].qr_content,
+        format!("pk=meterv1&sn={}&v=1", labels[0].sn)
+    );
+    let user = User::new(&cloud.base, "v1@example.com");
+    user.signup().ok();
+    user.login().ok();
+    let image = labels[0].png.to_str().unwrap();
+    let bound = user.run(&["bind", "--image", image, "--name", "Meter", "--json"]);
+    assert_eq!(bound.ok().json()["device"]["sn"], labels[0].sn.as_str());
+}
+
+#[test]
 fn logout_everywhere_ends_the_sessions_of_other_devices_too() {
     let cloud = Cloud::start();
     let phone = User::new(&cloud.base, "two@example.com");

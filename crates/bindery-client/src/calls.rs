@@ -3,7 +3,7 @@
 use bindery_core::api::{
     Batch, BatchList, BindRequest, CreateBatch, CreateProduct, Credentials, Device, DeviceEnvelope,
     DeviceList, ImportReport, InspectRequest, Inspection, Product, ProductList, RenameRequest,
-    Session, SupportDevice, UserCreated,
+    Session, SupportDevice, UpdateProduct, UserCreated,
 };
 use reqwest::{Method, Url};
 use serde::Serialize;
@@ -162,6 +162,19 @@ impl Client {
     pub async fn create_product(&self, product: &CreateProduct) -> Result<Product, ClientError> {
         let url = self.endpoint(&["v1", "products"])?;
         self.send(Method::POST, url, json(product), false)
+            .await?
+            .json()
+    }
+
+    /// `PATCH /v1/products/{pk}` (Developer Center key): a product's name or label form.
+    pub async fn update_product(
+        &self,
+        product_key: &str,
+        update: &UpdateProduct,
+    ) -> Result<Product, ClientError> {
+        let url = self.endpoint(&["v1", "products", product_key])?;
+        // Setting the same values twice is harmless, so it is retried like a rename.
+        self.send(Method::PATCH, url, json(update), true)
             .await?
             .json()
     }

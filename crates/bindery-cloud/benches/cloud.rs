@@ -52,6 +52,7 @@ async fn product(state: &AppState, pk: &str) -> ProductKey {
             name: "Bench".into(),
             product_key: Some(pk.into()),
             bind_policy: None,
+            label_form: None,
         },
     )
     .await

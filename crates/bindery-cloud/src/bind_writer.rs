@@ -72,7 +72,7 @@ impl From<BindWriteError> for crate::error::ApiError {
 pub(crate) struct NewBinding {
     /// The device's id (the same for every owner).
     pub did: String,
-    /// This binding's own id (`b_…`): two binds of one device in one batch share the did,
+    /// This binding's own id (`bnd_…`): two binds of one device in one batch share the did,
     /// so the insert's answer names bindings by this.
     pub binding_id: String,
     pub sn: String,

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use bindery_core::api::{CreateQrTask, ErrorBody, ListMeta, QrTask, QrTaskList, MAX_BATCH_COUNT};
-use bindery_core::qr::{format_bindery_v2, format_quectel_v1};
 use bindery_core::{BindCode, BindPolicy, ErrorCode, QrTaskDevices, Sn};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -66,21 +65,26 @@ async fn create(
     let secret = state.secret.clone();
     let pk_typed = product.product_key.clone();
     let policy = product.bind_policy;
+    let form = product.label_form;
+    let public_url = state.public_url.clone();
     let (devices, archive) = tokio::task::spawn_blocking(move || {
         let mut devices = Vec::with_capacity(chosen.len());
         let mut labels = Vec::with_capacity(chosen.len());
         for key in chosen.keys() {
             let sn = Sn::parse(key.as_str())
                 .map_err(|e| ApiError::internal_in("MAC or IMEI as SN", e))?;
-            let (content, hash) = match policy {
+            // As Gizwits' tasks: a bind code only where the policy asks for one.
+            let code = match policy {
                 BindPolicy::BindCodeRequired => {
-                    let code =
-                        BindCode::generate().map_err(|e| ApiError::internal_in("bind code", e))?;
-                    let hash = code.hash(&sn, &secret).as_bytes().to_vec();
-                    (format_bindery_v2(&pk_typed, &sn, &code), Some(hash))
+                    Some(BindCode::generate().map_err(|e| ApiError::internal_in("bind code", e))?)
                 }
-                BindPolicy::SnOnly => (format_quectel_v1(&pk_typed, &sn), None),
+                BindPolicy::SnOnly => None,
             };
+            let hash = code
+                .as_ref()
+                .map(|code| code.hash(&sn, &secret).as_bytes().to_vec());
+            let url = public_url.as_ref().map(|u| u.as_str());
+            let content = form.text(url, &pk_typed, &sn, code.as_ref());
             labels.push(LabelSpec {
                 path: format!("{pk_typed}/{sn}.png"),
                 content,

@@ -73,7 +73,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-pub use state::{AppState, Limits, StateConfig};
+pub use state::{AppState, Limits, PublicUrl, StateConfig};
 
 /// The whole HTTP service.
 pub fn app(state: AppState) -> Router {

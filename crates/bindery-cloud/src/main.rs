@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use bindery_cloud::developer::import::{import_file, ImportMode};
 use bindery_cloud::developer::{self, batches, products};
-use bindery_cloud::{ApiError, AppState, StateConfig};
+use bindery_cloud::{ApiError, AppState, PublicUrl, StateConfig};
 use bindery_core::api::CreateProduct;
-use bindery_core::{BindPolicy, ProductKey};
+use bindery_core::{BindPolicy, LabelForm, ProductKey};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -47,6 +47,11 @@ struct Cli {
     /// ~/.local/share/bindery/archive.key for PostgreSQL; every process of a cloud needs it).
     #[arg(long, env = "BINDERY_ARCHIVE_KEY_FILE", global = true)]
     archive_key_file: Option<PathBuf>,
+
+    /// The address phones reach this cloud at (https://bind.example.com), printed in the
+    /// labels of products whose label form is `url` (they point at its `/b`).
+    #[arg(long, env = "BINDERY_PUBLIC_URL", global = true, value_parser = PublicUrl::parse)]
+    public_url: Option<PublicUrl>,
 
     #[command(subcommand)]
     command: Command,
@@ -135,6 +140,10 @@ enum ProductCommand {
         product_key: Option<String>,
         #[arg(long, value_enum, default_value_t = Policy::BindCodeRequired)]
         bind_policy: Policy,
+        /// The form its labels are printed in: v2, quectel-v1 (sn-only products) or url
+        /// (needs --public-url).
+        #[arg(long, value_enum, default_value_t = Form::V2)]
+        label_form: Form,
         /// The developer key that will own it.
         #[arg(long, env = "BINDERY_API_KEY", hide_env_values = true)]
         api_key: String,
@@ -170,6 +179,13 @@ enum Mode {
 enum Policy {
     BindCodeRequired,
     SnOnly,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Form {
+    V2,
+    QuectelV1,
+    Url,
 }
 
 fn default_database_url() -> anyhow::Result<String> {
@@ -238,6 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.secret = cli.secret;
     config.archive_key = cli.archive_key;
     config.archive_key_file = cli.archive_key_file;
+    config.public_url = cli.public_url;
     if let Command::Serve {
         max_connections,
         web_root,
@@ -298,6 +315,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                     product_key,
                     bind_policy,
+                    label_form,
                     api_key,
                 },
         } => {
@@ -311,6 +329,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bind_policy: Some(match bind_policy {
                     Policy::BindCodeRequired => BindPolicy::BindCodeRequired,
                     Policy::SnOnly => BindPolicy::SnOnly,
+                }),
+                label_form: Some(match label_form {
+                    Form::V2 => LabelForm::BinderyV2,
+                    Form::QuectelV1 => LabelForm::QuectelV1,
+                    Form::Url => LabelForm::Url,
                 }),
             };
             let product = products::create_product(&state, Some(&owner), request)

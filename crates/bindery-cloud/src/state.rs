@@ -151,6 +151,43 @@ pub struct StateConfig {
     pub archive_key: Option<String>,
     /// The file of that key (made when missing); `None` means [`seal::default_key_file`].
     pub archive_key_file: Option<PathBuf>,
+    /// The address phones reach this cloud at, printed in URL labels; `None`: products
+    /// cannot choose the URL form.
+    pub public_url: Option<PublicUrl>,
+}
+
+/// The cloud's public address (`https://bind.example.com`, maybe with a path prefix): an
+/// absolute http(s) URL without query or fragment, stored without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// Checks `input`; the error says what is wrong, for `--public-url`.
+    pub fn parse(input: &str) -> Result<PublicUrl, String> {
+        let trimmed = input.trim().trim_end_matches('/');
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or_else(|| format!("{input:?} must start with https:// (or http://)"))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return Err(format!("{input:?} names no host"));
+        }
+        if let Some(bad) = trimmed
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'))
+        {
+            return Err(format!(
+                "{input:?} must be a plain address: no {bad:?} (no query, fragment or spaces)"
+            ));
+        }
+        Ok(PublicUrl(trimmed.to_owned()))
+    }
+
+    /// The address, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl StateConfig {
@@ -164,6 +201,7 @@ impl StateConfig {
             web_root: None,
             archive_key: None,
             archive_key_file: None,
+            public_url: None,
         }
     }
 }
@@ -192,6 +230,8 @@ pub struct Inner {
     pub limits: Limits,
     /// The web app served at `/app/`, when there is one.
     pub web_root: Option<PathBuf>,
+    /// The address URL labels point at, when one is configured.
+    pub public_url: Option<PublicUrl>,
     /// Group commit of bind outcomes (bindings and attempt records) on `writer`.
     pub(crate) bind_writer: BindWriter,
     /// Password hashes run through here, a few at a time.
@@ -250,6 +290,38 @@ impl AppState {
             secret,
             limits: config.limits,
             web_root: config.web_root,
+            public_url: config.public_url,
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn public_addresses_are_plain_http_urls() {
+        let cases = [
+            ("https://bind.example.com", Ok("https://bind.example.com")),
+            (
+                " https://bind.example.com/ ",
+                Ok("https://bind.example.com"),
+            ),
+            (
+                "http://10.0.0.2:8080/bindery/",
+                Ok("http://10.0.0.2:8080/bindery"),
+            ),
+            ("bind.example.com", Err("must start with https://")),
+            ("https:///b", Err("names no host")),
+            ("https://bind.example.com/?x=1", Err("no '?'")),
+            ("https://bind example.com", Err("no ' '")),
+        ];
+        for (input, expected) in cases {
+            match (PublicUrl::parse(input), expected) {
+                (Ok(url), Ok(want)) => assert_eq!(url.as_str(), want),
+                (Err(error), Err(says)) => assert!(error.contains(says), "{input}: {error}"),
+                (got, want) => panic!("{input}: {got:?}, expected {want:?}"),
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{BindPolicy, ErrorCode, ProductKey, Sn};
+use crate::{BindPolicy, ErrorCode, LabelForm, ProductKey, Sn};
 
 /// `POST /v1/users` and `POST /v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +149,22 @@ pub struct CreateProduct {
     /// Whether a label's bind code is required; `bind_code_required` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_policy: Option<BindPolicy>,
+    /// The form its labels are printed in; `v2` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_form: Option<LabelForm>,
+}
+
+/// `PATCH /v1/products/{pk}`: the settings to change (absent ones stay as they are).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateProduct {
+    /// A new name (1–64 characters after trimming, no control characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::product_name))]
+    pub name: Option<String>,
+    /// The form new labels are printed in (labels already printed keep working).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_form: Option<LabelForm>,
 }
 
 /// A product in the Developer Center.
@@ -161,6 +177,8 @@ pub struct Product {
     pub name: String,
     /// Whether binding needs the label's bind code.
     pub bind_policy: BindPolicy,
+    /// The form its new labels are printed in.
+    pub label_form: LabelForm,
     /// When the product was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -49,8 +49,8 @@ pub mod openapi;
 pub mod qr;
 
 pub use domain::{
-    BindCode, BindCodeHash, BindPolicy, DeviceKey, DeviceName, Email, Field, Password, Problem,
-    ProductKey, QrTaskDevices, QrTaskError, Sn, ValueError,
+    BindCode, BindCodeHash, BindPolicy, DeviceKey, DeviceName, Email, Field, LabelForm,
+    LabelFormError, Password, Problem, ProductKey, QrTaskDevices, QrTaskError, Sn, ValueError,
 };
 pub use error_code::ErrorCode;
 pub use qr::{parse_qr, QrError, QrKind, QrPayload};

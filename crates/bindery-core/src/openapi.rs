@@ -14,7 +14,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{BindPolicy, DeviceName, Email, ErrorCode, Password, ProductKey, Sn};
+use crate::{BindPolicy, DeviceName, Email, ErrorCode, LabelForm, Password, ProductKey, Sn};
 
 /// Control characters (`char::is_control`: Unicode's Cc), as a regex class body.
 const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
@@ -158,6 +158,17 @@ impl PartialSchema for BindPolicy {
     }
 }
 impl ToSchema for BindPolicy {}
+
+impl PartialSchema for LabelForm {
+    fn schema() -> RefOr<Schema> {
+        one_of(
+            "The form a product's labels are printed in: `v2` (Bindery), `quectel_v1` (sn_only \
+             products only) or `url` (a link to the cloud's `/b`).",
+            LabelForm::ALL.map(LabelForm::as_str),
+        )
+    }
+}
+impl ToSchema for LabelForm {}
 
 impl PartialSchema for ErrorCode {
     fn schema() -> RefOr<Schema> {

@@ -14,7 +14,7 @@ use bindery_cloud::developer::import::{import_file, ImportMode};
 use bindery_cloud::developer::{self, batches, products};
 use bindery_cloud::{AppState, LoopbackCloud, StateConfig};
 use bindery_core::api::{CreateProduct, IMPORT_TEMPLATE_HEADER};
-use bindery_core::ProductKey;
+use bindery_core::{LabelForm, ProductKey};
 
 /// One printed label of the test batch.
 #[derive(Debug, Clone)]
@@ -41,6 +41,10 @@ pub struct TestCloud {
 
 pub const PRODUCT_NAME: &str = "Demo smart plug";
 
+/// The public address of the test clouds, printed in URL labels (phones would open it; the
+/// app reads the label's fields and talks to the cloud it is set up for).
+pub const PUBLIC_URL: &str = "https://bindery.test";
+
 impl TestCloud {
     pub async fn start() -> TestCloud {
         TestCloud::start_serving(None).await
@@ -48,10 +52,21 @@ impl TestCloud {
 
     /// The same cloud, also serving the web app in `web_root` at `/app/`.
     pub async fn start_serving(web_root: Option<std::path::PathBuf>) -> TestCloud {
+        TestCloud::start_with(web_root, LabelForm::BinderyV2).await
+    }
+
+    /// A cloud whose demo product prints its labels in `form` (URL labels point at
+    /// [`PUBLIC_URL`]).
+    pub async fn start_printing(form: LabelForm) -> TestCloud {
+        TestCloud::start_with(None, form).await
+    }
+
+    async fn start_with(web_root: Option<std::path::PathBuf>, form: LabelForm) -> TestCloud {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
         let mut config = StateConfig::new(url);
         config.web_root = web_root;
+        config.public_url = Some(bindery_cloud::PublicUrl::parse(PUBLIC_URL).expect("an address"));
         let state = AppState::open(config).await.expect("cloud state");
         let key = developer::create_api_key(&state, "app tests", false)
             .await
@@ -63,6 +78,7 @@ impl TestCloud {
                 name: PRODUCT_NAME.to_owned(),
                 product_key: None,
                 bind_policy: None,
+                label_form: Some(form),
             },
         )
         .await

@@ -95,8 +95,22 @@ impl Cloud {
                 name: format!("Lamp {product_key}"),
                 product_key: Some(product_key.to_owned()),
                 bind_policy: Some(policy),
+                label_form: None,
             }))
             .expect("create a product");
+    }
+
+    /// Makes `product_key` print its new labels in `form`.
+    pub fn label_form(&self, key: &str, product_key: &str, form: bindery_core::LabelForm) {
+        let update = bindery_core::api::UpdateProduct {
+            name: None,
+            label_form: Some(form),
+        };
+        let product = self
+            .runtime
+            .block_on(self.developer(key).update_product(product_key, &update))
+            .expect("change the label form");
+        assert_eq!(product.label_form, form);
     }
 
     /// A batch of `count` labels, unpacked under the cloud's folder; imported (activated)

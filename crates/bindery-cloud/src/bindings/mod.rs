@@ -172,7 +172,8 @@ async fn bind(
     for _ in 0..3 {
         let binding = NewBinding {
             did: did.clone(),
-            binding_id: format!("b_{}", random_hex(12)),
+            // `bnd_`: `b_` names SN batches.
+            binding_id: format!("bnd_{}", random_hex(12)),
             sn: target.sn.as_str().to_owned(),
             uid: user.uid.clone(),
             name: name.as_str().to_owned(),

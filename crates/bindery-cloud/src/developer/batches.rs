@@ -13,8 +13,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bindery_core::api::{Batch, BatchList, CreateBatch, ErrorBody, MAX_BATCH_COUNT};
-use bindery_core::qr::format_bindery_v2;
-use bindery_core::{BindCode, ErrorCode, ProductKey, Sn};
+use bindery_core::{BindCode, ErrorCode, LabelForm, ProductKey, Sn};
 
 use super::products::owned_product;
 use crate::db::{from_ms, now_ms, random_hex, values_rows};
@@ -51,23 +50,34 @@ pub async fn create_batch(
             "count must be between 1 and {MAX_BATCH_COUNT}, not {count}"
         )));
     }
+    let product = super::products::product(state, product_key.as_str()).await?;
     let secret = state.secret.clone();
     let pk = product_key.clone();
+    let form = product.label_form;
+    let public_url = state.public_url.clone();
     let (devices, archive) = tokio::task::spawn_blocking(move || {
         let mut devices = Vec::with_capacity(count as usize);
         let mut csv = String::from("sn,bind_code,qr_content\n");
         let mut labels = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let sn = random_sn();
-            let code = BindCode::generate().map_err(|e| ApiError::internal_in("bind code", e))?;
-            let content = format_bindery_v2(&pk, &sn, &code);
-            csv.push_str(&format!("{sn},{code},{content}\n"));
+            // Quectel v1 labels have no room for a bind code (their products are sn_only):
+            // none is made, so the list shows none a maker might think is printed.
+            let code = match form {
+                LabelForm::QuectelV1 => None,
+                _ => Some(BindCode::generate().map_err(|e| ApiError::internal_in("bind code", e))?),
+            };
+            let url = public_url.as_ref().map(|u| u.as_str());
+            let content = form.text(url, &pk, &sn, code.as_ref());
+            let shown = code.as_ref().map(ToString::to_string).unwrap_or_default();
+            csv.push_str(&format!("{sn},{shown},{content}\n"));
             labels.push(LabelSpec {
                 path: format!("qr/{sn}.png"),
                 content,
                 caption: sn.to_string(),
             });
-            devices.push((sn.to_string(), code.hash(&sn, &secret).as_bytes().to_vec()));
+            let hash = code.map(|code| code.hash(&sn, &secret).as_bytes().to_vec());
+            devices.push((sn.to_string(), hash));
         }
         let archive = build_archive(&[("sn_list.csv", csv.into_bytes())], &labels, &progress)
             .map_err(|e| ApiError::internal_in("label archive", e))?;

@@ -22,6 +22,7 @@ use crate::state::{AppState, Limits};
 pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(products::create, products::list))
+        .routes(routes!(products::update))
         .routes(routes!(batches::create, batches::list))
         .routes(routes!(batches::archive))
         .routes(routes!(keys::revoke_current))

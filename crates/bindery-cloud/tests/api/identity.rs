@@ -74,7 +74,7 @@ async fn a_devices_did_stays_the_same_across_owners(s: TestServer) {
             .await
             .unwrap();
     assert_eq!(ids.len(), 2, "{ids:?}");
-    assert!(ids.iter().all(|id| id.starts_with("b_")), "{ids:?}");
+    assert!(ids.iter().all(|id| id.starts_with("bnd_")), "{ids:?}");
 }
 
 async fn a_device_bound_before_stable_dids_keeps_its_did(s: TestServer) {

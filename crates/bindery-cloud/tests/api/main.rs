@@ -10,6 +10,7 @@ mod gizwits;
 mod hardening;
 mod hostile;
 mod identity;
+mod label_forms;
 mod misc;
 mod revocation;
 mod support;

@@ -11,6 +11,7 @@ mod bind_code;
 mod device_key;
 mod device_name;
 mod ident;
+mod label_form;
 mod qr_task;
 
 use std::fmt;
@@ -20,6 +21,7 @@ pub use bind_code::{BindCode, BindCodeHash};
 pub use device_key::DeviceKey;
 pub use device_name::DeviceName;
 pub use ident::{BindPolicy, ProductKey, Sn};
+pub use label_form::{LabelForm, LabelFormError};
 pub use qr_task::{QrTaskDevices, QrTaskError};
 
 /// Which kind of value failed validation.
@@ -41,6 +43,8 @@ pub enum Field {
     Password,
     /// A product's bind policy.
     BindPolicy,
+    /// The form a product's labels are printed in.
+    LabelForm,
 }
 
 impl Field {
@@ -55,6 +59,7 @@ impl Field {
             Field::Email => "email",
             Field::Password => "password",
             Field::BindPolicy => "bind policy",
+            Field::LabelForm => "label form",
         }
     }
 }

@@ -120,9 +120,29 @@ impl TestServer {
         Self::start(url, dir, limits).await
     }
 
+    /// The same server on the same database, with the public address URL labels use.
+    pub async fn with_public_url(mut self, public_url: &str) -> TestServer {
+        let url = self.url.clone();
+        let dir = self._dir.take();
+        let limits = self.state.limits.clone();
+        drop(self);
+        let public_url = bindery_cloud::PublicUrl::parse(public_url).expect("a public URL");
+        Self::start_with(url, dir, limits, Some(public_url)).await
+    }
+
     async fn start(url: String, dir: Option<tempfile::TempDir>, limits: Limits) -> TestServer {
+        Self::start_with(url, dir, limits, None).await
+    }
+
+    async fn start_with(
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        limits: Limits,
+        public_url: Option<bindery_cloud::PublicUrl>,
+    ) -> TestServer {
         let mut config = StateConfig::new(url.clone());
         config.limits = limits;
+        config.public_url = public_url;
         // Small enough that the 413 test does not push hundreds of megabytes.
         config.limits.import_body_bytes = 2 * 1024 * 1024;
         // Many tests run at once against one PostgreSQL server (max_connections=300).
