@@ -8,6 +8,7 @@ mod bindings;
 mod developer;
 mod hardening;
 mod hostile;
+mod import_files;
 mod misc;
 mod support;
 mod web;
