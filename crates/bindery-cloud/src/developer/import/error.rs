@@ -2,8 +2,6 @@
 //! its XLSX, each variant carrying what it found and saying what to change, so that a maker
 //! whose file Excel saved some other way is told exactly how to save it.
 
-use bindery_core::ErrorCode;
-
 use crate::error::ApiError;
 
 /// The most characters of a file's own text that an error quotes: a header cell may be as
@@ -94,7 +92,7 @@ impl From<FileError> for ApiError {
         match &error {
             #[cfg(feature = "xlsx")]
             FileError::Xlsx(xlsx) if xlsx.is_too_large() => {
-                ApiError::with_message(ErrorCode::PayloadTooLarge, error.to_string())
+                ApiError::with_message(bindery_core::ErrorCode::PayloadTooLarge, error.to_string())
             }
             _ => ApiError::invalid(error.to_string()),
         }

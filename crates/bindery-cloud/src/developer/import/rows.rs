@@ -48,18 +48,17 @@ pub struct FileRow {
 /// PostgreSQL import can send rows while later ones are still being read.
 pub(super) enum FileRows<'a> {
     /// A CSV file, parsed as it is read.
-    Csv(CsvRows),
+    Csv(CsvRows<'a>),
     /// The first sheet of an XLSX workbook, read as a stream of cells.
     #[cfg(feature = "xlsx")]
     Xlsx(super::xlsx::XlsxRows<'a>),
-    /// Only for the lifetime when the XLSX reader is not built in.
-    #[cfg(not(feature = "xlsx"))]
-    #[allow(dead_code)]
-    Never(std::marker::PhantomData<&'a ()>, std::convert::Infallible),
 }
 
 /// The rows of a CSV text, each numbered by the line it starts on.
-pub(super) struct CsvRows {
+pub(super) struct CsvRows<'a> {
+    /// The text is shared (`Bytes`), not borrowed; the file's lifetime is kept so that both
+    /// kinds of rows read alike.
+    file: std::marker::PhantomData<&'a ImportFile>,
     records: csv::StringRecordsIntoIter<std::io::Cursor<Bytes>>,
     text: Bytes,
     /// Lines in the file: the rows, give or take quoted line breaks.
@@ -76,8 +75,6 @@ impl FileRows<'_> {
             FileRows::Csv(rows) => rows.lines,
             #[cfg(feature = "xlsx")]
             FileRows::Xlsx(_) => MAX_RESERVED_ROWS,
-            #[cfg(not(feature = "xlsx"))]
-            FileRows::Never(_, never) => match *never {},
         };
         guess.min(MAX_RESERVED_ROWS)
     }
@@ -91,13 +88,11 @@ impl Iterator for FileRows<'_> {
             FileRows::Csv(rows) => rows.next(),
             #[cfg(feature = "xlsx")]
             FileRows::Xlsx(rows) => rows.next().map(|row| row.map_err(FileError::from)),
-            #[cfg(not(feature = "xlsx"))]
-            FileRows::Never(_, never) => match *never {},
         }
     }
 }
 
-impl Iterator for CsvRows {
+impl Iterator for CsvRows<'_> {
     type Item = Result<FileRow, FileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -132,7 +127,7 @@ fn line_ends(run: &[u8]) -> u64 {
     ends
 }
 
-impl CsvRows {
+impl CsvRows<'_> {
     /// The row of the record the parser says starts at byte `position`.
     ///
     /// Decision: the parser's own line numbers count only LF, and it places a record after
@@ -195,7 +190,7 @@ pub(super) fn read_rows(file: &ImportFile) -> Result<(Columns, FileRows<'_>), Fi
 }
 
 /// A CSV file's rows, in whatever encoding `text::decode` reads.
-fn read_csv(body: &Bytes) -> Result<CsvRows, FileError> {
+fn read_csv(body: &Bytes) -> Result<CsvRows<'_>, FileError> {
     // Decoded whole before any row is used: a wrong encoding is the file's problem, not
     // one row's, and it must be refused before anything is written.
     let text = decode(body)?.bytes;
@@ -221,6 +216,7 @@ fn read_csv(body: &Bytes) -> Result<CsvRows, FileError> {
         lf => lf,
     };
     Ok(CsvRows {
+        file: std::marker::PhantomData,
         records: reader.into_records(),
         text,
         lines,
