@@ -1,10 +1,11 @@
 //! Import files as makers have them: one table over the fixture files in
 //! `tests/fixtures/import/` (written by its `make.py`), each shaped as a spreadsheet program
 //! or a browser saves it: CRLF, CR-only and mixed line ends, UTF-8 with a byte-order mark,
-//! UTF-16, GBK, the template's Chinese header, Quectel's SN↔IMEI export, number cells in
-//! XLSX, and multipart form uploads. Each names the rows it imports and the rows it refuses
-//! (row as the spreadsheet shows it, column header as the file writes it, code); a file
-//! refused whole names its status and words.
+//! UTF-16, GBK (and a Windows-1252 file that only looks like it), tabs and semicolons, the
+//! template's Chinese header, Quectel's SN↔IMEI export, number cells in XLSX, and multipart
+//! form uploads. Each names the rows it imports and the rows it refuses (row as the
+//! spreadsheet shows it, column header as the file writes it, code); a file refused whole
+//! names its status and words.
 
 use reqwest::Method;
 
@@ -120,13 +121,23 @@ const FIXTURES: &[(&str, Option<&str>, Expect)] = {
             Some("partial"),
             Report(1, &[(3, "IMEI", "stored_as_number")]),
         ),
+        ("semicolon-utf8-bom.csv", Some("atomic"), Report(2, &[])),
+        (
+            "semicolon-cp1252.csv",
+            Some("partial"),
+            Refused(
+                400,
+                "invalid_request",
+                "nor Chinese text in GB18030/GBK (row 2 holds the bytes FC 63 68 65)",
+            ),
+        ),
         (
             "latin1.csv",
             Some("partial"),
             Refused(
                 400,
                 "invalid_request",
-                "not text in UTF-8 or GB18030 (row 2",
+                "nor Chinese text in GB18030/GBK (row 2",
             ),
         ),
         (
@@ -216,6 +227,7 @@ async fn fixture_files(s: TestServer) {
         ("a00500000001", Some("阳台")),
         ("a00600000001", Some("Kitchen, left")),
         ("a00700000001", Some("Büro")),
+        ("a01700000001", Some("Küche")),
         ("a01300000002", Some("西门")),
         ("861000000000008", None),
         ("a01000000006", Some("1006")),

@@ -22,8 +22,8 @@ pub enum FileError {
     /// No bytes, or only blank lines.
     #[error("the file is empty: start from the import template")]
     Empty,
-    /// Neither UTF-8 nor GB18030: some other code page, or not text at all.
-    #[error("the file is not text in UTF-8 or GB18030 (row {row} holds the bytes {bytes}): save it as \"CSV UTF-8\" or XLSX")]
+    /// Neither UTF-8 nor Chinese text in GB18030: some other code page, or not text at all.
+    #[error("the file is not text in UTF-8, nor Chinese text in GB18030/GBK (row {row} holds the bytes {bytes}): save it as \"CSV UTF-8\" or XLSX")]
     NotText {
         /// The row of the first byte that decodes in neither.
         row: u64,

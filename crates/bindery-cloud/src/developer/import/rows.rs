@@ -193,19 +193,26 @@ pub(super) fn read_rows(file: &ImportFile) -> Result<(Columns, FileRows<'_>), Fi
 fn read_csv(body: &Bytes) -> Result<CsvRows<'_>, FileError> {
     // Decoded whole before any row is used: a wrong encoding is the file's problem, not
     // one row's, and it must be refused before anything is written.
-    let text = decode(body)?.bytes;
-    // Decision: cells are split by tabs when the header line has a tab and no comma. The
-    // header's names hold neither, so its line says which one the file uses; Excel's
-    // "Unicode text" and "Text (Tab delimited)" save with tabs.
+    let decoded = decode(body)?;
+    let text = decoded.bytes;
+    // Decision: cells are split by commas, or by tabs when the header line has a tab and no
+    // comma, or by semicolons when it has neither but a semicolon. The header's names hold
+    // none of them, so its line says which one the file uses: Excel's "Unicode text" and
+    // "Text (Tab delimited)" save with tabs, and Excel where the decimal mark is a comma
+    // saves "CSV" with semicolons.
     let header = text
         .split(is_line_end)
         .find(|line| !line.is_empty())
         .unwrap_or_default();
-    let delimiter = if header.contains(&b'\t') && !header.contains(&b',') {
-        b'\t'
-    } else {
-        b','
-    };
+    let delimiter = [b',', b'\t', b';']
+        .into_iter()
+        .find(|d| header.contains(d))
+        .unwrap_or(b',');
+    tracing::debug!(
+        encoding = ?decoded.encoding,
+        delimiter = %char::from(delimiter).escape_default(),
+        "import file read as text"
+    );
     let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -286,8 +293,12 @@ mod tests {
     }
 
     #[test]
-    fn tabs_split_cells_when_the_header_has_no_comma() {
+    fn the_header_line_says_what_splits_cells() {
         for (text, second) in [
+            (
+                &b"*DeviceKey;Device Name\na;Kitchen, left\n"[..],
+                "Kitchen, left",
+            ),
             (
                 &b"*DeviceKey\tDevice Name\na\tKitchen, left\n"[..],
                 "Kitchen, left",
@@ -312,7 +323,7 @@ mod tests {
             (b"sn,key\n1,2\n", "column B holds \"key\""),
             (
                 b"*DeviceKey\nCaf\xE9,\n",
-                "not text in UTF-8 or GB18030 (row 2",
+                "nor Chinese text in GB18030/GBK (row 2",
             ),
         ];
         for (text, words) in cases {

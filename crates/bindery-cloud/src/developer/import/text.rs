@@ -5,8 +5,13 @@
 //! Decision: only what is unambiguous is taken. A byte-order mark decides (UTF-8, UTF-16 LE
 //! or BE); without one, text that is valid UTF-8 is UTF-8 (GBK text with Chinese in it is
 //! practically never valid UTF-8); otherwise GB18030 (which contains GBK) when every byte of
-//! the file decodes with no error. Anything else is refused with the encodings to save as:
-//! guessing among Windows code pages would store misread device names without a word.
+//! the file decodes with no error *and* it reads as Chinese: at least half of its two-byte
+//! characters in GB2312's range (both bytes 0xA1–0xFE, where the common hanzi are). That
+//! last test is ours, beyond a clean decode: a German Excel "CSV" (Windows-1252) decodes
+//! cleanly as GB18030 whenever each umlaut is followed by a letter ("Küche" is FC 63, a
+//! GBK pair), and would have stored every such name as hanzi; there nearly every pair has
+//! an ASCII second byte, outside GB2312. Anything else is refused with the encodings to
+//! save as: guessing among code pages would store misread device names without a word.
 
 use axum::body::Bytes;
 use encoding_rs::{Encoding as Codec, GB18030, UTF_16BE, UTF_16LE};
@@ -31,8 +36,7 @@ pub(super) enum Encoding {
 pub(super) struct Text {
     /// The text without its byte-order mark: the upload's own bytes when it was UTF-8.
     pub bytes: Bytes,
-    /// How it was read.
-    #[allow(dead_code)] // Read by the tests; kept for the reader's log line.
+    /// How it was read (for the log, and the tests).
     pub encoding: Encoding,
 }
 
@@ -66,13 +70,41 @@ pub(super) fn decode(body: &Bytes) -> Result<Text, FileError> {
         Err(at) => at,
     };
     match GB18030.decode_without_bom_handling_and_without_replacement(body) {
-        Some(text) => Ok(Text {
+        Some(text) if reads_as_chinese(body) => Ok(Text {
             bytes: Bytes::from(text.into_owned()),
             encoding: Encoding::Gb18030,
         }),
         // Where UTF-8 broke off is where a person looks: GB18030's own failure may be later.
-        None => Err(not_text(body, at)),
+        _ => Err(not_text(body, at)),
     }
+}
+
+/// Whether GB18030 bytes (already known to decode) are mostly GB2312's two-byte characters:
+/// see the decision above.
+fn reads_as_chinese(body: &[u8]) -> bool {
+    let (mut gb2312, mut other) = (0usize, 0usize);
+    let mut i = 0;
+    while i < body.len() {
+        let lead = body[i];
+        if lead < 0x80 {
+            i += 1;
+            continue;
+        }
+        let trail = body.get(i + 1).copied().unwrap_or(0);
+        if trail.is_ascii_digit() {
+            // A four-byte sequence (characters beyond GBK).
+            other += 1;
+            i += 4;
+        } else {
+            if (0xA1..=0xFE).contains(&lead) && (0xA1..=0xFE).contains(&trail) {
+                gb2312 += 1;
+            } else {
+                other += 1;
+            }
+            i += 2;
+        }
+    }
+    gb2312 >= other
 }
 
 /// `bytes` as UTF-8 text, or where it stops being UTF-8.
@@ -157,13 +189,21 @@ mod tests {
 
     #[test]
     fn what_is_not_clearly_text_is_refused_with_its_row() {
-        let cases: [(&[u8], FileError); 3] = [
+        let cases: [(&[u8], FileError); 4] = [
             // Latin-1 "Café," then a line end: E9 2C is no GB18030 pair.
             (
                 b"h\nCaf\xE9,\n",
                 FileError::NotText {
                     row: 2,
                     bytes: "E9 2C 0A".into(),
+                },
+            ),
+            // Windows-1252 "Küche;Büro": clean GB18030 (FC 63, FC 72), but not Chinese.
+            (
+                b"h\r\nK\xFCche;B\xFCro\r\n",
+                FileError::NotText {
+                    row: 2,
+                    bytes: "FC 63 68 65".into(),
                 },
             ),
             // A UTF-8 mark promises UTF-8.
