@@ -134,6 +134,27 @@ async fn cli_administration() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("sn_not_found"));
 
+    // The command reads files as the HTTP import does: Chinese Excel's GBK CSV with the
+    // template's Chinese header, rows as the spreadsheet shows them.
+    let gbk = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import/gbk-chinese-header.csv"
+    );
+    let output = cli(
+        &url,
+        &["import", "--product", "plug01", "--mode", "partial", gbk],
+    );
+    assert!(!output.status.success(), "refused rows fail the command");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["imported"], 2, "{report}");
+    let rejected: Vec<(u64, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rejected, [(3, "设备SN"), (4, "设备名称")], "{report}");
+
     // Keys are listed without their secret, and a revoked key no longer owns anything.
     let listed = cli_ok(&url, &["dev-key", "list"]);
     assert!(!listed.contains(key), "{listed}");

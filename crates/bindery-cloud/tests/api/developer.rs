@@ -300,7 +300,8 @@ async fn import_atomic_and_partial(s: TestServer) {
 async fn import_bad_files(s: TestServer) {
     let key = s.key("maker", false).await;
     s.product(&key, "plug01", "bind_code_required").await;
-    let latin1 = b"*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\naabbccddee02,plug01,,K\xfcche,\n".to_vec();
+    // Latin-1 "Café": not UTF-8, and E9 before a comma is no GB18030 either.
+    let latin1 = b"*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\naabbccddee02,plug01,,Caf\xe9,\n".to_vec();
     let answer = s
         .send(
             Method::POST,
@@ -571,6 +572,7 @@ async fn key_scope(s: TestServer) {
             None => None,
             Some(Body::Json(v)) => Some(Body::Json(v.clone())),
             Some(Body::Raw(t, v)) => Some(Body::Raw(t, v.clone())),
+            Some(Body::Typed(t, v)) => Some(Body::Typed(t.clone(), v.clone())),
         };
         s.send(method.clone(), &path, Auth::Key(&theirs), clone(&body))
             .await

@@ -10,6 +10,7 @@ mod gizwits;
 mod hardening;
 mod hostile;
 mod identity;
+mod import_files;
 mod label_forms;
 mod misc;
 mod revocation;

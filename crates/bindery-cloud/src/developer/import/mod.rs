@@ -15,16 +15,23 @@
 //! differ per backend: `json_each` upserts on SQLite (`sqlite`), `COPY` on PostgreSQL
 //! (`postgres`), each behind its cargo feature.
 //!
-//! The stages, each in its own file and each using only the ones above it: `rows` reads the
-//! file, `check` checks rows, `stream` feeds the optimistic way, `write` is what both
-//! databases share, `sqlite` and `postgres` write; `template` and `export` are the import's
-//! two downloads.
+//! The stages, each in its own file and each using only the ones above it: `form` takes the
+//! file out of the request (raw or a browser's form), `text` decodes a CSV's encoding,
+//! `header` finds the columns by their names, `rows` reads the file (CSV, or XLSX by
+//! `xlsx`) numbering rows as a spreadsheet shows them, `numbers` and `check` check rows,
+//! `stream` feeds the optimistic way, `write` is what both databases share, `sqlite` and
+//! `postgres` write; `error` is why a file is refused whole; `template` and `export` are the
+//! import's two downloads.
 //!
 //! A row with an SN of a batch activates that SN; a row without an SN (or with an SN Bindery
 //! did not make) creates the device, its SN defaulting to the DeviceKey.
 
 mod check;
+mod error;
 mod export;
+mod form;
+mod header;
+mod numbers;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod rows;
@@ -32,20 +39,22 @@ mod rows;
 mod sqlite;
 mod stream;
 mod template;
+mod text;
 mod write;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::Json;
 use bindery_core::api::{ErrorBody, ImportReport};
-use bindery_core::{ErrorCode, ProductKey};
+use bindery_core::ProductKey;
 use serde::Deserialize;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 pub use export::{export, export_csv};
+pub use header::IMPORT_TEMPLATE_HEADER_ZH;
 pub use rows::ImportFile;
 pub use template::{template, FormatQuery};
 pub use write::ImportMode;
@@ -64,6 +73,18 @@ pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
         .routes(routes!(template::template))
         .routes(routes!(import).layer(DefaultBodyLimit::max(limits.import_body_bytes)))
         .routes(routes!(export::export))
+}
+
+/// A browser's form upload of an import file (documentation of the request body).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only its schema is used: the form is read part by part.
+pub struct ImportForm {
+    /// The file: CSV or XLSX, as for a raw upload.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `atomic` or `partial`, instead of `?mode=` (both may be given when they agree).
+    #[schema(pattern = "^(atomic|partial)$")]
+    mode: Option<String>,
 }
 
 /// `?mode=atomic|partial`.
@@ -124,8 +145,8 @@ pub async fn import_file(
     })
 }
 
-/// `POST /v1/products/{pk}/devices/import?mode=atomic|partial`: the DeviceKey↔SN file (the
-/// template's CSV in UTF-8, or XLSX) as the body.
+/// `POST /v1/products/{pk}/devices/import?mode=atomic|partial`: the DeviceKey↔SN file (CSV
+/// or XLSX) as the body, or as the `file` field of a browser's form.
 #[utoipa::path(post, path = "/v1/products/{pk}/devices/import", tag = "developer", security(("developerKey" = [])),
     params(
         ("pk" = String, Path, description = "The product key."),
@@ -134,23 +155,25 @@ pub async fn import_file(
     request_body(content(
         (String = "text/csv"),
         (inline(FileBytes) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ), description = "The file, as the import template lays it out."),
+        (ImportForm = "multipart/form-data"),
+    ), description = "The file, with a header the import knows (the template's, in English or Chinese, or Quectel's SN↔IMEI export's). CSV in UTF-8 (with or without a byte-order mark), UTF-16 with a mark, or GB18030/GBK; commas, or tabs when the header has them; any line ends. Or a form whose `file` field (or only file) is the file, with an optional `mode` field."),
     responses(
-        (status = 200, description = "Imported; the refused rows are listed.", body = ImportReport),
-        (status = 400, description = "`invalid_request`: an unknown mode, or a file that is empty, not UTF-8, unreadable as XLSX or without the template's header.", body = ErrorBody),
+        (status = 200, description = "Imported; the refused rows are listed by the row a spreadsheet shows.", body = ImportReport),
+        (status = 400, description = "`invalid_request`: an unknown mode; a file that is empty, in another encoding, unreadable as XLSX, or whose header names a column the import does not know or no DeviceKey column; a form without a file.", body = ErrorBody),
         (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
-        (status = 413, description = "`payload_too_large`: the file is over the import limit.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the file (or form) is over the import limit.", body = ErrorBody),
     ))]
 pub async fn import(
     State(state): State<AppState>,
     key: DevKey,
     Path(pk): Path<String>,
     Query(query): Query<ModeQuery>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    request: Request,
 ) -> Result<Json<ImportReport>, ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
-    let mode = match query.mode.as_deref() {
+    let upload = form::read_upload(request, &state).await?;
+    let mode = match form::mode_of(query.mode, upload.mode)?.as_deref() {
         None | Some("atomic") => ImportMode::Atomic,
         Some("partial") => ImportMode::Partial,
         Some(other) => {
@@ -159,13 +182,6 @@ pub async fn import(
             )))
         }
     };
-    let body = body.map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(ErrorCode::PayloadTooLarge)
-        } else {
-            ApiError::invalid(e.body_text())
-        }
-    })?;
-    let report = import_file(&state, &product.product_key, body, mode).await?;
+    let report = import_file(&state, &product.product_key, upload.file, mode).await?;
     Ok(Json(report))
 }

@@ -9,12 +9,11 @@
 //! row by row in the report. All of it is one transaction on a native connection (the `Any`
 //! driver has no `COPY`), so a killed import leaves nothing behind.
 
-use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
 use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
-use super::check::{check_rows, classify, Existing, GoodRow};
+use super::check::{check_rows, classify, Checked, Existing, GoodRow};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
@@ -58,8 +57,8 @@ pub(super) async fn import(
     sqlx::query("ROLLBACK TO SAVEPOINT optimistic")
         .execute(&mut *tx)
         .await?;
-    let (good, rejected) = check_rows(product_key, body).await?;
-    let written = checked_write(&mut tx, product_key, good, rejected, mode, now).await?;
+    let checked = check_rows(product_key, body).await?;
+    let written = checked_write(&mut tx, product_key, checked, mode, now).await?;
     if written.imported > 0 {
         tx.commit().await?;
     } else {
@@ -127,11 +126,15 @@ struct StoredSn {
 async fn checked_write(
     tx: &mut PgConnection,
     product_key: &ProductKey,
-    good: Vec<GoodRow>,
-    mut rejected: Vec<RejectedRow>,
+    checked: Checked,
     mode: ImportMode,
     now: i64,
 ) -> Result<Written, ApiError> {
+    let Checked {
+        good,
+        mut rejected,
+        columns,
+    } = checked;
     transient(
         "CREATE TEMPORARY TABLE import_rows \
          (sn TEXT NOT NULL, device_key TEXT NOT NULL, device_name TEXT, fingerprint TEXT) \
@@ -162,7 +165,7 @@ async fn checked_write(
     .fetch_all(&mut *tx)
     .await?;
     existing.device_keys.extend(found);
-    let (activate, create) = classify(product_key, good, &existing, &mut rejected);
+    let (activate, create) = classify(product_key, good, &existing, &columns, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         return Ok(Written {

@@ -11,12 +11,11 @@
 //! The checked way looks the file's SNs and DeviceKeys up in chunks of `IN (…)` lists and
 //! writes with multi-row statements, all in one transaction.
 
-use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
-use super::check::{check_rows, classify, Existing, GoodRow};
+use super::check::{check_rows, classify, Checked, Existing, GoodRow};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
@@ -56,8 +55,8 @@ pub(super) async fn import(
             checked_way: false,
         });
     }
-    let (good, rejected) = check_rows(product_key, body).await?;
-    checked_write(state, product_key, good, rejected, mode).await
+    let checked = check_rows(product_key, body).await?;
+    checked_write(state, product_key, checked, mode).await
 }
 
 /// The import's transaction. Its first statement writes, which takes SQLite's write lock at
@@ -174,10 +173,14 @@ struct StoredSn {
 async fn checked_write(
     state: &AppState,
     product_key: &ProductKey,
-    good: Vec<GoodRow>,
-    mut rejected: Vec<RejectedRow>,
+    checked: Checked,
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
+    let Checked {
+        good,
+        mut rejected,
+        columns,
+    } = checked;
     let mut tx = begin(state, product_key).await?;
 
     let mut existing = Existing::default();
@@ -203,7 +206,7 @@ async fn checked_write(
         .await?;
         existing.device_keys.extend(found);
     }
-    let (activate, create) = classify(product_key, good, &existing, &mut rejected);
+    let (activate, create) = classify(product_key, good, &existing, &columns, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         tx.rollback().await?;

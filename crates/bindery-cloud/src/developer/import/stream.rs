@@ -55,8 +55,8 @@ pub(super) fn stream_rows<F: ChunkFormat>(
     let (sender, chunks) = mpsc::channel(2);
     let product_key = product_key.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        let rows = read_rows(&body)?;
-        let mut checker = RowChecker::without_repeats(&product_key);
+        let (columns, rows) = read_rows(&body)?;
+        let mut checker = RowChecker::without_repeats(&product_key, columns);
         let new_chunk = || {
             let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
             format.open(&mut text);

@@ -180,6 +180,9 @@ impl TestServer {
             Some(Body::Raw(content_type, bytes)) => {
                 request.header("content-type", content_type).body(bytes)
             }
+            Some(Body::Typed(content_type, bytes)) => {
+                request.header("content-type", content_type).body(bytes)
+            }
         };
         let response = request.send().await.expect("request");
         let status = response.status();
@@ -331,6 +334,8 @@ impl TestServer {
 pub enum Body {
     Json(Value),
     Raw(&'static str, Vec<u8>),
+    /// Bytes with a content type made at run time (a form's boundary).
+    Typed(String, Vec<u8>),
 }
 
 /// One row of a batch's `sn_list.csv`.

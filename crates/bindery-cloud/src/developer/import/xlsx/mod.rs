@@ -9,6 +9,10 @@
 //! through a reader that caps its unpacked size and the length of any one XML item
 //! (`parts`), so memory stays a few megabytes plus the shared strings, themselves capped in
 //! count and text.
+//!
+//! A cell the sheet stores as a number keeps the number as the file writes it, marked as
+//! such: whether that number can stand for what was typed depends on the column, which the
+//! checks decide (`check`).
 
 mod error;
 mod parts;
@@ -22,10 +26,9 @@ use parts::{
     Sheet,
 };
 
+use super::header::column_name;
+use super::rows::FileRow;
 use crate::state::XlsxLimits;
-
-/// A row of the sheet: its number as the spreadsheet shows it, and its cells from column A.
-pub type XlsxRow = (u64, StringRecord);
 
 /// The rows of the first sheet, read as they are asked for.
 pub struct XlsxRows<'a> {
@@ -64,7 +67,7 @@ pub fn open(body: &[u8], limits: XlsxLimits) -> Result<XlsxRows<'_>, XlsxError> 
 }
 
 impl Iterator for XlsxRows<'_> {
-    type Item = Result<XlsxRow, XlsxError>;
+    type Item = Result<FileRow, XlsxError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.finished {
@@ -94,7 +97,7 @@ enum CellType {
 }
 
 impl XlsxRows<'_> {
-    fn next_row(&mut self) -> Result<Option<XlsxRow>, XlsxError> {
+    fn next_row(&mut self) -> Result<Option<FileRow>, XlsxError> {
         // The parser's buffer is taken out of `self` while a row is read, so an event (which
         // borrows it) can live beside calls on `self`.
         let mut buf = std::mem::take(&mut self.buf);
@@ -103,10 +106,10 @@ impl XlsxRows<'_> {
         row
     }
 
-    fn read_row(&mut self, buf: &mut Vec<u8>) -> Result<Option<XlsxRow>, XlsxError> {
-        // The row being read: its number and cells; the cell being read: column, reference,
-        // type, and its text so far.
-        let mut row: Option<(u64, Vec<String>)> = None;
+    fn read_row(&mut self, buf: &mut Vec<u8>) -> Result<Option<FileRow>, XlsxError> {
+        // The row being read: its number, cells and number cells; the cell being read:
+        // column, reference, type, and its text so far.
+        let mut row: Option<(u64, Vec<String>, Vec<usize>)> = None;
         let mut cell: Option<(usize, String, CellType, String)> = None;
         let mut in_value = false;
         let mut next_column = 0usize;
@@ -133,15 +136,23 @@ impl XlsxRows<'_> {
                     next_column = 0;
                     // `<row/>` has no cells and no end tag.
                     if empty {
-                        return Ok(Some((number, StringRecord::new())));
+                        return Ok(Some(FileRow {
+                            row: number,
+                            cells: StringRecord::new(),
+                            numbers: Vec::new(),
+                        }));
                     }
-                    row = Some((number, Vec::new()));
+                    row = Some((number, Vec::new(), Vec::new()));
                 }
                 Event::End(tag) if tag.local_name().as_ref() == b"row" => {
-                    let Some((number, cells)) = row.take() else {
+                    let Some((number, cells, numbers)) = row.take() else {
                         continue;
                     };
-                    return Ok(Some((number, StringRecord::from(cells))));
+                    return Ok(Some(FileRow {
+                        row: number,
+                        cells: StringRecord::from(cells),
+                        numbers,
+                    }));
                 }
                 Event::Start(tag) | Event::Empty(tag) if tag.local_name().as_ref() == b"c" => {
                     let reference = attribute(&tag, b"r");
@@ -164,7 +175,7 @@ impl XlsxRows<'_> {
                     }
                 }
                 Event::End(tag) if tag.local_name().as_ref() == b"c" => {
-                    let (Some((column, reference, kind, text)), Some((_, cells))) =
+                    let (Some((column, reference, kind, text)), Some((_, cells, numbers))) =
                         (cell.take(), row.as_mut())
                     else {
                         continue;
@@ -180,6 +191,9 @@ impl XlsxRows<'_> {
                         cells.resize(column + 1, String::new());
                     }
                     cells[column] = value;
+                    if kind == CellType::Number {
+                        numbers.push(column);
+                    }
                 }
                 // A cell's value is in `<v>`, or for inline strings in `<is><t>` (several
                 // runs of `<r><t>`); phonetic runs (`<rPh>`) are not part of it.
@@ -223,12 +237,9 @@ impl XlsxRows<'_> {
                         index: index.to_owned(),
                     })
             }
-            // IMEIs typed into Excel become numbers, sometimes written as 8.6123456789012E+14;
-            // 15 digits are exact in an f64, so whole numbers read back as their digits.
-            CellType::Number => Ok(match raw.trim().parse::<f64>() {
-                Ok(n) if n.fract() == 0.0 && n.abs() < 1e16 => format!("{}", n as i64),
-                _ => raw,
-            }),
+            // As the file writes it (`861234567890123`, `8.6123456789012E+14`): what it may
+            // stand for is the column's to say (`check::number_cell`).
+            CellType::Number => Ok(raw.trim().to_owned()),
             CellType::Other => Ok(raw),
         }
     }
@@ -271,20 +282,6 @@ fn column_of(reference: &str) -> Option<usize> {
         column = column * 26 + usize::from(letter.to_ascii_uppercase() - b'A') + 1;
     }
     Some(column - 1)
-}
-
-/// The letters of a 0-based column (`0` → `A`, `26` → `AA`).
-fn column_name(mut column: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (column % 26) as u8);
-        if column < 26 {
-            break;
-        }
-        column = column / 26 - 1;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
 }
 
 #[cfg(test)]
