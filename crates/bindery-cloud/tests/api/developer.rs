@@ -161,17 +161,7 @@ async fn template(s: TestServer) {
         .get("/v1/import-template?format=xlsx", Auth::Key(&key))
         .await;
     assert_eq!(xlsx.status, 200);
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
-    let range = book.worksheet_range_at(0).unwrap().unwrap();
-    let header: Vec<String> = range
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = crate::common::xlsx_header(xlsx.bytes);
     assert_eq!(header.join(",") + "\n", HEADER);
     s.get("/v1/import-template?format=pdf", Auth::Key(&key))
         .await

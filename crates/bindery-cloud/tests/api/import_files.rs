@@ -272,17 +272,7 @@ async fn the_template_in_chinese(s: TestServer) {
         )
         .await;
     assert_eq!(xlsx.status, 200);
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
-    let range = book.worksheet_range_at(0).unwrap().unwrap();
-    let header: Vec<String> = range
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = crate::common::xlsx_header(xlsx.bytes);
     assert_eq!(header[0], "*设备标识(DeviceKey)");
     let refused = s.get("/v1/import-template?lang=fr", Auth::Key(&key)).await;
     refused.assert_error(400, "invalid_request");

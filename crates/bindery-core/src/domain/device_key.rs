@@ -3,7 +3,7 @@
 //! common ones and stores one canonical form (a MAC lower-case without separators), which is
 //! what the unique index in the cloud compares.
 
-use super::{Field, Problem, ValueError};
+use super::{named_value, Field, Problem, ValueError};
 
 /// A validated, normalised DeviceKey.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,31 +134,7 @@ fn luhn_valid(digits: &str) -> bool {
     sum % 10 == 0
 }
 
-impl std::fmt::Display for DeviceKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for DeviceKey {
-    type Err = ValueError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DeviceKey::parse(s)
-    }
-}
-
-impl serde::Serialize for DeviceKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DeviceKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        DeviceKey::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+named_value!(DeviceKey);
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{check_chars, string_value, Field, Problem, ValueError};
+use super::{check_chars, named_value, string_value, Field, Problem, ValueError};
 
 /// A product key: 6–32 ASCII letters and digits, case preserved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,28 +112,4 @@ impl BindPolicy {
     }
 }
 
-impl std::fmt::Display for BindPolicy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for BindPolicy {
-    type Err = ValueError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        BindPolicy::parse(s)
-    }
-}
-
-impl serde::Serialize for BindPolicy {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BindPolicy {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        BindPolicy::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+named_value!(BindPolicy);

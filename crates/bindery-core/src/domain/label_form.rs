@@ -2,7 +2,7 @@
 //! Quectel keep printing Quectel v1 labels on their line, and a URL label opens the app from
 //! a phone's own camera; which forms fit which bind policy is decided here, once.
 
-use super::{BindPolicy, Field, Problem, ValueError};
+use super::{named_value, BindPolicy, Field, Problem, ValueError};
 use crate::qr::{format_bindery_url, format_bindery_v2, format_quectel_v1};
 use crate::{BindCode, ProductKey, Sn};
 
@@ -122,31 +122,7 @@ impl LabelForm {
     }
 }
 
-impl std::fmt::Display for LabelForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for LabelForm {
-    type Err = ValueError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        LabelForm::parse(s)
-    }
-}
-
-impl serde::Serialize for LabelForm {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LabelForm {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        LabelForm::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+named_value!(LabelForm);
 
 #[cfg(test)]
 mod tests {

@@ -221,3 +221,34 @@ macro_rules! string_value {
     };
 }
 pub(crate) use string_value;
+
+/// Display, `FromStr` and serde as a string for a value whose type has `as_str` and
+/// `parse(&str) -> Result<Self, ValueError>` of its own (the enums and the DeviceKey, whose
+/// text is derived rather than kept).
+macro_rules! named_value {
+    ($ty:ident) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::domain::ValueError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $ty::parse(s)
+            }
+        }
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $ty::parse(&raw).map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use named_value;

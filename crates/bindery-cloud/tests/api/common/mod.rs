@@ -398,3 +398,18 @@ pub fn imei(body: u64) -> String {
         .sum();
     format!("{digits}{}", (10 - sum % 10) % 10)
 }
+
+/// The first row of an XLSX file's first sheet, as text.
+pub fn xlsx_header(xlsx: Vec<u8>) -> Vec<String> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
