@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use dioxus::prelude::*;
 
 use host::HostHandle;
-use state::{Action, Model, Screen};
+use state::{Action, Model, Route, Screen};
 
 /// The stylesheet, inlined so the app needs no asset bundler to look right.
 pub const STYLESHEET: &str = include_str!("../assets/bindery.css");
@@ -91,17 +91,55 @@ pub fn dispatch(mut model: Signal<Model>, action: Action) {
 pub fn App() -> Element {
     let boot = use_context::<Boot>();
     let host = use_context_provider(|| boot.host.clone());
-    let _ = host;
     let mut first = None;
     let model = use_context_provider(|| {
         let (model, action) = boot.take();
         first = action;
         Signal::new(model)
     });
+    let opened_at = host.clone();
+    let mut opening = model;
     use_hook(move || {
-        if let Some(action) = first.take() {
+        // The address the app was opened at (a reload, a link, a URL label sent on by the
+        // cloud's `/b`) decides the first screen; asking about a label replaces the first
+        // refresh, which the list gets after a bind anyway.
+        let route = opened_at
+            .location()
+            .and_then(|(path, query)| Route::parse(&path, &query));
+        let opened = route.and_then(|route| opening.write().open(route));
+        if let Some(action) = opened.or(first.take()) {
             dispatch(model, action);
         }
+        opened_at.on_location_change(Box::new(move |path, query| {
+            if let Some(route) = Route::parse(&path, &query) {
+                let mut moved = model;
+                let action = moved.write().open(route);
+                if let Some(action) = action {
+                    dispatch(model, action);
+                }
+            }
+        }));
+    });
+    // The address follows the screen. The sign-in forms never stay in the history (Back from
+    // Home must not lead to a signed-out screen), nor does a Confirm that was left for Home
+    // (Back after binding should not ask about the label again).
+    let mut shown: Signal<Option<Route>> = use_signal(|| None);
+    use_effect(move || {
+        let route = model.read().route();
+        let before = shown.peek().clone();
+        if before.as_ref() == Some(&route) {
+            return;
+        }
+        let replace = match &before {
+            None => true,
+            Some(before) => {
+                before.is_sign_in()
+                    || route.is_sign_in()
+                    || (matches!(before, Route::Confirm { .. }) && route == Route::Home)
+            }
+        };
+        host.show_location(&route.path(), replace);
+        shown.set(Some(route));
     });
     rsx! {
         style { {STYLESHEET} }

@@ -116,6 +116,21 @@ pub trait Host: Send + Sync {
         })
     }
 
+    /// The address the app was opened at, as `(path, query)` without `?`, on hosts that have
+    /// addresses (the browser). See [`crate::state::Route`].
+    fn location(&self) -> Option<(String, String)> {
+        None
+    }
+
+    /// Shows `path` (a route's address, query included) as the current address: a new
+    /// history entry, or in place of the current one when `replace`. Nothing happens when it
+    /// is the address already shown.
+    fn show_location(&self, _path: &str, _replace: bool) {}
+
+    /// Calls `moved` with the new `(path, query)` each time the user moves through the
+    /// history (Back, Forward, the phone's Back gesture).
+    fn on_location_change(&self, _moved: Box<dyn Fn(String, String)>) {}
+
     /// Opens camera `index` (or the QA source, when one is set). `None` when the host has no
     /// camera support at all (the screen then shows the no-camera state).
     fn open_camera(&self, _index: usize) -> Option<Box<dyn CameraFeed>> {

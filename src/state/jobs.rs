@@ -302,6 +302,11 @@ impl Model {
                 self.devices = None;
                 self.highlighted = None;
                 self.screen = Screen::Home;
+                // An address opened before signing in (a URL label) goes on where it
+                // pointed; otherwise Home, with its list.
+                if let Some(next) = self.continue_after_sign_in() {
+                    return Some(next);
+                }
                 return Some(Action::Refresh);
             }
             Done::SignedOut { .. } => {

@@ -11,17 +11,20 @@
 //!
 //! One module per seam: `view` (the values the screens show), `failure` (why an action
 //! failed), `jobs` (actions and their network work), `model` (the model and the changes that
-//! need no cloud). The model holds no text: its words are in [`crate::i18n`].
+//! need no cloud), `route` (the web app's addresses of the model's screens). The model holds
+//! no text: its words are in [`crate::i18n`].
 
 mod failure;
 mod jobs;
 mod keeper;
 mod model;
 pub mod preferences;
+mod route;
 pub mod session;
 mod view;
 
 pub use failure::{Failure, FailureKind, ScanProblem};
 pub use jobs::{Action, Done, Job, Outcome, Secret};
 pub use model::{Model, SCAN_REPEAT_WINDOW};
+pub use route::{Route, APP_PREFIX};
 pub use view::{Account, Busy, CameraState, Cloud, Notice, Pending, Screen};

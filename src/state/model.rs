@@ -58,6 +58,9 @@ pub struct Model {
     pub(super) client: Client,
     pub(super) sessions: Arc<dyn SessionKeeper>,
     last_scan: Option<(String, Instant)>,
+    /// Where an address pointed when the user had to sign in first (a URL label opened by
+    /// the phone's camera): opened once signed in.
+    pub(super) after_sign_in: Option<super::Route>,
 }
 
 impl std::fmt::Debug for Model {
@@ -105,6 +108,7 @@ impl Model {
             client,
             sessions,
             last_scan: None,
+            after_sign_in: None,
         };
         let next = model.restore_session();
         (model, next)

@@ -7,5 +7,6 @@ mod desktop_host;
 mod desktop_smoke;
 mod enter_code;
 mod flow;
+mod routes;
 mod screens;
 mod ui;

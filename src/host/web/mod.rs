@@ -3,10 +3,12 @@
 //! picked picture's bytes decoded the same way; Settings' choices kept in `localStorage`.
 //!
 //! One module per seam: `camera` opens the camera and runs the feed, `scan` decodes its
-//! frames, `torch` switches a phone's torch, `storage` keeps the choices. This module is the
+//! frames, `torch` switches a phone's torch, `storage` keeps the choices, `history` keeps the
+//! address in step with the screen. This module is the
 //! [`Host`] the screens see and what `main` asks the page before the app starts.
 
 mod camera;
+mod history;
 mod scan;
 mod storage;
 mod torch;
@@ -51,6 +53,18 @@ impl Host for WebHost {
 
     fn save_preferences(&self, preferences: &Preferences) {
         storage::save_preferences(preferences);
+    }
+
+    fn location(&self) -> Option<(String, String)> {
+        history::location()
+    }
+
+    fn show_location(&self, path: &str, replace: bool) {
+        history::show(path, replace);
+    }
+
+    fn on_location_change(&self, moved: Box<dyn Fn(String, String)>) {
+        history::on_pop(moved);
     }
 }
 

@@ -167,8 +167,14 @@ impl Ui {
     }
 
     pub fn with_host(model: Model, host: HostHandle) -> Ui {
+        Ui::booted(model, None, host)
+    }
+
+    /// The app as `main` starts it: the model, the action to run first (a restored session's
+    /// refresh) and the host.
+    pub fn booted(model: Model, first: Option<bindery::state::Action>, host: HostHandle) -> Ui {
         dioxus_html::set_event_converter(Box::new(dioxus_html::SerializedHtmlEventConverter));
-        let boot = Boot::new(model, None, host.clone());
+        let boot = Boot::new(model, first, host.clone());
         let mut dom = VirtualDom::new(App).with_root_context(boot);
         let mut recorder = Recorder::default();
         dom.rebuild(&mut recorder);
@@ -191,6 +197,15 @@ impl Ui {
     pub fn model(&self) -> Signal<Model> {
         self.dom
             .in_scope(ScopeId::APP, consume_context::<Signal<Model>>)
+    }
+
+    /// Lets the app finish what a change set off (effects, such as the address following the
+    /// screen), then renders.
+    pub async fn idle(&mut self) {
+        for _ in 0..3 {
+            let _ = tokio::time::timeout(Duration::from_millis(20), self.dom.wait_for_work()).await;
+            self.flush();
+        }
     }
 
     /// Changes the model as the app would, then renders.
