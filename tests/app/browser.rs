@@ -84,11 +84,26 @@ fn label_files(label: &Label, dir: &Path, camera_sees_label: bool) -> (PathBuf, 
 /// Runs `tests/e2e/bind.mjs` for `scenario` on `label`; the JSON it printed, checked to be a
 /// success.
 fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps: u32) -> Value {
+    run_on(browser, cloud, scenario, label, reps, None)
+}
+
+/// [`run`] in one of Playwright's phone profiles (`"Pixel 7"`, `"iPhone 14"`).
+fn run_on(
+    browser: &Browser,
+    cloud: &TestCloud,
+    scenario: &str,
+    label: &Label,
+    reps: u32,
+    device: Option<&str>,
+) -> Value {
     let work = tempfile::tempdir().unwrap();
     let (png, video) = label_files(label, work.path(), scenario != "open_image");
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("browser-e2e")
-        .join(scenario);
+        .join(match device {
+            Some(device) => format!("{scenario}-{}", device.replace(' ', "-")),
+            None => scenario.to_owned(),
+        });
     let _ = std::fs::remove_dir_all(&shots);
     let config = serde_json::json!({
         "url": cloud.url,
@@ -99,6 +114,7 @@ fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps
         "shots": shots,
         "chromium": browser.chromium,
         "reps": reps,
+        "device": device,
         "email": format!("{scenario}@example.com"),
         "password": PASSWORD,
     });
@@ -245,4 +261,53 @@ async fn a_label_photo_opened_in_the_browser_reaches_confirm() {
         .as_bool()
         .expect("the torch was looked for");
     assert_eq!(result["torch_buttons"], u64::from(has_torch), "{result:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_phone_back_returns_to_scan_and_a_reload_keeps_confirm() {
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
+    for (device, label) in [
+        ("Pixel 7", &cloud.labels[2]),
+        ("iPhone 14", &cloud.labels[3]),
+    ] {
+        let result = run_on(&browser, &cloud, "routes", label, 1, Some(device));
+        let confirm = result["confirm_url"].as_str().unwrap_or_default();
+        assert!(
+            confirm.contains("/app/confirm?pk=") && confirm.contains(&label.sn),
+            "{device}: {result:#}"
+        );
+        assert!(
+            result["back_url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/app/scan")),
+            "{device}: {result:#}"
+        );
+        assert_eq!(result["sn_after_reload"], label.sn.as_str(), "{device}");
+        assert_eq!(result["auth_screens_after_back"], 0, "{device}: {result:#}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_web_app_is_installable_and_opens_offline_saying_so() {
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
+    let label = cloud.labels[0].clone();
+    let result = run_on(&browser, &cloud, "installable", &label, 1, Some("Pixel 7"));
+    assert_eq!(
+        result["manifest_errors"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+    assert_eq!(
+        result["installability_errors"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+    let offline = result["offline_text"].as_str().unwrap_or_default();
+    // The kept app started and said why it shows nothing new.
+    let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::UnreachableTitle);
+    assert!(offline.contains(title), "{offline}");
 }

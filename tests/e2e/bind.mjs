@@ -11,9 +11,19 @@
 //   bound_to_other  the label is someone else's: Confirm explains it, no name box
 //   network_down    the cloud cannot be reached: the error says so and Retry recovers
 //   open_image      the camera sees no label; "Open image…" picks the label's PNG
+//   routes          Back from Confirm returns to a running Scan, a reload of Confirm's
+//                   address shows the label again, Back from Home leaves no signed-out
+//                   screen behind
+//   installable     Chromium finds the app installable (manifest, icons, service worker);
+//                   with the network cut, a reload opens the kept app, which says it
+//                   cannot reach the cloud
+//
+// `device` names one of Playwright's device profiles (viewport, scale, touch, mobile user
+// agent); without it, a 390x844 window.
 
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { chromium, devices } from "playwright-core";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const config = JSON.parse(process.env.BINDERY_E2E ?? "{}");
@@ -25,7 +35,7 @@ const WAIT = { timeout: 60_000 };
 const FIRST_FRAME_MARK = "bindery:first-frame";
 
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
+const launchArgs = {
   executablePath,
   args: [
     "--no-sandbox",
@@ -39,9 +49,15 @@ const browser = await chromium.launch({
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-video-capture=${video}`,
   ],
-});
+};
+// Chromium offers to install only from a real profile (a fresh context counts as incognito),
+// so the installable scenario runs in a persistent one, in a folder removed afterwards.
+const persistent = scenario === "installable";
+const profileDir = persistent ? mkdtempSync(join(tmpdir(), "bindery-e2e-")) : null;
+const browser = persistent ? null : await chromium.launch(launchArgs);
 const result = { scenario, steps: [], scan_to_confirm_ms: [], console_errors: [] };
 let page;
+let context;
 let step = 0;
 async function shot(name) {
   step += 1;
@@ -89,7 +105,11 @@ async function timedScan(button) {
 }
 
 try {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const profile = config.device ? devices[config.device] : { viewport: { width: 390, height: 844 } };
+  if (!profile) throw new Error(`no device profile ${config.device}`);
+  context = persistent
+    ? await chromium.launchPersistentContext(profileDir, { ...launchArgs, ...profile })
+    : await browser.newContext(profile);
   // Count the vibration that a successful scan asks for (headless Chromium has no motor).
   await context.addInitScript(() => {
     window.__binderyVibrations = 0;
@@ -106,6 +126,7 @@ try {
 
   await page.goto(`${url}/app/`);
   await page.locator(".screen.auth").waitFor(WAIT);
+  result.first_url = page.url();
   await shot("sign-in");
   await page.locator(".switch-mode").click();
   await page.locator('input[type="email"]').fill(email);
@@ -169,6 +190,42 @@ try {
     result.sn_from_image = await text(".screen.confirm .sn");
     result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
     await shot("confirm-from-image");
+  } else if (scenario === "routes") {
+    result.home_url = page.url();
+    await timedScan(".scan-a-device");
+    result.confirm_url = page.url();
+    await shot("confirm-address");
+    await page.goBack(WAIT);
+    await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
+    result.back_url = page.url();
+    await shot("back-to-scan");
+    await page.goto(result.confirm_url);
+    await page.locator(".screen.confirm .sn").waitFor(WAIT);
+    result.sn_after_reload = await text(".screen.confirm .sn");
+    await shot("confirm-reloaded");
+    // Home after sign-up: Back leads out of the app, never to a sign-in form.
+    await page.goto(`${url}/app/`);
+    await page.locator(".screen.home").waitFor(WAIT);
+    const history = await page.evaluate(() => history.length);
+    await page.goBack().catch(() => null);
+    result.after_back_from_home = page.url();
+    result.auth_screens_after_back = await page.locator(".screen.auth").count();
+    result.history_length = history;
+  } else if (scenario === "installable") {
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send("Page.getAppManifest");
+    result.manifest_errors = manifest.errors ?? [];
+    const installability = await cdp.send("Page.getInstallabilityErrors");
+    result.installability_errors = installability.installabilityErrors ?? [];
+    await shot("installable");
+    await context.setOffline(true);
+    await page.reload(WAIT);
+    await page.locator(".error-panel").waitFor(WAIT);
+    result.offline_text = await text(".error-panel");
+    await shot("offline");
+    await context.setOffline(false);
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }
@@ -181,8 +238,10 @@ try {
     result.page_text = await page.locator("body").innerText().catch(() => "");
   }
 } finally {
-  // Playwright gives each launch a fresh profile and removes it on close.
-  await browser.close();
+  // Playwright gives each launch a fresh profile and removes it on close; the persistent
+  // one is ours to remove.
+  await (browser ?? context)?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);

@@ -15,26 +15,15 @@ Builds the web app into DIR (default target/web, or target/web-dev with --dev), 
 how to serve it. --dev builds faster and runs slower (the profile the browser tests use).
 ";
 
-/// The page that starts the app. Paths are absolute so `/app` and `/app/` both work.
-const INDEX_HTML: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
-<meta name="color-scheme" content="light dark">
-<title>Bindery</title>
-<link rel="icon" href="data:,">
-</head>
-<body>
-<div id="main"></div>
-<noscript>Bindery needs JavaScript and WebAssembly: turn JavaScript on, or use a browser that has WebAssembly.</noscript>
-<script type="module">
-import init from "/app/bindery.js";
-init({ module_or_path: "/app/bindery_bg.wasm" });
-</script>
-</body>
-</html>
-"#;
+/// The page, the installable app's manifest and icons, and the service worker
+/// (`assets/web/`): copied next to the wasm, with the build's id written into the worker.
+const SHELL_DIR: &str = "assets/web";
+
+/// What `sw.js` says where the build's id goes.
+const BUILD_MARK: &str = "__BINDERY_BUILD__";
+
+/// What `sw.js` says where the list of the build's files goes.
+const SHELL_MARK: &str = "__BINDERY_SHELL__";
 
 /// `cargo xtask web [--dev] [--out DIR]`.
 pub fn web(args: &[String]) -> Result<(), Failure> {
@@ -124,9 +113,76 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         ],
         &[],
     )?;
-    let index = out.join("index.html");
-    std::fs::write(&index, INDEX_HTML).map_err(|e| Failure::Io(index, e))?;
+    copy_shell(&root, &out)?;
     Ok(out)
+}
+
+/// Copies the page, manifest, icons and service worker into `out`. The worker gets an id made
+/// from the built files, so a new build's worker replaces the old one (and its cache) while an
+/// unchanged build keeps its own.
+fn copy_shell(root: &Path, out: &Path) -> Result<(), Failure> {
+    use std::hash::{Hash, Hasher};
+    let mut build = std::collections::hash_map::DefaultHasher::new();
+    for built in ["bindery_bg.wasm", "bindery.js"] {
+        let path = out.join(built);
+        std::fs::read(&path)
+            .map_err(|e| Failure::Io(path, e))?
+            .hash(&mut build);
+    }
+    let build = format!("{:016x}", build.finish());
+    let shell = root.join(SHELL_DIR);
+    let entries = std::fs::read_dir(&shell).map_err(|e| Failure::Io(shell.clone(), e))?;
+    let mut worker = None;
+    for entry in entries {
+        let from = entry.map_err(|e| Failure::Io(shell.clone(), e))?.path();
+        let Some(name) = from.file_name() else {
+            continue;
+        };
+        if name == "sw.js" {
+            worker = Some(from);
+        } else {
+            let to = out.join(name);
+            std::fs::copy(&from, &to).map_err(|e| Failure::Io(to, e))?;
+        }
+    }
+    // The worker last: it lists every file now in `out` (the page as `/app/`).
+    let from = worker.ok_or_else(|| Failure::Needs(format!("{} has no sw.js", shell.display())))?;
+    let mut files = Vec::new();
+    list_files(out, out, &mut files)?;
+    files.retain(|f| f != "sw.js");
+    files.sort();
+    let urls: Vec<String> = files
+        .iter()
+        .map(|f| match f.as_str() {
+            "index.html" => "\"/app/\"".to_owned(),
+            f => format!("\"/app/{f}\""),
+        })
+        .collect();
+    let text = std::fs::read_to_string(&from).map_err(|e| Failure::Io(from.clone(), e))?;
+    let text = text
+        .replace(BUILD_MARK, &build)
+        .replace(SHELL_MARK, &format!("[{}]", urls.join(", ")));
+    let to = out.join("sw.js");
+    std::fs::write(&to, text).map_err(|e| Failure::Io(to, e))?;
+    Ok(())
+}
+
+/// The files under `dir`, as `/`-separated paths relative to `base`.
+fn list_files(base: &Path, dir: &Path, files: &mut Vec<String>) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::Io(dir.to_owned(), e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Failure::Io(dir.to_owned(), e))?.path();
+        if path.is_dir() {
+            list_files(base, &path, files)?;
+        } else if let Ok(relative) = path.strip_prefix(base) {
+            let parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            files.push(parts.join("/"));
+        }
+    }
+    Ok(())
 }
 
 /// A `wasm-bindgen` whose version is the `wasm-bindgen` crate's in Cargo.lock (they must
