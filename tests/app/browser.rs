@@ -87,6 +87,13 @@ fn run(browser: &Browser, cloud: &TestCloud, scenario: &str, label: &Label, reps
     run_on(browser, cloud, scenario, label, reps, None)
 }
 
+/// The browser's settings beyond the scenario: a phone profile and a language.
+#[derive(Default, Clone, Copy)]
+struct Phone<'a> {
+    device: Option<&'a str>,
+    locale: Option<&'a str>,
+}
+
 /// [`run`] in one of Playwright's phone profiles (`"Pixel 7"`, `"iPhone 14"`).
 fn run_on(
     browser: &Browser,
@@ -96,14 +103,43 @@ fn run_on(
     reps: u32,
     device: Option<&str>,
 ) -> Value {
+    run_as(
+        browser,
+        cloud,
+        scenario,
+        label,
+        reps,
+        Phone {
+            device,
+            locale: None,
+        },
+    )
+}
+
+/// [`run`] with a phone profile and a language.
+fn run_as(
+    browser: &Browser,
+    cloud: &TestCloud,
+    scenario: &str,
+    label: &Label,
+    reps: u32,
+    phone: Phone<'_>,
+) -> Value {
+    let Phone { device, locale } = phone;
     let work = tempfile::tempdir().unwrap();
-    let (png, video) = label_files(label, work.path(), scenario != "open_image");
+    // The camera sees the label except where the scenario wants a live Scan screen to stay.
+    let camera_sees_label = !matches!(scenario, "open_image" | "a11y");
+    let (png, video) = label_files(label, work.path(), camera_sees_label);
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("browser-e2e")
-        .join(match device {
-            Some(device) => format!("{scenario}-{}", device.replace(' ', "-")),
-            None => scenario.to_owned(),
-        });
+        .join(
+            [Some(scenario), device, locale]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("-")
+                .replace(' ', "-"),
+        );
     let _ = std::fs::remove_dir_all(&shots);
     let config = serde_json::json!({
         "url": cloud.url,
@@ -115,7 +151,12 @@ fn run_on(
         "chromium": browser.chromium,
         "reps": reps,
         "device": device,
-        "email": format!("{scenario}@example.com"),
+        "locale": locale,
+        "qr_content": label.qr_content,
+        "email": format!(
+            "{scenario}.{}@example.com",
+            locale.unwrap_or("en").to_lowercase()
+        ),
         "password": PASSWORD,
     });
     // The run takes seconds; the cloud it talks to keeps serving on the test's runtime.
@@ -310,4 +351,28 @@ async fn the_web_app_is_installable_and_opens_offline_saying_so() {
     // The kept app started and said why it shows nothing new.
     let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::UnreachableTitle);
     assert!(offline.contains(title), "{offline}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_screen_passes_axe_at_phone_size_in_both_languages() {
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
+    for (locale, label) in [("en-US", &cloud.labels[0]), ("zh-CN", &cloud.labels[1])] {
+        let phone = Phone {
+            device: Some("Pixel 7"),
+            locale: Some(locale),
+        };
+        let result = run_as(&browser, &cloud, "a11y", label, 1, phone);
+        assert_eq!(
+            result["audited"].as_array().map(Vec::len),
+            Some(9),
+            "{locale}: {result:#}"
+        );
+        assert_eq!(
+            result["violations"],
+            serde_json::json!({}),
+            "{locale}: serious or critical axe violations"
+        );
+    }
 }

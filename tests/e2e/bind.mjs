@@ -14,6 +14,9 @@
 //   routes          Back from Confirm returns to a running Scan, a reload of Confirm's
 //                   address shows the label again, Back from Home leaves no signed-out
 //                   screen behind
+//   a11y            axe-core on every screen (sign-in, sign-up, Home empty and with a device,
+//                   Scan, Enter code, Confirm, the device, Settings) in the context's
+//                   language (`locale`): the serious and critical violations, by screen
 //   installable     Chromium finds the app installable (manifest, icons, service worker);
 //                   with the network cut, a reload opens the kept app, which says it
 //                   cannot reach the cloud
@@ -22,7 +25,8 @@
 // agent); without it, a 390x844 window.
 
 import { chromium, devices } from "playwright-core";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -55,7 +59,14 @@ const launchArgs = {
 const persistent = scenario === "installable";
 const profileDir = persistent ? mkdtempSync(join(tmpdir(), "bindery-e2e-")) : null;
 const browser = persistent ? null : await chromium.launch(launchArgs);
-const result = { scenario, steps: [], scan_to_confirm_ms: [], console_errors: [] };
+const result = {
+  scenario,
+  steps: [],
+  scan_to_confirm_ms: [],
+  console_errors: [],
+  audited: [],
+  violations: {},
+};
 let page;
 let context;
 let step = 0;
@@ -66,6 +77,20 @@ async function shot(name) {
   result.steps.push(name);
 }
 const text = (selector) => page.locator(selector).first().innerText(WAIT);
+
+// axe-core's serious and critical violations on the page as it is now, kept under `name`.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+async function audit(name) {
+  await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    const report = await window.axe.run(document, { resultTypes: ["violations"] });
+    return report.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+  result.audited.push(name);
+  if (found.length > 0) result.violations[name] = found;
+}
 
 // Home's "Scan a device" → the Scan screen.
 async function openScan() {
@@ -105,7 +130,8 @@ async function timedScan(button) {
 }
 
 try {
-  const profile = config.device ? devices[config.device] : { viewport: { width: 390, height: 844 } };
+  const device = config.device ? devices[config.device] : { viewport: { width: 390, height: 844 } };
+  const profile = config.locale ? { ...device, locale: config.locale } : device;
   if (!profile) throw new Error(`no device profile ${config.device}`);
   context = persistent
     ? await chromium.launchPersistentContext(profileDir, { ...launchArgs, ...profile })
@@ -124,18 +150,22 @@ try {
   });
   page.on("pageerror", (error) => result.console_errors.push(String(error)));
 
+  const a11y = scenario === "a11y";
   await page.goto(`${url}/app/`);
   await page.locator(".screen.auth").waitFor(WAIT);
   result.first_url = page.url();
   await shot("sign-in");
+  if (a11y) await audit("sign-in");
   await page.locator(".switch-mode").click();
   await page.locator('input[type="email"]').fill(email);
   await page.locator('input[type="password"]').fill(password);
   await shot("sign-up");
+  if (a11y) await audit("sign-up");
   await page.locator(".submit").click();
   await page.locator(".screen.home").waitFor(WAIT);
   await page.locator(".scan-a-device").waitFor(WAIT);
   await shot("home-empty");
+  if (a11y) await audit("home-empty");
 
   if (scenario === "bind") {
     // Each scan from a fresh camera (back to Scan from Confirm), timed.
@@ -211,6 +241,30 @@ try {
     result.after_back_from_home = page.url();
     result.auth_screens_after_back = await page.locator(".screen.auth").count();
     result.history_length = history;
+  } else if (scenario === "a11y") {
+    await openScan();
+    await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
+    await audit("scan");
+    await page.locator(".screen.scan .enter-code").click();
+    await page.locator(".screen.enter-code").waitFor(WAIT);
+    await audit("enter-code");
+    await page.locator(".code-box").fill(config.qr_content);
+    await page.locator(".continue").click();
+    await page.locator(".screen.confirm .sn").waitFor(WAIT);
+    await shot("a11y-confirm");
+    await audit("confirm");
+    await page.locator(".name-box").fill("Hall light");
+    await page.locator(".confirm-bind").click();
+    await page.locator(".screen.home .device.highlighted").waitFor(WAIT);
+    await audit("home-devices");
+    await page.locator(".device-open").first().click();
+    await page.locator(".screen.details .sn").waitFor(WAIT);
+    await shot("a11y-details");
+    await audit("details");
+    await page.locator(".app-bar .settings").click();
+    await page.locator(".screen.settings").waitFor(WAIT);
+    await shot("a11y-settings");
+    await audit("settings");
   } else if (scenario === "installable") {
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
