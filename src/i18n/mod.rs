@@ -100,7 +100,8 @@ texts! {
     GizwitsCode => "Gizwits device code: the cloud decides if it can be bound.", "机智云设备码：由云端判断能否绑定。";
     ShareCode => "This is a share code. Share codes are not supported; scan the device's own label.", "这是分享码。不支持分享码，请扫描设备本身的标签。";
     MatterCode => "This is a Matter pairing code, not a Bindery label. Add Matter devices in your Matter app.", "这是 Matter 配对码，不是 Bindery 标签。请在 Matter 应用中添加 Matter 设备。";
-    NotALabel => "This is not a device label. Scan the code on the device or its box.", "这不是设备标签。请扫描设备或包装盒上的二维码。";
+    // The cloud may still know it: a maker can register labels other systems printed.
+    NotALabel => "Bindery does not print codes like this. If the device's maker registered its label, Continue finds the device; otherwise scan the code on the device or its box.", "Bindery 不打印此类二维码。若设备厂商已登记此标签，点“继续”即可找到设备；否则请扫描设备或包装盒上的二维码。";
     MalformedLabel => "This is not a valid label: {detail}.", "这不是有效的标签：{detail}。";
     // Confirm
     ConfirmTitle => "Add this device", "添加此设备";

@@ -254,6 +254,40 @@ async fn a_url_label_from_a_phones_camera_binds_like_any_other() {
 }
 
 #[tokio::test]
+async fn a_label_printed_by_another_system_binds_once_its_maker_adopted_it() {
+    let cloud = TestCloud::start().await;
+    // Printed by Gizwits' label service: no product key, no SN, nothing Bindery can read.
+    let label = "GZQR|5c2f0e9a7b4d41e8|v3";
+    cloud.adopt("02:00:00:00:aa:01", label).await;
+    let mut model = cloud.signed_in("ida@example.com").await;
+
+    scan(&mut model, label).await;
+    assert_eq!(model.failure, None);
+    assert_eq!(model.screen, Screen::Confirm);
+    let pending = model.pending.clone().unwrap();
+    // Without an SN in the import, the device's SN is its DeviceKey.
+    assert_eq!(pending.inspection.sn.as_str(), "02000000aa01");
+    assert_eq!(pending.inspection.product_name, PRODUCT_NAME);
+    assert_eq!(pending.inspection.status, DeviceStatus::Bindable);
+    model
+        .perform(Action::Bind {
+            name: "Heater".into(),
+        })
+        .await;
+    assert_eq!(model.failure, None);
+    assert_eq!(model.screen, Screen::Home);
+    let devices = model.devices.clone().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].sn.as_str(), "02000000aa01");
+    assert_eq!(model.highlighted.as_deref(), Some(devices[0].did.as_str()));
+
+    // A label of the same kind that was never adopted is explained on the scan screen.
+    scan(&mut model, "GZQR|0000000000000000|v3").await;
+    assert_eq!(refused(&model), ErrorCode::BadQrContent);
+    assert_eq!(model.screen, Screen::Scan);
+}
+
+#[tokio::test]
 async fn binding_a_device_already_yours_says_so_and_keeps_one_binding() {
     let cloud = TestCloud::start().await;
     let mut model = cloud.signed_in("cat@example.com").await;

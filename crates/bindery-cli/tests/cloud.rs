@@ -125,6 +125,34 @@ fn a_quectel_v1_label_printed_by_the_product_binds_from_its_image() {
 }
 
 #[test]
+fn a_label_printed_by_another_system_binds_once_its_maker_adopted_it() {
+    let cloud = Cloud::start();
+    let key = cloud.key("migrating maker", false);
+    cloud.product(&key, "gzcli01", BindPolicy::BindCodeRequired);
+    // What Gizwits' label service printed: opaque to everyone but that service.
+    let label = "GZQR|7b4d41e85c2f0e9a|v3";
+    let device_key = common::mac(90);
+    let file = format!("*DeviceKey,*ProductKey,Label\n{device_key},gzcli01,{label}\n");
+    cloud.import_csv(&key, "gzcli01", &file, 1);
+
+    let user = User::signed_in(&cloud.base, "adopter@example.com");
+    let inspected = user.run(&["inspect", "--qr", label, "--json"]);
+    assert_eq!(inspected.ok().json()["status"], "bindable");
+    let bound = user.run(&["bind", "--qr", label, "--name", "Heater", "--json"]);
+    let device = &bound.ok().json()["device"];
+    assert_eq!(device["sn"], device_key.as_str());
+    assert_eq!(device["product_key"], "gzcli01");
+    // A text nobody adopted is still a refusal, exit 1 with its code.
+    let unknown = user.run(&["bind", "--qr", "GZQR|0000000000000000|v3", "--name", "X"]);
+    unknown.exit(1);
+    assert!(
+        unknown.stderr.contains("bad_qr_content"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
 fn logout_everywhere_ends_the_sessions_of_other_devices_too() {
     let cloud = Cloud::start();
     let phone = User::new(&cloud.base, "two@example.com");

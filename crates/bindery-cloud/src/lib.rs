@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod adopted;
 mod bind_writer;
 pub mod bindings;
 pub mod connections;

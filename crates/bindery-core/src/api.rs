@@ -252,13 +252,17 @@ pub struct BatchList {
 /// The most SNs one batch may hold.
 pub const MAX_BATCH_COUNT: u32 = 10_000;
 
-/// The header of the DeviceKey↔SN import template (Quectel's; `*` marks required columns).
-pub const IMPORT_TEMPLATE_HEADER: [&str; 5] = [
+/// The header of the DeviceKey↔SN import template: Quectel's five columns (`*` marks the
+/// required ones), then the two optional columns of labels already printed by other systems
+/// (docs/product.md §2.3): the exact text of a label to adopt, and a Gizwits passcode.
+pub const IMPORT_TEMPLATE_HEADER: [&str; 7] = [
     "*DeviceKey",
     "*ProductKey",
     "Device SN",
     "Device Name",
     "Certificate Fingerprint",
+    "Label",
+    "Passcode",
 ];
 
 /// One row an import refused: 1-based row number in the file (the header is row 1), the

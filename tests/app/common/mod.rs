@@ -129,6 +129,19 @@ impl TestCloud {
         }
     }
 
+    /// Adopts a label printed by another system for a new device of the demo product: the
+    /// import a migrating maker uploads (docs/product.md §2.3).
+    pub async fn adopt(&self, device_key: &str, label: &str) {
+        let csv = format!(
+            "*DeviceKey,*ProductKey,Label\n{device_key},{},{label}\n",
+            self.product_key
+        );
+        let report = import_file(&self.state, &self.product_key, csv, ImportMode::Atomic)
+            .await
+            .expect("import");
+        assert_eq!(report.imported, 1, "{:?}", report.rejected);
+    }
+
     /// A signed-out app model on this cloud, in `lang`.
     pub fn model(&self, lang: Lang) -> Model {
         Model::new(self.cloud(), lang, Arc::new(MemorySessions::default())).0

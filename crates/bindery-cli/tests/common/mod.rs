@@ -167,16 +167,21 @@ impl Cloud {
         for (sn, device_key) in rows {
             csv.push_str(&format!("{device_key},{product_key},{sn},,\n"));
         }
+        self.import_csv(key, product_key, &csv, rows.len());
+    }
+
+    /// Imports a whole CSV file (atomic) and checks that it imported `rows` rows.
+    pub fn import_csv(&self, key: &str, product_key: &str, csv: &str, rows: usize) {
         let report = self
             .runtime
             .block_on(self.developer(key).import_devices(
                 product_key,
-                csv.into_bytes(),
+                csv.as_bytes().to_vec(),
                 ImportFormat::Csv,
                 false,
             ))
             .expect("import");
-        assert_eq!(report.imported as usize, rows.len(), "{report:?}");
+        assert_eq!(report.imported as usize, rows, "{report:?}");
     }
 }
 

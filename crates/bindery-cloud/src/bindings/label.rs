@@ -1,11 +1,20 @@
-//! What a scanned label names: its text read as a product key, SN and bind code, and the
-//! device row those find. Inspect and bind both start here.
+//! What a scanned label names: its text read as a product key, SN and bind code (or as a
+//! label a maker adopted), the device row those find, and whether the label proves what the
+//! device's product asks. Inspect and bind both start here.
+//!
+//! Decision (docs/product.md §2.3): a text that does not name its device by SN itself
+//! (unknown text, Gizwits legacy and share strings, a bare SN, text the parser finds broken)
+//! is first looked up as a label adopted by an import, by its keyed hash; only when it is
+//! none is it read as before. An adopted text names its device exactly, so it needs no
+//! product key check, and on a `bind_code_required` product it stands in for the bind code.
 
 use bindery_core::qr::QrContent;
-use bindery_core::{parse_qr, BindCode, BindCodeHash, BindPolicy, ErrorCode, ProductKey, Sn};
+use bindery_core::{
+    parse_qr, BindCode, BindCodeHash, BindPolicy, ErrorCode, ProductKey, QrError, Sn,
+};
 
+use crate::adopted::{LabelHash, PasscodeHash};
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// A device as the bind API sees it.
 pub(super) struct Target {
@@ -15,6 +24,10 @@ pub(super) struct Target {
     pub bind_policy: BindPolicy,
     pub activated: bool,
     pub bind_code_hash: Option<BindCodeHash>,
+    /// The hash of the Gizwits passcode imported for the device, if one was.
+    pub passcode_hash: Option<PasscodeHash>,
+    /// Whether the label's exact text is the one adopted for this device.
+    pub adopted: bool,
     /// The did kept for a device bound before dids were derived (see [`Target::did`]).
     pub stored_did: Option<String>,
 }
@@ -30,58 +43,121 @@ impl Target {
     }
 }
 
-/// What a label names, before any lookup: the product key (if the label has one), the SN and
-/// the bind code it carries.
+/// What a label names, before any lookup.
 pub(super) struct Label {
+    /// The product key the label gives, if any.
     pub product_key: Option<ProductKey>,
-    pub sn: Sn,
+    /// The SN the label names its device by, if it names one.
+    pub sn: Option<Sn>,
+    /// The bind code it carries.
     pub bind_code: Option<BindCode>,
+    /// The passcode of a Gizwits legacy label.
+    pub passcode: Option<String>,
+    /// The text's keyed hash, when the text may be a label a maker adopted.
+    pub adopted: Option<LabelHash>,
+    /// The answer when the text names no device by SN and is no adopted label either.
+    unnamed: (ErrorCode, Option<String>),
 }
 
-/// Reads a scanned text as a label, or says why it is none.
-pub(super) fn read_label(qr_content: &str) -> Result<Label, ApiError> {
-    let payload = parse_qr(qr_content)
-        .map_err(|e| ApiError::with_message(ErrorCode::BadQrContent, e.to_string()))?;
-    let (product_key, sn) = match payload.content() {
-        QrContent::Unknown => return Err(ApiError::new(ErrorCode::BadQrContent)),
+impl Label {
+    /// The refusal when no device was found.
+    fn not_found(&self) -> ApiError {
+        match (&self.sn, &self.unnamed) {
+            (Some(_), _) => ApiError::new(ErrorCode::SnNotFound),
+            (None, (code, Some(message))) => ApiError::with_message(*code, message.clone()),
+            (None, (code, None)) => ApiError::new(*code),
+        }
+    }
+}
+
+/// Reads a scanned text as a label, or says why it is none; `secret` is the server secret
+/// (adopted labels are looked up by their keyed hash).
+pub(super) fn read_label(qr_content: &str, secret: &[u8]) -> Result<Label, ApiError> {
+    let adoptable = || Some(LabelHash::of(qr_content, secret));
+    let mut label = Label {
+        product_key: None,
+        sn: None,
+        bind_code: None,
+        passcode: None,
+        adopted: None,
+        unnamed: (ErrorCode::BadQrContent, None),
+    };
+    let payload = match parse_qr(qr_content) {
+        Ok(payload) => payload,
+        // No import adopts an empty, over-long or control text (see developer::import::adopt).
+        Err(
+            e
+            @ (QrError::Empty { .. } | QrError::TooLong { .. } | QrError::ControlCharacter { .. }),
+        ) => {
+            return Err(ApiError::with_message(
+                ErrorCode::BadQrContent,
+                e.to_string(),
+            ))
+        }
+        // A foreign label may be text our parser finds broken; the message is only given
+        // when it is no adopted label either, so it echoes the caller's own text alone.
+        Err(e) => {
+            label.adopted = adoptable();
+            label.unnamed.1 = Some(e.to_string());
+            return Ok(label);
+        }
+    };
+    match payload.content() {
         QrContent::Matter { .. } => return Err(ApiError::with_message(
             ErrorCode::BadQrContent,
             "This is a Matter pairing code, not a device label: add the device in a Matter app.",
         )),
+        QrContent::Unknown => label.adopted = adoptable(),
         QrContent::GizwitsShare { .. } => {
-            return Err(ApiError::with_message(
-                ErrorCode::BadQrContent,
-                "share codes are not supported",
-            ))
+            label.adopted = adoptable();
+            label.unnamed.1 = Some("share codes are not supported".to_owned());
         }
-        // A Gizwits device id is the SN of a device made by a QR task (its MAC).
+        // A Gizwits device id is the SN of a device made by a QR task (its MAC), or of one
+        // imported with the did as its SN.
         QrContent::GizwitsLegacy {
-            product_key, did, ..
-        } => match Sn::parse(did) {
-            Ok(sn) => (Some(product_key.clone()), sn),
-            Err(_) => return Err(ApiError::new(ErrorCode::SnNotFound)),
-        },
+            product_key,
+            did,
+            passcode,
+        } => {
+            label.adopted = adoptable();
+            label.product_key = Some(product_key.clone());
+            label.sn = Sn::parse(did).ok();
+            label.passcode = Some(passcode.clone());
+            label.unnamed.0 = ErrorCode::SnNotFound;
+        }
         QrContent::BinderyV2 {
             product_key, sn, ..
         }
         | QrContent::QuectelV1 { product_key, sn }
         | QrContent::Url {
             product_key, sn, ..
-        } => (Some(product_key.clone()), sn.clone()),
-        QrContent::BareSn { sn } => (None, sn.clone()),
-    };
-    Ok(Label {
-        product_key,
-        sn,
-        bind_code: payload.bind_code().cloned(),
-    })
+        } => {
+            label.product_key = Some(product_key.clone());
+            label.sn = Some(sn.clone());
+        }
+        QrContent::BareSn { sn } => {
+            label.adopted = adoptable();
+            label.sn = Some(sn.clone());
+        }
+    }
+    label.bind_code = payload.bind_code().cloned();
+    Ok(label)
 }
 
-/// The columns of a device as the bind API reads it (all `NULL` when there is no such SN),
-/// named as the fields of [`TargetRow`].
+/// The columns of a device as the bind API reads it (all `NULL` when there is no such
+/// device), named as the fields of [`TargetRow`]. The device is `d`, found by [`device_of_label`].
 pub(super) const TARGET_COLUMNS: &str = "d.sn AS sn, d.product_key AS product_key, \
      p.name AS product_name, p.bind_policy AS bind_policy, d.device_key AS device_key, \
-     d.bind_code_hash AS bind_code_hash, d.did AS did";
+     d.bind_code_hash AS bind_code_hash, d.passcode_hash AS passcode_hash, \
+     d.label_hash AS label_hash, d.did AS did";
+
+/// The join condition that finds the device `d` a label names, given the label's hash as
+/// `$hash` and its SN as `$sn` (either may be `NULL`): the device that adopted the text, else
+/// the device with the SN. One scalar subquery, so a bind still reads everything in one
+/// round trip.
+pub(super) fn device_of_label(hash: usize, sn: usize) -> String {
+    format!("d.sn = COALESCE((SELECT a.sn FROM devices a WHERE a.label_hash = ${hash}), ${sn})")
+}
 
 /// A [`TARGET_COLUMNS`] row.
 #[derive(Debug, Default, sqlx::FromRow)]
@@ -92,11 +168,17 @@ pub(super) struct TargetRow {
     bind_policy: Option<String>,
     device_key: Option<String>,
     bind_code_hash: Option<Vec<u8>>,
+    passcode_hash: Option<Vec<u8>>,
+    label_hash: Option<Vec<u8>>,
     did: Option<String>,
 }
 
 /// The device a label names, from its [`TARGET_COLUMNS`] row.
 pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiError> {
+    let adopted = match (&label.adopted, &row.label_hash) {
+        (Some(hash), Some(stored)) => stored.as_slice() == hash.as_bytes(),
+        _ => false,
+    };
     let TargetRow {
         sn: Some(sn),
         product_key: Some(pk),
@@ -104,12 +186,15 @@ pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiErro
         bind_policy: Some(policy),
         device_key,
         bind_code_hash: hash,
+        passcode_hash,
+        label_hash: _,
         did,
     } = row
     else {
-        return Err(ApiError::new(ErrorCode::SnNotFound));
+        return Err(label.not_found());
     };
-    if label.product_key.as_ref().is_some_and(|p| p.as_str() != pk) {
+    // An adopted text names its device exactly; any other label must name its product.
+    if !adopted && label.product_key.as_ref().is_some_and(|p| p.as_str() != pk) {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     }
     Ok(Target {
@@ -121,24 +206,77 @@ pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiErro
             .map_err(|e| ApiError::internal_in("stored policy", e))?,
         activated: device_key.is_some(),
         bind_code_hash: hash.as_deref().and_then(BindCodeHash::from_slice),
+        passcode_hash: passcode_hash.as_deref().and_then(PasscodeHash::from_slice),
+        adopted,
         stored_did: did,
     })
 }
 
-/// What a label names: the device row and the bind code it carries, if any.
-pub(super) async fn resolve(
-    state: &AppState,
-    qr_content: &str,
-) -> Result<(Target, Option<BindCode>), ApiError> {
-    let label = read_label(qr_content)?;
-    let sql = format!(
-        "SELECT {TARGET_COLUMNS} FROM devices d JOIN products p ON p.product_key = d.product_key \
-         WHERE d.sn = $1"
-    );
-    let row: Option<TargetRow> = sqlx::query_as(&sql)
-        .bind(label.sn.as_str())
-        .fetch_optional(&state.db)
-        .await?;
-    let target = target_of(&label, row.unwrap_or_default())?;
-    Ok((target, label.bind_code))
+/// The secret a label showed for its device, once checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Proof {
+    /// The text adopted for the device, on a `bind_code_required` product (on an `sn_only`
+    /// product an adopted text only names the device: [`Proof::None`]).
+    AdoptedLabel,
+    /// The device's bind code.
+    BindCode,
+    /// The device's imported Gizwits passcode.
+    Passcode,
+    /// Nothing: enough on an `sn_only` product whose device has no passcode.
+    None,
+}
+
+impl Proof {
+    /// Whether the label carried a secret of the device (so looking at it told a guesser
+    /// nothing they did not hold already).
+    pub fn is_secret(self) -> bool {
+        self != Proof::None
+    }
+}
+
+/// Whether `label` may bind `target`: what it proves, or `bad_bind_code`.
+///
+/// A code on the label is always checked, and so is a passcode when the device has one;
+/// a label without either passes only on an `sn_only` product whose device has no passcode.
+/// Decision: a device with an imported passcode needs it (or its bind code, or its adopted
+/// label) on either policy, or the passcode check would be undone by rewriting the label as
+/// `pk=…&sn=…&v=1`; and a right passcode stands in for the bind code, as an adopted label
+/// does, since the maker vouched for it as the device's secret.
+pub(super) fn check_secret(
+    label: &Label,
+    target: &Target,
+    secret: &[u8],
+) -> Result<Proof, ApiError> {
+    let needs_secret =
+        target.bind_policy == BindPolicy::BindCodeRequired || target.passcode_hash.is_some();
+    if target.adopted {
+        return Ok(match target.bind_policy {
+            BindPolicy::BindCodeRequired => Proof::AdoptedLabel,
+            BindPolicy::SnOnly => Proof::None,
+        });
+    }
+    if let Some(code) = &label.bind_code {
+        return match &target.bind_code_hash {
+            Some(hash) if hash.verify(code, &target.sn, secret) => Ok(Proof::BindCode),
+            // A code where the device has none proves nothing, which is enough only here.
+            None if !needs_secret => Ok(Proof::None),
+            _ => Err(ApiError::new(ErrorCode::BadBindCode)),
+        };
+    }
+    if let (Some(passcode), Some(hash)) = (&label.passcode, &target.passcode_hash) {
+        return match hash.verify(&target.sn, passcode, secret) {
+            true => Ok(Proof::Passcode),
+            false => Err(ApiError::new(ErrorCode::BadBindCode)),
+        };
+    }
+    let missing = match (needs_secret, target.bind_policy) {
+        (false, _) => return Ok(Proof::None),
+        (true, BindPolicy::BindCodeRequired) => {
+            "This product needs the code printed on its label: scan the label on the device itself."
+        }
+        (true, BindPolicy::SnOnly) => {
+            "This device needs the passcode printed on its own label: scan the label on the device itself."
+        }
+    };
+    Err(ApiError::with_message(ErrorCode::BadBindCode, missing))
 }

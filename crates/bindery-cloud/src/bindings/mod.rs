@@ -5,6 +5,8 @@
 //! accounts racing give one binding, and an app retrying after a lost answer finds its own row
 //! and gets the same device back (200) instead of an error. Every bind attempt is recorded
 //! with its result code and request id for the support view; failed ones feed the rate limits.
+//! So does an inspect that finds a wrong Gizwits passcode: that is a guess at the device's
+//! secret, whichever call carries it (docs/product.md §2.2).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,8 +22,12 @@ use utoipa_axum::routes;
 
 mod label;
 
-use label::{read_label, resolve, target_of, Target, TargetRow, TARGET_COLUMNS};
+use label::{
+    check_secret, device_of_label, read_label, target_of, Label, Proof, Target, TargetRow,
+    TARGET_COLUMNS,
+};
 
+use crate::adopted::LabelHash;
 use crate::bind_writer::{Attempt, BindWrite, NewBinding, Written};
 use crate::db::{from_ms, now_ms, random_hex};
 use crate::error::{ApiError, RequestId};
@@ -35,6 +41,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspect))
         .routes(routes!(bind, list))
         .routes(routes!(rename, unbind))
+}
+
+/// Records a refused attempt at a device, which counts towards the failed-bind limits when
+/// its code is one a guesser produces; failing to record it does not change the answer.
+async fn record_refusal(state: &AppState, attempt: Attempt, error: ApiError) -> ApiError {
+    let request_id = attempt.request_id.clone();
+    let write = BindWrite {
+        binding: None,
+        attempt,
+    };
+    if let Err(e) = state.bind_writer.write(write).await {
+        let error = crate::error::error_chain(&e);
+        tracing::error!(%request_id, %error, "cannot record the bind attempt");
+    }
+    error
 }
 
 /// Counts a look at a device by a label that carries no secret (see [`inspect`]).
@@ -51,15 +72,17 @@ async fn secretless_look(state: &AppState, uid: &str) -> Result<Reservation, Api
     request_body = InspectRequest,
     responses(
         (status = 200, description = "The label's product, SN and status for you.", body = Inspection),
-        (status = 400, description = "`bad_qr_content`: not a label Bindery can bind.", body = ErrorBody),
+        (status = 400, description = "`bad_qr_content`: not a label Bindery can bind, nor one a maker adopted.", body = ErrorBody),
+        (status = 403, description = "`bad_bind_code`: a Gizwits label whose passcode is not the one imported for its device (counts as a failed bind).", body = ErrorBody),
         (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: too many inspects for this account or address, or too many looks at devices by labels without a bind code.",
+        (status = 429, description = "`rate_limited`: too many inspects for this account or address, too many looks at devices by labels without a bind code, or (for a label whose passcode is checked) too many failed binds.",
             body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the oldest counted attempt leaves the window."))),
     ))]
 async fn inspect(
     State(state): State<AppState>,
     user: User,
     ClientAddr(address): ClientAddr,
+    RequestId(request_id): RequestId,
     ApiJson(request): ApiJson<InspectRequest>,
 ) -> Result<Json<Inspection>, ApiError> {
     // Every inspect counts, so the call cannot be a free oracle of which SNs exist.
@@ -80,14 +103,45 @@ async fn inspect(
         ],
     )
     .await?;
-    // A label without a bind code is all an `sn_only` device needs to be bound: looking one
-    // up counts against the tight limit of such looks, unless it turns out to be yours.
-    let secretless = read_label(&request.qr_content)?.bind_code.is_none();
-    let look = match secretless {
+    // A label without a bind code is all an `sn_only` device needs to be bound, and a text
+    // that may be an adopted label is a guess at one: looking either up counts against the
+    // tight limit of such looks, unless it turns out to be yours or to carry its secret.
+    let label = read_label(&request.qr_content, &state.secret)?;
+    let look = match label.bind_code.is_none() {
         true => Some(secretless_look(&state, &user.uid).await?),
         false => None,
     };
-    let (target, _) = resolve(&state, &request.qr_content).await?;
+    let (failures, row) = failures_and_target(&state, &user.uid, &address, &label).await?;
+    let target = target_of(&label, row)?;
+    // A passcode the device has is checked here already, so that the app says so before a
+    // name is typed. A wrong one is a failed bind: limits first, then it is recorded.
+    let checks_passcode =
+        label.passcode.is_some() && target.passcode_hash.is_some() && !target.adopted;
+    if checks_passcode {
+        check_failures(&state, failures, None)?;
+        if target.bind_policy == BindPolicy::SnOnly {
+            let tighter = Some(state.limits.sn_only_failures_per_account);
+            check_failures(&state, failures, tighter)?;
+        }
+    }
+    let proof = match checks_passcode || target.adopted {
+        true => match check_secret(&label, &target, &state.secret) {
+            Ok(proof) => proof,
+            Err(error) => {
+                let attempt = Attempt {
+                    attempt_id: format!("a_{}", random_hex(12)),
+                    at: now_ms(),
+                    uid: user.uid.clone(),
+                    address: address.clone(),
+                    sn: Some(target.sn.as_str().to_owned()),
+                    request_id,
+                    refusal: Some(error.code()),
+                };
+                return Err(record_refusal(&state, attempt, error).await);
+            }
+        },
+        false => Proof::None,
+    };
     let owner: Option<String> = sqlx::query_scalar("SELECT uid FROM bindings WHERE sn = $1")
         .bind(target.sn.as_str())
         .fetch_optional(&state.db)
@@ -98,7 +152,7 @@ async fn inspect(
         None if !target.activated => DeviceStatus::NotActivated,
         None => DeviceStatus::Bindable,
     };
-    if let (Some(look), DeviceStatus::BoundToYou) = (look, &status) {
+    if let Some(look) = look.filter(|_| status == DeviceStatus::BoundToYou || proof.is_secret()) {
         look.release(&state.writer).await?;
     }
     Ok(Json(Inspection {
@@ -115,8 +169,8 @@ async fn inspect(
     responses(
         (status = 201, description = "Bound.", body = DeviceEnvelope),
         (status = 200, description = "Already bound to you (a retry): the device as stored.", body = DeviceEnvelope),
-        (status = 400, description = "`bad_qr_content`: not a label Bindery can bind.", body = ErrorBody),
-        (status = 403, description = "`bad_bind_code`: the label's bind code is wrong or missing.", body = ErrorBody),
+        (status = 400, description = "`bad_qr_content`: not a label Bindery can bind, nor one a maker adopted.", body = ErrorBody),
+        (status = 403, description = "`bad_bind_code`: the label's bind code (or Gizwits passcode) is wrong, or missing where the device needs one.", body = ErrorBody),
         (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
         (status = 409, description = "`sn_not_activated`: its DeviceKey is not imported; `already_bound`: another account holds it.", body = ErrorBody),
         (status = 422, description = "`invalid_name`: the name breaks the rule of docs/product.md §3.", body = ErrorBody),
@@ -142,23 +196,15 @@ async fn bind(
         refusal,
     };
     // A refused bind is only recorded; failing to record it does not change the answer.
-    let record_refusal = |error: ApiError| async {
-        let write = BindWrite {
-            binding: None,
-            attempt: attempt(Some(error.code())),
-        };
-        if let Err(e) = state.bind_writer.write(write).await {
-            let error = crate::error::error_chain(&e);
-            tracing::error!(%request_id, %error, "cannot record the bind attempt");
-        }
-        Err(error)
+    let refused = |error: ApiError| async {
+        Err(record_refusal(&state, attempt(Some(error.code())), error).await)
     };
     let (target, name) = match checked {
         Ok(checked) => checked,
         // A refusal by the limits is not an attempt at the label: recording it would let
         // a locked-out caller keep writing rows.
         Err(error) if error.code() == ErrorCode::RateLimited => return Err(error),
-        Err(error) => return record_refusal(error).await,
+        Err(error) => return refused(error).await,
     };
     let device = |did: String, name: String, bound_at: i64| Device {
         did,
@@ -201,7 +247,7 @@ async fn bind(
             Written::Vanished | Written::Recorded => continue,
         }
     }
-    record_refusal(ApiError::internal("binding kept changing under the bind")).await
+    refused(ApiError::internal("binding kept changing under the bind")).await
 }
 
 /// The failed binds of an account and of an address within the window, and the device a
@@ -220,16 +266,57 @@ struct FailuresAndTarget {
     target: TargetRow,
 }
 
+/// Failed binds within the window by an account and by an address: how many, and in how
+/// many seconds the oldest of them leaves the window.
+type Failures = [(i64, u64); 2];
+
+/// Refuses with `rate_limited` when the account or the address has failed too often; the
+/// account's limit is `per_account` when given (the tighter one of `sn_only` products).
+fn check_failures(
+    state: &AppState,
+    [(by_account, retry_account), (by_address, retry_address)]: Failures,
+    per_account: Option<i64>,
+) -> Result<(), ApiError> {
+    let limits = &state.limits;
+    if by_account >= per_account.unwrap_or(limits.bind_failures_per_account) {
+        return Err(ApiError::rate_limited(retry_account));
+    }
+    if by_address >= limits.bind_failures_per_address {
+        return Err(ApiError::rate_limited(retry_address));
+    }
+    Ok(())
+}
+
 /// Failed binds within the window, by this account and by this address (how many, and in
-/// how many seconds the oldest of them leaves the window), and the device `sn` names — in
-/// one round trip, since a bind needs both before it can decide anything.
+/// how many seconds the oldest of them leaves the window), and the device `label` names (by
+/// its adopted text, else by its SN) — in one round trip, since a bind needs both before it
+/// can decide anything.
 async fn failures_and_target(
     state: &AppState,
     uid: &str,
     address: &str,
+    label: &Label,
+) -> Result<(Failures, TargetRow), ApiError> {
+    failures_and_device(
+        state,
+        uid,
+        address,
+        label.sn.as_ref(),
+        label.adopted.as_ref(),
+    )
+    .await
+}
+
+/// [`failures_and_target`] of a label's SN and hash (both `None` for a text that is no label).
+async fn failures_and_device(
+    state: &AppState,
+    uid: &str,
+    address: &str,
     sn: Option<&Sn>,
-) -> Result<([(i64, u64); 2], TargetRow), ApiError> {
+    adopted: Option<&LabelHash>,
+) -> Result<(Failures, TargetRow), ApiError> {
     let since = now_ms() - state.limits.bind_window.as_millis() as i64;
+    let device = device_of_label(5, 4);
     let sql = format!(
         "SELECT a.n AS account_failures, a.oldest AS account_oldest, \
          b.n AS address_failures, b.oldest AS address_oldest, {TARGET_COLUMNS} \
@@ -237,7 +324,7 @@ async fn failures_and_target(
                WHERE uid = $1 AND at > $2 AND failed = 1) a \
          CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
                WHERE address = $3 AND at > $2 AND failed = 1) b \
-         LEFT JOIN devices d ON d.sn = $4 \
+         LEFT JOIN devices d ON {device} \
          LEFT JOIN products p ON p.product_key = d.product_key"
     );
     let row: FailuresAndTarget = sqlx::query_as(&sql)
@@ -245,6 +332,7 @@ async fn failures_and_target(
         .bind(since)
         .bind(address)
         .bind(sn.map(|s| s.as_str().to_owned()))
+        .bind(adopted.map(|h| h.as_bytes().to_vec()))
         .fetch_one(&state.db)
         .await?;
     let retry = |oldest: i64| ((oldest - since).max(0) / 1000 + 1) as u64;
@@ -269,46 +357,30 @@ async fn check_bind(
 ) -> Result<(Target, DeviceName), ApiError> {
     let name = DeviceName::parse(&request.name)
         .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
-    let label = read_label(&request.qr_content);
-    let limits = &state.limits;
-    let sn = label.as_ref().ok().map(|l| &l.sn);
-    let ([(by_account, retry_account), (by_address, retry_address)], row) =
-        failures_and_target(state, &user.uid, address, sn).await?;
+    let label = read_label(&request.qr_content, &state.secret);
+    let (failures, row) = match &label {
+        Ok(label) => failures_and_target(state, &user.uid, address, label).await?,
+        Err(_) => failures_and_device(state, &user.uid, address, None, None).await?,
+    };
     // The limits come first: a caller who is locked out learns nothing about the label.
-    if by_account >= limits.bind_failures_per_account {
-        return Err(ApiError::rate_limited(retry_account));
-    }
-    if by_address >= limits.bind_failures_per_address {
-        return Err(ApiError::rate_limited(retry_address));
-    }
+    check_failures(state, failures, None)?;
 
     let label = label?;
     let target = target_of(&label, row)?;
-    let bind_code = label.bind_code;
     *sn_seen = Some(target.sn.clone());
     if target.bind_policy == BindPolicy::SnOnly {
-        if by_account >= limits.sn_only_failures_per_account {
-            return Err(ApiError::rate_limited(retry_account));
-        }
+        check_failures(
+            state,
+            failures,
+            Some(state.limits.sn_only_failures_per_account),
+        )?;
         // Succeeding binds count too: a list of probed SNs must not be bindable in one go.
         let _look = secretless_look(state, &user.uid).await?;
     }
     if !target.activated {
         return Err(ApiError::new(ErrorCode::SnNotActivated));
     }
-    // A code on the label is always checked; a missing one only passes on sn_only products.
-    match (&bind_code, &target.bind_code_hash, target.bind_policy) {
-        (Some(code), Some(hash), _) if hash.verify(code, &target.sn, &state.secret) => {}
-        (None, _, BindPolicy::SnOnly) => {}
-        (Some(_), None, BindPolicy::SnOnly) => {}
-        (None, _, BindPolicy::BindCodeRequired) => {
-            return Err(ApiError::with_message(
-                ErrorCode::BadBindCode,
-                "This product needs the code printed on its label: scan the label on the device itself.",
-            ))
-        }
-        _ => return Err(ApiError::new(ErrorCode::BadBindCode)),
-    }
+    check_secret(&label, &target, &state.secret)?;
     Ok((target, name))
 }
 

@@ -28,6 +28,10 @@ both_backends!(
 
 const HEADER: &str = "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n";
 
+/// The template's header: Quectel's columns, then those of labels already printed.
+const TEMPLATE: &str =
+    "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint,Label,Passcode\n";
+
 async fn products(s: TestServer) {
     let key = s.key("maker", false).await;
     let made = s
@@ -156,13 +160,13 @@ async fn template(s: TestServer) {
         .get("/v1/import-template?format=csv", Auth::Key(&key))
         .await;
     assert_eq!(csv.status, 200);
-    assert_eq!(String::from_utf8(csv.bytes).unwrap(), HEADER);
+    assert_eq!(String::from_utf8(csv.bytes).unwrap(), TEMPLATE);
     let xlsx = s
         .get("/v1/import-template?format=xlsx", Auth::Key(&key))
         .await;
     assert_eq!(xlsx.status, 200);
     let header = crate::common::xlsx_header(xlsx.bytes);
-    assert_eq!(header.join(",") + "\n", HEADER);
+    assert_eq!(header.join(",") + "\n", TEMPLATE);
     s.get("/v1/import-template?format=pdf", Auth::Key(&key))
         .await
         .assert_error(400, "invalid_request");

@@ -259,7 +259,7 @@ async fn the_template_in_chinese(s: TestServer) {
     let text = String::from_utf8(csv.bytes).unwrap();
     assert_eq!(
         text,
-        "\u{feff}*设备标识(DeviceKey),*产品标识(ProductKey),设备SN,设备名称,证书指纹\n"
+        "\u{feff}*设备标识(DeviceKey),*产品标识(ProductKey),设备SN,设备名称,证书指纹,标签内容(Label),设备密码(Passcode)\n"
     );
     let filled = format!("{text}a02000000001,plug01,,客厅,\n");
     let report = s.import(&key, "plug01", "atomic", &filled).await;

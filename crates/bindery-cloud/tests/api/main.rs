@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod adopted_labels;
 mod bindings;
 mod developer;
 mod gizwits;

@@ -1,18 +1,26 @@
-//! Checking import rows: each row on its own and against the rows before it (no database),
-//! then the good rows against what the database holds.
+//! Checking import rows: each row on its own and against the rows before it, without the
+//! database (`classify` checks the good rows against it).
 
 use std::collections::HashMap;
 
 use bindery_core::api::RejectedRow;
 use bindery_core::{DeviceKey, DeviceName, ProductKey, Sn};
 
+use super::adopt::{adopt_label, read_passcode, AdoptedLabel, LabelRefusal};
 use super::header::{column_name, Columns, Field};
 use super::numbers;
 use super::rows::{joined, read_rows, FileRow, ImportFile};
+use crate::adopted::{label_text, PasscodeHash};
 use crate::error::ApiError;
 
 /// Longest certificate fingerprint kept.
 const MAX_FINGERPRINT: usize = 256;
+
+/// Why a label stored as a number is refused (without the number: it may be a secret).
+const NUMBER_LABEL: &str = "the spreadsheet stored this label as a number, which drops leading zeros and rounds long values: format the Label column as Text and type the labels again (or start each with ')";
+
+/// Why a passcode stored as a number is refused.
+const NUMBER_PASSCODE: &str = "the spreadsheet stored this passcode as a number, which drops leading zeros: format the Passcode column as Text and type the passcodes again (or start each with ')";
 
 /// A row that passed the checks that need no database.
 pub(super) struct GoodRow {
@@ -23,6 +31,10 @@ pub(super) struct GoodRow {
     pub sn: Sn,
     pub name: Option<String>,
     pub fingerprint: Option<String>,
+    /// The label adopted for the device (docs/product.md §2.3), when the row gives one.
+    pub label: Option<AdoptedLabel>,
+    /// The keyed hash of the device's Gizwits passcode, when the row gives one.
+    pub passcode: Option<PasscodeHash>,
 }
 
 /// Longest message of a refused row: messages quote the offending cell, and a CSV cell may
@@ -30,7 +42,13 @@ pub(super) struct GoodRow {
 const MAX_MESSAGE: usize = 300;
 
 /// Adds the refusal of `row` for the column headed `column`.
-fn reject(rejected: &mut Vec<RejectedRow>, row: u64, column: &str, code: &str, message: String) {
+pub(super) fn reject(
+    rejected: &mut Vec<RejectedRow>,
+    row: u64,
+    column: &str,
+    code: &str,
+    message: String,
+) {
     let message = match message.char_indices().nth(MAX_MESSAGE) {
         Some((cut, _)) => format!("{}…", &message[..cut]),
         None => message,
@@ -56,27 +74,36 @@ enum Cell<'a> {
 
 /// The checks that need no database, row by row: each cell on its own, then (unless the
 /// database's unique indexes stand in for it) against the rows seen before it: a repeated
-/// DeviceKey or SN is refused, naming its first row.
+/// DeviceKey, SN or label is refused, naming its first row.
 pub(super) struct RowChecker<'a> {
     product_key: &'a ProductKey,
+    /// The server secret, which labels and passcodes are hashed with.
+    key: &'a [u8],
     columns: Columns,
     track_repeats: bool,
     seen_keys: HashMap<String, u64>,
     seen_sns: HashMap<String, u64>,
+    /// Label hashes, and the labels that read as bare SNs (which must be no row's SN).
+    seen_labels: HashMap<[u8; 32], u64>,
+    seen_label_sns: HashMap<String, u64>,
     /// The rows refused so far, in file order.
     pub rejected: Vec<RejectedRow>,
 }
 
 impl<'a> RowChecker<'a> {
     /// A checker for about `rows` rows of a file whose header named `columns` (sized up
-    /// front: growing the maps of a million-row file rehashes them twenty times).
-    pub fn new(product_key: &'a ProductKey, columns: Columns, rows: usize) -> Self {
+    /// front: growing the maps of a million-row file rehashes them twenty times); `key` is
+    /// the server secret.
+    pub fn new(product_key: &'a ProductKey, key: &'a [u8], columns: Columns, rows: usize) -> Self {
         RowChecker {
             product_key,
+            key,
             columns,
             track_repeats: true,
             seen_keys: HashMap::with_capacity(rows),
             seen_sns: HashMap::with_capacity(rows),
+            seen_labels: HashMap::new(),
+            seen_label_sns: HashMap::new(),
             rejected: Vec::new(),
         }
     }
@@ -84,10 +111,10 @@ impl<'a> RowChecker<'a> {
     /// A checker that leaves repeats within the file to the database's unique indexes (the
     /// optimistic way, which gives up at the first conflict): the two maps of every
     /// DeviceKey and SN were a third of the time of reading a million-row file.
-    pub fn without_repeats(product_key: &'a ProductKey, columns: Columns) -> Self {
+    pub fn without_repeats(product_key: &'a ProductKey, key: &'a [u8], columns: Columns) -> Self {
         RowChecker {
             track_repeats: false,
-            ..RowChecker::new(product_key, columns, 0)
+            ..RowChecker::new(product_key, key, columns, 0)
         }
     }
 
@@ -130,6 +157,7 @@ impl<'a> RowChecker<'a> {
             cell(Field::Name),
             cell(Field::Fingerprint),
         );
+        let (label_cell, passcode_cell) = (cell(Field::Label), cell(Field::Passcode));
         let before = self.rejected.len();
         // A value under no header would be lost: say so rather than drop it.
         if let Some((column, value)) = cells
@@ -212,6 +240,8 @@ impl<'a> RowChecker<'a> {
             }
             Cell::Text(raw) => Some(raw.to_owned()),
         };
+        let label = self.label(row, label_cell, device_key.as_ref(), sn.as_ref());
+        let passcode = self.passcode(row, passcode_cell);
         if let Some(k) = device_key.as_ref().filter(|_| self.track_repeats) {
             if let Some(first) = self.seen_keys.get(k.as_str()) {
                 let message = format!("DeviceKey {k} is also in row {first}");
@@ -224,20 +254,111 @@ impl<'a> RowChecker<'a> {
             if let Some(first) = self.seen_sns.get(sn.as_str()) {
                 let message = format!("SN {sn} is also in row {first}");
                 self.refuse(row, Field::Sn, "duplicate_in_file", message);
+            } else if let Some(first) = self.seen_label_sns.get(sn.as_str()) {
+                // Not quoted: it is row `first`'s label, which may be a secret.
+                let message = format!("this SN is the label of row {first}");
+                self.refuse(row, Field::Sn, "duplicate_in_file", message);
             } else {
                 self.seen_sns.insert(sn.as_str().to_owned(), row);
             }
         }
+        if let Some(label) = label.as_ref().filter(|_| self.track_repeats) {
+            self.label_repeats(row, label);
+        }
         if self.rejected.len() != before {
             return None;
         }
+        let sn = sn?;
+        // Bound to the SN: one passcode on two devices gives two hashes.
+        let passcode = passcode.map(|p| PasscodeHash::of(&sn, p, self.key));
         Some(GoodRow {
             row,
             device_key: device_key?,
-            sn: sn?,
+            sn,
             name,
             fingerprint,
+            label,
+            passcode,
         })
+    }
+
+    /// The label a row adopts, or its refusal.
+    fn label(
+        &mut self,
+        row: u64,
+        cell: Cell<'_>,
+        device_key: Option<&DeviceKey>,
+        sn: Option<&Sn>,
+    ) -> Option<AdoptedLabel> {
+        let text = match cell {
+            Cell::Empty => return None,
+            Cell::Text(text) if !numbers::is_scientific(text) => text,
+            // The text is not quoted back: it may be a secret.
+            Cell::Number(_) | Cell::Text(_) => {
+                self.refuse(
+                    row,
+                    Field::Label,
+                    "stored_as_number",
+                    NUMBER_LABEL.to_owned(),
+                );
+                return None;
+            }
+        };
+        let refusal = match adopt_label(text, self.product_key, self.key) {
+            Ok(label) => {
+                let text = label_text(text);
+                let own = if sn.is_some_and(|sn| sn.as_str() == text) {
+                    Some("SN")
+                } else if device_key.is_some_and(|k| DeviceKey::parse(text).is_ok_and(|t| &t == k))
+                {
+                    Some("DeviceKey")
+                } else {
+                    None
+                };
+                match own {
+                    None => return Some(label),
+                    Some(what) => LabelRefusal::OwnIdentifier { what },
+                }
+            }
+            Err(refusal) => refusal,
+        };
+        self.refuse(row, Field::Label, "invalid_label", refusal.to_string());
+        None
+    }
+
+    /// Refuses a label seen in an earlier row, as a label or as an SN.
+    fn label_repeats(&mut self, row: u64, label: &AdoptedLabel) {
+        if let Some(first) = self.seen_labels.get(label.hash.as_bytes()) {
+            let message = format!("the label in this row is also in row {first}");
+            self.refuse(row, Field::Label, "duplicate_in_file", message);
+            return;
+        }
+        self.seen_labels.insert(*label.hash.as_bytes(), row);
+        if let Some(sn) = &label.as_sn {
+            match self.seen_sns.get(sn.as_str()) {
+                Some(first) => {
+                    let message = format!("the label in this row is the SN of row {first}");
+                    self.refuse(row, Field::Label, "duplicate_in_file", message);
+                }
+                None => {
+                    self.seen_label_sns.insert(sn.as_str().to_owned(), row);
+                }
+            }
+        }
+    }
+
+    /// The row's Gizwits passcode, or its refusal.
+    fn passcode<'c>(&mut self, row: u64, cell: Cell<'c>) -> Option<&'c str> {
+        let refusal = match cell {
+            Cell::Empty => return None,
+            Cell::Text(text) => match read_passcode(text) {
+                Ok(passcode) => return Some(passcode),
+                Err(refusal) => ("invalid_passcode", refusal.to_string()),
+            },
+            Cell::Number(_) => ("stored_as_number", NUMBER_PASSCODE.to_owned()),
+        };
+        self.refuse(row, Field::Passcode, refusal.0, refusal.1);
+        None
     }
 
     /// The row's DeviceKey, or its refusal.
@@ -319,12 +440,14 @@ pub(super) struct Checked {
 /// million rows take about a second of CPU.
 pub(super) async fn check_rows(
     product_key: &ProductKey,
+    key: &[u8],
     body: ImportFile,
 ) -> Result<Checked, ApiError> {
     let product_key = product_key.clone();
+    let key = key.to_vec();
     joined(tokio::task::spawn_blocking(move || {
         let (columns, rows) = read_rows(&body)?;
-        let mut checker = RowChecker::new(&product_key, columns.clone(), rows.len_estimate());
+        let mut checker = RowChecker::new(&product_key, &key, columns.clone(), rows.len_estimate());
         let mut good = Vec::with_capacity(rows.len_estimate());
         for row in rows {
             good.extend(checker.check(row?));
@@ -348,152 +471,5 @@ fn unquote(cell: &str) -> &str {
     }
 }
 
-/// What the database holds of a file's SNs and DeviceKeys.
-#[derive(Default)]
-pub(super) struct Existing {
-    /// SN → (its product, whether it already has a DeviceKey).
-    pub sns: HashMap<String, (String, bool)>,
-    /// DeviceKey → the SN that has it.
-    pub device_keys: HashMap<String, String>,
-}
-
-/// The rows that passed the file's checks, split by what the database says: rows to
-/// activate (an SN of a batch of this product without a DeviceKey yet) and rows to create;
-/// the others are added to `rejected`, which ends sorted by row.
-pub(super) fn classify(
-    product_key: &ProductKey,
-    good: Vec<GoodRow>,
-    existing: &Existing,
-    columns: &Columns,
-    rejected: &mut Vec<RejectedRow>,
-) -> (Vec<GoodRow>, Vec<GoodRow>) {
-    let (key_column, sn_column) = (columns.header(Field::DeviceKey), columns.header(Field::Sn));
-    let mut activate = Vec::new();
-    let mut create = Vec::new();
-    for row in good {
-        let key_taken = existing.device_keys.get(row.device_key.as_str());
-        if key_taken.is_some() {
-            // Which SN has it is not said: it may be another maker's device.
-            reject(
-                rejected,
-                row.row,
-                key_column,
-                "device_key_taken",
-                format!(
-                    "DeviceKey {} is already imported for a device: check the file for a typing error, or export your devices to find it",
-                    row.device_key
-                ),
-            );
-        }
-        let sn_state = existing.sns.get(row.sn.as_str());
-        let sn_free = match sn_state {
-            Some((pk, _)) if pk != product_key.as_str() => {
-                let message = format!(
-                    "SN {} is taken by another device: leave Device SN empty to use the DeviceKey, or use an SN of this product's batches",
-                    row.sn
-                );
-                reject(rejected, row.row, sn_column, "sn_taken", message);
-                false
-            }
-            Some((_, true)) => {
-                let message = format!("SN {} already has a DeviceKey", row.sn);
-                reject(rejected, row.row, sn_column, "already_imported", message);
-                false
-            }
-            _ => true,
-        };
-        match (key_taken.is_none() && sn_free, sn_state.is_some()) {
-            (true, true) => activate.push(row),
-            (true, false) => create.push(row),
-            (false, _) => {}
-        }
-    }
-    // Stable: a row's refusals stay in the file's column order.
-    rejected.sort_by_key(|a| a.row);
-    (activate, create)
-}
-
 #[cfg(test)]
-mod tests {
-    use csv::StringRecord;
-
-    use super::*;
-
-    /// The code of each refusal of one row of the template's columns, `numbers` being the
-    /// columns stored as numbers.
-    fn codes(cells: &[&str], numbers: &[usize]) -> Vec<(String, String)> {
-        let pk = ProductKey::parse("plug01").unwrap();
-        let mut checker = RowChecker::new(&pk, Columns::template(), 1);
-        checker.check(FileRow {
-            row: 2,
-            cells: StringRecord::from(cells.to_vec()),
-            numbers: numbers.to_vec(),
-        });
-        checker
-            .rejected
-            .into_iter()
-            .map(|r| (r.column, r.code))
-            .collect()
-    }
-
-    #[test]
-    fn cells_stored_as_numbers_are_taken_only_when_certain() {
-        let refused = |column: &str| vec![(column.to_owned(), "stored_as_number".to_owned())];
-        // (cells, the columns stored as numbers, the refusals' columns and codes)
-        type Case<'a> = (&'a [&'a str], &'a [usize], Vec<(String, String)>);
-        let cases: [Case; 10] = [
-            // A 15-digit IMEI as a number, plain or in scientific notation: exact.
-            (&["490154203237518", "plug01"], &[0], vec![]),
-            (&["4.90154203237518E+14", "plug01"], &[0], vec![]),
-            // A MAC of digits that lost its leading zeros.
-            (&["1122334455", "plug01"], &[0], refused("*DeviceKey")),
-            (
-                &["1.22334455667788E+17", "plug01"],
-                &[0],
-                refused("*DeviceKey"),
-            ),
-            // The same shown by a CSV: scientific notation, or digits too few for either.
-            (&["4.90154E+14", "plug01"], &[], refused("*DeviceKey")),
-            (
-                &["1122334455", "plug01"],
-                &[],
-                vec![("*DeviceKey".into(), "invalid_device_key".into())],
-            ),
-            (
-                &["aabbccddee01", "plug01", "20240001"],
-                &[2],
-                refused("Device SN"),
-            ),
-            (&["aabbccddee01", "plug01", "", "1001"], &[3], vec![]),
-            (
-                &["aabbccddee01", "plug01", "", "", "12345"],
-                &[4],
-                refused("Certificate Fingerprint"),
-            ),
-            (&["aabbccddee01", "12"], &[1], refused("*ProductKey")),
-        ];
-        for (cells, numbers, expected) in cases {
-            assert_eq!(codes(cells, numbers), expected, "{cells:?} {numbers:?}");
-        }
-    }
-
-    #[test]
-    fn a_value_under_no_header_is_refused_by_its_letter() {
-        let pk = ProductKey::parse("plug01").unwrap();
-        let columns = Columns::from_header(1, ["*DeviceKey", "*ProductKey"]).unwrap();
-        let mut checker = RowChecker::new(&pk, columns, 1);
-        let row = |cells: &[&str]| FileRow {
-            row: 2,
-            cells: StringRecord::from(cells.to_vec()),
-            numbers: Vec::new(),
-        };
-        assert!(checker
-            .check(row(&["aabbccddee01", "plug01", " "]))
-            .is_some());
-        assert!(checker
-            .check(row(&["aabbccddee02", "plug01", "SN0002"]))
-            .is_none());
-        assert_eq!(checker.rejected[0].column, "C");
-        assert_eq!(checker.rejected[0].code, "unknown_column");
-    }
-}
+mod tests;

@@ -20,12 +20,14 @@ use super::error::{quoted, FileError};
 /// The import template's header in Simplified Chinese (`?lang=zh`), column for column the
 /// same as [`IMPORT_TEMPLATE_HEADER`]. The English key names stay in brackets, so that a
 /// row refused by its column can be matched to the documentation.
-pub const IMPORT_TEMPLATE_HEADER_ZH: [&str; 5] = [
+pub const IMPORT_TEMPLATE_HEADER_ZH: [&str; 7] = [
     "*设备标识(DeviceKey)",
     "*产品标识(ProductKey)",
     "设备SN",
     "设备名称",
     "证书指纹",
+    "标签内容(Label)",
+    "设备密码(Passcode)",
 ];
 
 /// What a column of an import file holds.
@@ -41,15 +43,21 @@ pub(super) enum Field {
     Name,
     /// The certificate fingerprint.
     Fingerprint,
+    /// The exact text of a label printed by another system, adopted for the row's device.
+    Label,
+    /// A Gizwits legacy label's passcode.
+    Passcode,
 }
 
 /// Every field, in the template's order.
-const FIELDS: [Field; 5] = [
+const FIELDS: [Field; 7] = [
     Field::DeviceKey,
     Field::ProductKey,
     Field::Sn,
     Field::Name,
     Field::Fingerprint,
+    Field::Label,
+    Field::Passcode,
 ];
 
 impl Field {
@@ -66,6 +74,8 @@ impl Field {
             Field::Sn => "SN",
             Field::Name => "device name",
             Field::Fingerprint => "certificate fingerprint",
+            Field::Label => "label",
+            Field::Passcode => "passcode",
         }
     }
 
@@ -87,6 +97,16 @@ impl Field {
             Field::Sn => &["devicesn", "设备sn", "sn", "serialnumber", "序列号"],
             Field::Name => &["devicename", "设备名称", "name"],
             Field::Fingerprint => &["certificatefingerprint", "证书指纹", "fingerprint"],
+            // A list of labels made elsewhere calls the text its QR content.
+            Field::Label => &[
+                "label",
+                "标签内容(label)",
+                "标签内容",
+                "labeltext",
+                "qrcontent",
+                "二维码内容",
+            ],
+            Field::Passcode => &["passcode", "设备密码(passcode)", "设备密码"],
         }
     }
 
@@ -127,6 +147,8 @@ pub(super) fn accepted() -> String {
                 Field::Sn => vec!["SN"],
                 Field::Name => vec!["Name"],
                 Field::Fingerprint => vec!["Fingerprint"],
+                Field::Label => vec!["QR Content"],
+                Field::Passcode => vec!["设备密码"],
             };
             format!("{english} ({chinese}, {})", others.join(", "))
         })
@@ -139,7 +161,7 @@ pub(super) fn accepted() -> String {
 #[derive(Debug, Clone)]
 pub(super) struct Columns {
     /// Per field in template order: its column and header, when the file has it.
-    found: [Option<(usize, String)>; 5],
+    found: [Option<(usize, String)>; FIELDS.len()],
 }
 
 impl Columns {
@@ -180,7 +202,7 @@ impl Columns {
         row: u64,
         cells: impl IntoIterator<Item = &'a str>,
     ) -> Result<Columns, FileError> {
-        let mut found: [Option<(usize, String)>; 5] = Default::default();
+        let mut found: [Option<(usize, String)>; FIELDS.len()] = Default::default();
         let cells: Vec<&str> = cells.into_iter().collect();
         for (column, cell) in cells.iter().enumerate() {
             let header = cell.trim();
@@ -238,7 +260,7 @@ mod tests {
     #[test]
     fn known_headers_find_their_columns() {
         use Field::*;
-        let cases: [(&str, &[(Field, usize)]); 7] = [
+        let cases: [(&str, &[(Field, usize)]); 10] = [
             (
                 "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint",
                 &[
@@ -272,6 +294,24 @@ mod tests {
             ),
             ("MAC Address,PK", &[(DeviceKey, 0), (ProductKey, 1)]),
             ("*DeviceKey,*ProductKey", &[(DeviceKey, 0), (ProductKey, 1)]),
+            // Labels already printed, adopted: the template's names and a label list's.
+            (
+                "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint,Label,Passcode",
+                &[
+                    (DeviceKey, 0),
+                    (ProductKey, 1),
+                    (Sn, 2),
+                    (Name, 3),
+                    (Fingerprint, 4),
+                    (Label, 5),
+                    (Passcode, 6),
+                ],
+            ),
+            (
+                "MAC,标签内容,设备密码(Passcode)",
+                &[(DeviceKey, 0), (Label, 1), (Passcode, 2)],
+            ),
+            ("IMEI,QR_Content", &[(DeviceKey, 0), (Label, 1)]),
         ];
         for (header, expected) in cases {
             let columns = Columns::from_header(1, header.split(',')).unwrap();

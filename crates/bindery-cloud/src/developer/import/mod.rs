@@ -18,15 +18,20 @@
 //! The stages, each in its own file and each using only the ones above it: `form` takes the
 //! file out of the request (raw or a browser's form), `text` decodes a CSV's encoding,
 //! `header` finds the columns by their names, `rows` reads the file (CSV, or XLSX by
-//! `xlsx`) numbering rows as a spreadsheet shows them, `numbers` and `check` check rows,
-//! `stream` feeds the optimistic way, `write` is what both databases share, `sqlite` and
-//! `postgres` write; `error` is why a file is refused whole; `template` and `export` are the
-//! import's two downloads.
+//! `xlsx`) numbering rows as a spreadsheet shows them, `numbers`, `adopt` (labels already
+//! printed and passcodes) and `check` check rows, `classify` checks them against the
+//! database, `stream` feeds the optimistic way, `write` is what both databases share,
+//! `sqlite` and `postgres` write; `error` is why a file is refused whole; `template` and
+//! `export` are the import's two downloads.
 //!
 //! A row with an SN of a batch activates that SN; a row without an SN (or with an SN Bindery
-//! did not make) creates the device, its SN defaulting to the DeviceKey.
+//! did not make) creates the device, its SN defaulting to the DeviceKey. A row may also adopt
+//! a label printed by another system for its device, and give its Gizwits passcode
+//! (docs/product.md §2.3); both are stored as keyed hashes only.
 
+mod adopt;
 mod check;
+mod classify;
 mod error;
 mod export;
 mod form;
@@ -118,7 +123,7 @@ pub async fn import_file(
                 .pg_bulk
                 .as_ref()
                 .ok_or_else(|| ApiError::internal("no COPY pool on PostgreSQL"))?;
-            postgres::import(pool, product_key, body, mode).await?
+            postgres::import(pool, &state.secret, product_key, body, mode).await?
         }
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => sqlite::import(state, product_key, body, mode).await?,

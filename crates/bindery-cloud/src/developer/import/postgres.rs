@@ -13,7 +13,8 @@ use bindery_core::ProductKey;
 use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
-use super::check::{check_rows, classify, Checked, Existing, GoodRow};
+use super::check::{check_rows, Checked, GoodRow};
+use super::classify::{classify, Existing};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
@@ -24,16 +25,19 @@ use crate::error::ApiError;
 const COPY_CHUNK: usize = 1 << 20;
 
 /// `COPY` of new devices; the last three columns are the same on every line.
-const COPY_DEVICES: &str = "COPY devices (sn, device_key, device_name, fingerprint, product_key, imported_at, created_at) \
-     FROM STDIN (FORMAT csv)";
+const COPY_DEVICES: &str =
+    "COPY devices (sn, device_key, device_name, fingerprint, label_hash, passcode_hash, \
+     product_key, imported_at, created_at) FROM STDIN (FORMAT csv)";
 
-/// `COPY` into the temporary table of the checked path.
-const COPY_IMPORT_ROWS: &str =
-    "COPY import_rows (sn, device_key, device_name, fingerprint) FROM STDIN (FORMAT csv)";
+/// `COPY` into the temporary table of the checked path; the last column is the label when
+/// it reads as an SN (which must be no device's SN).
+const COPY_IMPORT_ROWS: &str = "COPY import_rows \
+     (sn, device_key, device_name, fingerprint, label_hash, passcode_hash, label_sn) FROM STDIN (FORMAT csv)";
 
 /// Reads, checks and writes the file `body` into `product_key`.
 pub(super) async fn import(
     pool: &PgPool,
+    key: &[u8],
     product_key: &ProductKey,
     body: ImportFile,
     mode: ImportMode,
@@ -46,7 +50,9 @@ pub(super) async fn import(
         .execute(&mut *tx)
         .await?;
     let now = now_ms();
-    if let Some(imported) = copy_optimistically(&mut tx, product_key, body.clone(), now).await? {
+    if let Some(imported) =
+        copy_optimistically(&mut tx, key, product_key, body.clone(), now).await?
+    {
         tx.commit().await?;
         return Ok(Written {
             imported,
@@ -57,7 +63,7 @@ pub(super) async fn import(
     sqlx::query("ROLLBACK TO SAVEPOINT optimistic")
         .execute(&mut *tx)
         .await?;
-    let checked = check_rows(product_key, body).await?;
+    let checked = check_rows(product_key, key, body).await?;
     let written = checked_write(&mut tx, product_key, checked, mode, now).await?;
     if written.imported > 0 {
         tx.commit().await?;
@@ -88,6 +94,7 @@ impl ChunkFormat for CopyLines {
 /// caller must roll back to the savepoint.
 async fn copy_optimistically(
     conn: &mut PgConnection,
+    key: &[u8],
     product_key: &ProductKey,
     body: ImportFile,
     now: i64,
@@ -96,7 +103,8 @@ async fn copy_optimistically(
         .execute(&mut *conn)
         .await?;
     let suffix = line_suffix(product_key, now);
-    let (mut chunks, reader) = stream_rows(body, product_key, CopyLines { suffix }, COPY_CHUNK);
+    let (mut chunks, reader) =
+        stream_rows(body, product_key, key, CopyLines { suffix }, COPY_CHUNK);
     let mut sink = conn.copy_in_raw(COPY_DEVICES).await?;
     while let Some(chunk) = chunks.recv().await {
         sink.send(chunk.text.as_bytes()).await?;
@@ -137,20 +145,23 @@ async fn checked_write(
     } = checked;
     transient(
         "CREATE TEMPORARY TABLE import_rows \
-         (sn TEXT NOT NULL, device_key TEXT NOT NULL, device_name TEXT, fingerprint TEXT) \
+         (sn TEXT NOT NULL, device_key TEXT NOT NULL, device_name TEXT, fingerprint TEXT, \
+          label_hash BYTEA, passcode_hash BYTEA, label_sn TEXT) \
          ON COMMIT DROP",
         tx,
     )
     .await?;
-    copy_rows(tx, COPY_IMPORT_ROWS, &good, "").await?;
+    copy_rows(tx, COPY_IMPORT_ROWS, &good, Suffix::LabelSn).await?;
     // Statistics, so that the joins below pick hash joins for big files and index lookups
     // for small ones.
     transient("ANALYZE import_rows", tx).await?;
 
     let mut existing = Existing::default();
+    // The rows' SNs, and their labels that read as SNs (which must be no device's).
     let found: Vec<StoredSn> = sqlx::query_as(
         "SELECT d.sn AS sn, d.product_key AS product_key, d.device_key IS NOT NULL AS has_key \
-         FROM devices d JOIN import_rows r ON r.sn = d.sn",
+         FROM devices d JOIN (SELECT sn FROM import_rows \
+             UNION SELECT label_sn FROM import_rows WHERE label_sn IS NOT NULL) r ON r.sn = d.sn",
     )
     .persistent(false)
     .fetch_all(&mut *tx)
@@ -165,6 +176,13 @@ async fn checked_write(
     .fetch_all(&mut *tx)
     .await?;
     existing.device_keys.extend(found);
+    let found: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT d.label_hash FROM devices d JOIN import_rows r ON r.label_hash = d.label_hash",
+    )
+    .persistent(false)
+    .fetch_all(&mut *tx)
+    .await?;
+    existing.labels.extend(found);
     let (activate, create) = classify(product_key, good, &existing, &columns, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
@@ -175,16 +193,18 @@ async fn checked_write(
         });
     }
     if !create.is_empty() {
-        copy_rows(tx, COPY_DEVICES, &create, &line_suffix(product_key, now))
+        let suffix = line_suffix(product_key, now);
+        copy_rows(tx, COPY_DEVICES, &create, Suffix::Text(&suffix))
             .await
             .map_err(concurrent_change)?;
     }
     if !activate.is_empty() {
         transient("TRUNCATE import_rows", tx).await?;
-        copy_rows(tx, COPY_IMPORT_ROWS, &activate, "").await?;
+        copy_rows(tx, COPY_IMPORT_ROWS, &activate, Suffix::LabelSn).await?;
         sqlx::query(
             "UPDATE devices d SET device_key = r.device_key, device_name = r.device_name, \
-             fingerprint = r.fingerprint, imported_at = $1 \
+             fingerprint = r.fingerprint, label_hash = r.label_hash, \
+             passcode_hash = r.passcode_hash, imported_at = $1 \
              FROM import_rows r WHERE d.sn = r.sn AND d.device_key IS NULL",
         )
         .bind(now)
@@ -207,18 +227,38 @@ async fn transient(sql: &str, conn: &mut PgConnection) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// What ends each line of a `COPY` after a row's own columns.
+#[derive(Clone, Copy)]
+enum Suffix<'a> {
+    /// The same text on every line ([`line_suffix`]).
+    Text(&'a str),
+    /// The row's label when it reads as an SN (the temporary table's last column).
+    LabelSn,
+}
+
 /// Sends `rows` through `copy` (a `COPY … FROM STDIN (FORMAT csv)` whose first columns are
-/// sn, device_key, device_name, fingerprint), each line ending with `suffix`.
+/// sn, device_key, device_name, fingerprint, label_hash, passcode_hash), each line ending
+/// with `suffix`.
 async fn copy_rows(
     conn: &mut PgConnection,
     copy: &str,
     rows: &[GoodRow],
-    suffix: &str,
+    suffix: Suffix<'_>,
 ) -> Result<u64, sqlx::Error> {
     let mut sink = conn.copy_in_raw(copy).await?;
     let mut buf = String::with_capacity(COPY_CHUNK + 1024);
     for row in rows {
-        csv_line(&mut buf, row, suffix);
+        match suffix {
+            Suffix::Text(text) => csv_line(&mut buf, row, text),
+            Suffix::LabelSn => {
+                let label_sn = row.label.as_ref().and_then(|l| l.as_sn.as_ref());
+                let mut text = String::from(",");
+                if let Some(sn) = label_sn {
+                    push_quoted(&mut text, sn.as_str());
+                }
+                csv_line(&mut buf, row, &text);
+            }
+        }
         if buf.len() >= COPY_CHUNK {
             sink.send(buf.as_bytes()).await?;
             buf.clear();
@@ -230,8 +270,9 @@ async fn copy_rows(
     sink.finish().await
 }
 
-/// One CSV line of `row`. A missing name or fingerprint is an unquoted empty field (NULL in
-/// `COPY`'s CSV format); every text is quoted, so nothing in it can end the line or the data.
+/// One CSV line of `row`. A missing name, fingerprint or hash is an unquoted empty field
+/// (NULL in `COPY`'s CSV format); every text is quoted, so nothing in it can end the line or
+/// the data; a hash is `bytea`'s hex form (`\x…`, hex digits only).
 fn csv_line(buf: &mut String, row: &GoodRow, suffix: &str) {
     push_quoted(buf, row.sn.as_str());
     buf.push(',');
@@ -243,6 +284,14 @@ fn csv_line(buf: &mut String, row: &GoodRow, suffix: &str) {
     buf.push(',');
     if let Some(fingerprint) = &row.fingerprint {
         push_quoted(buf, fingerprint);
+    }
+    let label = row.label.as_ref().map(|l| l.hash.as_bytes());
+    for hash in [label, row.passcode.as_ref().map(|p| p.as_bytes())] {
+        buf.push(',');
+        if let Some(hash) = hash {
+            buf.push_str("\\x");
+            buf.push_str(&hex::encode(hash));
+        }
     }
     buf.push_str(suffix);
     buf.push('\n');
@@ -280,22 +329,24 @@ mod tests {
             sn: Sn::parse("BD7K2M9Q4X").unwrap(),
             name: name.map(str::to_owned),
             fingerprint: fingerprint.map(str::to_owned),
+            label: None,
+            passcode: None,
         }
     }
 
     #[test]
     fn csv_lines_quote_text_and_leave_missing_values_null() {
         let cases = [
-            (row(None, None), "", "\"BD7K2M9Q4X\",\"a4cf12000001\",,\n"),
+            (row(None, None), "", "\"BD7K2M9Q4X\",\"a4cf12000001\",,,,\n"),
             (
                 row(Some("Kitchen, \"left\""), Some("")),
                 ",\"p1\",7,7",
-                "\"BD7K2M9Q4X\",\"a4cf12000001\",\"Kitchen, \"\"left\"\"\",\"\",\"p1\",7,7\n",
+                "\"BD7K2M9Q4X\",\"a4cf12000001\",\"Kitchen, \"\"left\"\"\",\"\",,,\"p1\",7,7\n",
             ),
             (
                 row(Some("\\.\nnext"), None),
                 "",
-                "\"BD7K2M9Q4X\",\"a4cf12000001\",\"\\.\nnext\",\n",
+                "\"BD7K2M9Q4X\",\"a4cf12000001\",\"\\.\nnext\",,,\n",
             ),
         ];
         for (row, suffix, want) in cases {
@@ -303,5 +354,15 @@ mod tests {
             csv_line(&mut line, &row, suffix);
             assert_eq!(line, want);
         }
+        // A hash is bytea's hex form, unquoted.
+        let mut hashed = row(None, None);
+        hashed.passcode = crate::adopted::PasscodeHash::from_slice(&[0xab; 32]);
+        let mut line = String::new();
+        csv_line(&mut line, &hashed, "");
+        let want = format!(
+            "\"BD7K2M9Q4X\",\"a4cf12000001\",,,,\\x{}\n",
+            "ab".repeat(32)
+        );
+        assert_eq!(line, want);
     }
 }

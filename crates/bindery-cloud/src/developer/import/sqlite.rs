@@ -8,14 +8,15 @@
 //! activated, a repeat within the file) either fails the statement (unique index) or is
 //! left out of its count of changed rows, and the file takes the checked way.
 //!
-//! The checked way looks the file's SNs and DeviceKeys up in chunks of `IN (…)` lists and
-//! writes with multi-row statements, all in one transaction.
+//! The checked way looks the file's SNs, DeviceKeys and labels up in chunks of `IN (…)`
+//! lists and writes with multi-row statements, all in one transaction.
 
 use bindery_core::ProductKey;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
-use super::check::{check_rows, classify, Checked, Existing, GoodRow};
+use super::check::{check_rows, Checked, GoodRow};
+use super::classify::{classify, Existing};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
@@ -30,14 +31,17 @@ const JSON_CHUNK: usize = 1 << 19;
 /// few thousand per statement stay fast).
 const CHUNK: usize = 1000;
 
-/// New devices of the chunk `$3` (`[[sn, device_key, name, fingerprint], …]`) for product
-/// `$1` imported at `$2`, or activations of the product's batch SNs that have no DeviceKey
-/// yet. `WHERE true` lets SQLite parse the upsert after a `SELECT`.
+/// New devices of the chunk `$3` (`[[sn, device_key, name, fingerprint, label_hash,
+/// passcode_hash], …]`, the hashes in hex) for product `$1` imported at `$2`, or activations
+/// of the product's batch SNs that have no DeviceKey yet. `WHERE true` lets SQLite parse the
+/// upsert after a `SELECT`.
 const UPSERT_DEVICES: &str = "INSERT INTO devices \
-     (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) \
-     SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, $2, $2 FROM json_each($3) WHERE true \
+     (sn, product_key, device_key, device_name, fingerprint, label_hash, passcode_hash, imported_at, created_at) \
+     SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, unhex(value ->> 4), unhex(value ->> 5), $2, $2 \
+     FROM json_each($3) WHERE true \
      ON CONFLICT (sn) DO UPDATE SET device_key = excluded.device_key, \
      device_name = excluded.device_name, fingerprint = excluded.fingerprint, \
+     label_hash = excluded.label_hash, passcode_hash = excluded.passcode_hash, \
      imported_at = excluded.imported_at \
      WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key";
 
@@ -55,7 +59,7 @@ pub(super) async fn import(
             checked_way: false,
         });
     }
-    let checked = check_rows(product_key, body).await?;
+    let checked = check_rows(product_key, &state.secret, body).await?;
     checked_write(state, product_key, checked, mode).await
 }
 
@@ -73,7 +77,8 @@ async fn begin(
     Ok(tx)
 }
 
-/// The rows of a chunk as one JSON array of `[sn, device_key, name, fingerprint]` arrays.
+/// The rows of a chunk as one JSON array of `[sn, device_key, name, fingerprint,
+/// label_hash, passcode_hash]` arrays, the hashes in hex.
 struct JsonRows;
 
 impl ChunkFormat for JsonRows {
@@ -93,6 +98,18 @@ impl ChunkFormat for JsonRows {
             text.push(',');
             match value {
                 Some(value) => push_json_text(text, value),
+                None => text.push_str("null"),
+            }
+        }
+        let label = row.label.as_ref().map(|l| l.hash.as_bytes());
+        for hash in [label, row.passcode.as_ref().map(|p| p.as_bytes())] {
+            text.push(',');
+            match hash {
+                Some(hash) => {
+                    text.push('"');
+                    text.push_str(&hex::encode(hash));
+                    text.push('"');
+                }
                 None => text.push_str("null"),
             }
         }
@@ -125,7 +142,7 @@ async fn optimistic(
 ) -> Result<Option<usize>, ApiError> {
     let mut tx = begin(state, product_key).await?;
     let now = now_ms();
-    let (mut chunks, reader) = stream_rows(body, product_key, JsonRows, JSON_CHUNK);
+    let (mut chunks, reader) = stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK);
     let mut standing = true;
     while let Some(Chunk { text, rows }) = chunks.recv().await {
         let upserted = sqlx::query(UPSERT_DEVICES)
@@ -185,7 +202,16 @@ async fn checked_write(
 
     let mut existing = Existing::default();
     for chunk in good.chunks(CHUNK) {
-        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
+        // The rows' SNs, and their labels that read as SNs (which must be no device's).
+        let label_sns = chunk
+            .iter()
+            .filter_map(|row| row.label.as_ref()?.as_sn.as_ref());
+        let sns: Vec<&str> = chunk
+            .iter()
+            .map(|row| &row.sn)
+            .chain(label_sns)
+            .map(|sn| sn.as_str())
+            .collect();
         let found: Vec<StoredSn> = select_in(
             &mut tx,
             "SELECT sn, product_key, device_key FROM devices WHERE sn",
@@ -205,6 +231,15 @@ async fn checked_write(
         )
         .await?;
         existing.device_keys.extend(found);
+        let labels: Vec<&[u8]> = chunk
+            .iter()
+            .filter_map(|row| Some(row.label.as_ref()?.hash.as_bytes().as_slice()))
+            .collect();
+        if !labels.is_empty() {
+            existing
+                .labels
+                .extend(taken_labels(&mut tx, &labels).await?);
+        }
     }
     let (activate, create) = classify(product_key, good, &existing, &columns, &mut rejected);
 
@@ -225,13 +260,15 @@ async fn checked_write(
     }
     for row in &activate {
         sqlx::query(
-            "UPDATE devices SET device_key = $1, device_name = $2, fingerprint = $3, imported_at = $4 \
-             WHERE sn = $5 AND device_key IS NULL",
+            "UPDATE devices SET device_key = $1, device_name = $2, fingerprint = $3, imported_at = $4, \
+             label_hash = $5, passcode_hash = $6 WHERE sn = $7 AND device_key IS NULL",
         )
         .bind(row.device_key.as_str())
         .bind(row.name.clone())
         .bind(row.fingerprint.clone())
         .bind(now)
+        .bind(label_hash(row))
+        .bind(passcode_hash(row))
         .bind(row.sn.as_str())
         .execute(&mut *tx)
         .await
@@ -265,6 +302,32 @@ where
     query.fetch_all(&mut *conn).await
 }
 
+/// Which of the label hashes `hashes` are already adopted.
+async fn taken_labels(
+    conn: &mut AnyConnection,
+    hashes: &[&[u8]],
+) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    let sql = format!(
+        "SELECT label_hash FROM devices WHERE label_hash IN ({})",
+        placeholders(Backend::Sqlite, 1, hashes.len())
+    );
+    let mut query = sqlx::query_scalar::<_, Vec<u8>>(&sql);
+    for hash in hashes {
+        query = query.bind(*hash);
+    }
+    query.fetch_all(&mut *conn).await
+}
+
+/// The row's label hash, as stored.
+fn label_hash(row: &GoodRow) -> Option<Vec<u8>> {
+    row.label.as_ref().map(|l| l.hash.as_bytes().to_vec())
+}
+
+/// The row's passcode hash, as stored.
+fn passcode_hash(row: &GoodRow) -> Option<Vec<u8>> {
+    row.passcode.as_ref().map(|p| p.as_bytes().to_vec())
+}
+
 /// Inserts `rows` as new devices of `product_key`, imported at `now`.
 async fn insert_devices(
     conn: &mut AnyConnection,
@@ -272,9 +335,9 @@ async fn insert_devices(
     rows: &[GoodRow],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let values = values_rows(Backend::Sqlite, rows.len(), 7);
+    let values = values_rows(Backend::Sqlite, rows.len(), 9);
     let sql = format!(
-        "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, imported_at, created_at) VALUES {values}"
+        "INSERT INTO devices (sn, product_key, device_key, device_name, fingerprint, label_hash, passcode_hash, imported_at, created_at) VALUES {values}"
     );
     let mut query = sqlx::query(&sql);
     for row in rows {
@@ -284,6 +347,8 @@ async fn insert_devices(
             .bind(row.device_key.as_str())
             .bind(row.name.clone())
             .bind(row.fingerprint.clone())
+            .bind(label_hash(row))
+            .bind(passcode_hash(row))
             .bind(now)
             .bind(now);
     }
@@ -304,6 +369,8 @@ mod tests {
             sn: Sn::parse("BD7K2M9Q4X").unwrap(),
             name: name.map(str::to_owned),
             fingerprint: fingerprint.map(str::to_owned),
+            label: None,
+            passcode: None,
         };
         let mut text = String::new();
         JsonRows.open(&mut text);
@@ -316,7 +383,7 @@ mod tests {
         JsonRows.close(&mut text);
         assert_eq!(
             text,
-            r#"[["BD7K2M9Q4X","a4cf12000001",null,null],["BD7K2M9Q4X","a4cf12000001","Kitchen \"left\" \\ 灯","ab:cd"]]"#
+            r#"[["BD7K2M9Q4X","a4cf12000001",null,null,null,null],["BD7K2M9Q4X","a4cf12000001","Kitchen \"left\" \\ 灯","ab:cd",null,null]]"#
         );
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed[1][2], "Kitchen \"left\" \\ 灯");

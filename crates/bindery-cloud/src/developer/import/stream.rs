@@ -35,16 +35,19 @@ pub(super) struct Chunk {
 pub(super) enum Streamed {
     /// Every row was good and sent: this many.
     AllGood(usize),
-    /// A row was refused (or the receiver gave up): the file takes the checked way.
+    /// A row was refused, or needs a check only the checked way makes (or the receiver gave
+    /// up): the file takes the checked way.
     Refused,
 }
 
 /// The optimistic way's reader: reads and checks `body` on a blocking thread and sends its
-/// rows in chunks of about `chunk_bytes` as long as every row is good. The file's own
-/// problems (its encoding, its header, an unreadable row) end it with that error.
+/// rows in chunks of about `chunk_bytes` as long as every row is good (`key`, the server
+/// secret, hashes labels and passcodes). The file's own problems (its encoding, its header,
+/// an unreadable row) end it with that error.
 pub(super) fn stream_rows<F: ChunkFormat>(
     body: ImportFile,
     product_key: &ProductKey,
+    key: &[u8],
     format: F,
     chunk_bytes: usize,
 ) -> (
@@ -54,9 +57,10 @@ pub(super) fn stream_rows<F: ChunkFormat>(
     // Two chunks in flight: one being written while the next is read.
     let (sender, chunks) = mpsc::channel(2);
     let product_key = product_key.clone();
+    let key = key.to_vec();
     let reader = tokio::task::spawn_blocking(move || {
         let (columns, rows) = read_rows(&body)?;
-        let mut checker = RowChecker::without_repeats(&product_key, columns);
+        let mut checker = RowChecker::without_repeats(&product_key, &key, columns);
         let new_chunk = || {
             let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
             format.open(&mut text);
@@ -75,6 +79,11 @@ pub(super) fn stream_rows<F: ChunkFormat>(
                 }
                 return Ok(Streamed::Refused);
             };
+            // A label that reads as a bare SN must be no device's SN, which no unique index
+            // checks: such a file takes the checked way, which looks the SNs up.
+            if good.label.as_ref().is_some_and(|l| l.as_sn.is_some()) {
+                return Ok(Streamed::Refused);
+            }
             format.row(&mut text, in_chunk, &good);
             in_chunk += 1;
             total += 1;

@@ -27,11 +27,12 @@ pub(super) struct Written {
     pub checked_way: bool,
 }
 
-/// A unique violation while writing means another product's import took a DeviceKey after
-/// our checks: nothing was written, and importing again reports it per row.
+/// A unique violation while writing means another product's import took a DeviceKey (or
+/// adopted a label) after our checks: nothing was written, and importing again reports it
+/// per row.
 pub(super) fn concurrent_change(e: sqlx::Error) -> ApiError {
     if crate::db::is_unique_violation(&e) {
-        ApiError::invalid("another import took some of these DeviceKeys at the same time; nothing was imported, import the file again")
+        ApiError::invalid("another import took some of these DeviceKeys or labels at the same time; nothing was imported, import the file again")
     } else {
         e.into()
     }
