@@ -6,6 +6,8 @@
 //! details under that id, and turns any other bare error answer (axum's 404/405, the body
 //! limit's 413, the timeout's 408) into the same shape. Nothing internal reaches the client:
 //! an internal error keeps its source error (and that error's sources) for the log only.
+//! The one exception is a page meant for a person's browser ([`PageForPeople`], the label page
+//! of `GET /b`), whose error answers stay HTML.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -207,6 +209,11 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Marks an answer whose body is a page for people (the label page of `GET /b`): an error
+/// status with this extension keeps its body instead of getting the docs/product.md §4 JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct PageForPeople;
+
 /// The id of the request being served (also sent back as `x-request-id`).
 #[derive(Debug, Clone)]
 pub struct RequestId(
@@ -240,6 +247,9 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
 }
 
 fn finish_error(response: Response, request_id: &str) -> Response {
+    if response.extensions().get::<PageForPeople>().is_some() {
+        return response;
+    }
     let status = response.status();
     let report = match response.extensions().get::<ErrorReport>() {
         Some(report) => report.clone(),

@@ -8,7 +8,7 @@
 //!
 //! # Features
 //!
-//! A build links only the parts it names (all four by default):
+//! A build links only the parts it names (all of them by default):
 //!
 //! | feature | adds |
 //! |---|---|
@@ -16,6 +16,8 @@
 //! | `postgres` | `postgres://` databases (and TLS to them); without it such a URL is refused with [`db::DbError::NotBuiltIn`] |
 //! | `xlsx` | XLSX import files and template; without it they are answered `invalid_request` (400) |
 //! | `cli` | the `bindery-cloud` command |
+//! | `tls` | HTTPS without a proxy: [`run_tls`], [`serve_tls`] and [`tls`] (certificate files or a kept self-signed one) |
+//! | `compression` | the web app's files sent brotli- or gzip-compressed ([`web`]) |
 //!
 //! The desktop app's sandbox takes `sqlite` alone.
 //!
@@ -55,11 +57,14 @@ pub mod error;
 pub mod extract;
 pub mod gizwits;
 pub mod labels;
+pub mod links;
 pub mod openapi;
 pub mod seal;
 pub mod state;
 pub mod support;
 pub mod throttle;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod web;
 
 use std::future::Future;
@@ -83,9 +88,11 @@ pub fn app(state: AppState) -> Router {
         Some(root) => web::router(root),
         None => Router::new(),
     };
-    // Every route but the web app's is declared with its documentation (`openapi::api`).
+    // Every route but the web app's and the label links' is declared with its documentation
+    // (`openapi::api`).
     Router::new()
         .merge(web)
+        .merge(links::router())
         .merge(Router::from(openapi::api(&limits)))
         .layer(DefaultBodyLimit::max(limits.json_body_bytes))
         .with_state(state)
@@ -117,6 +124,22 @@ pub async fn run(
     served
 }
 
+/// [`run`] over HTTPS with `tls` (see [`tls`] for loading certificate files or making a
+/// self-signed certificate), within the same connection limits.
+#[cfg(feature = "tls")]
+pub async fn run_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: std::sync::Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.limits.connections;
+    let pruning = tokio::spawn(prune_regularly(state.clone()));
+    let served = connections::serve_tls(listener, app(state), limits, tls, shutdown).await;
+    pruning.abort();
+    served
+}
+
 /// Every ten minutes, removes the rate-limit rows and sessions nothing will read again, so
 /// the tables a flood writes to do not grow without end.
 async fn prune_regularly(state: AppState) {
@@ -136,7 +159,7 @@ async fn prune_regularly(state: AppState) {
 /// A cloud served on a free port of 127.0.0.1 until [`LoopbackCloud::stop`] or drop: what
 /// the test harnesses of the cloud, the CLI and the app stand up.
 pub struct LoopbackCloud {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://` from [`LoopbackCloud::start_tls`]).
     pub url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -149,6 +172,25 @@ impl LoopbackCloud {
         let url = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(run(listener, state, async {
+            let _ = rx.await;
+        }));
+        Ok(LoopbackCloud {
+            url,
+            shutdown: Some(tx),
+            served: Some(served),
+        })
+    }
+
+    /// [`LoopbackCloud::start`] over HTTPS with `tls`; the URL is `https://127.0.0.1:<port>`.
+    #[cfg(feature = "tls")]
+    pub async fn start_tls(
+        state: AppState,
+        tls: std::sync::Arc<rustls::ServerConfig>,
+    ) -> std::io::Result<LoopbackCloud> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("https://{}", listener.local_addr()?);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(run_tls(listener, state, tls, async {
             let _ = rx.await;
         }));
         Ok(LoopbackCloud {
@@ -188,13 +230,43 @@ impl Drop for LoopbackCloud {
 /// Serves on `listen` until SIGTERM or Ctrl-C.
 pub async fn serve(listen: SocketAddr, state: AppState) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen).await?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, "bindery-cloud listening");
-    if state.web_root.is_some() {
-        tracing::info!("the web app is at http://{address}/app/");
-    }
+    announce(&listener, &state, "http")?;
     run(listener, state, shutdown_signal()).await?;
     tracing::info!("bindery-cloud stopped");
+    Ok(())
+}
+
+/// [`serve`] over HTTPS with `tls`.
+#[cfg(feature = "tls")]
+pub async fn serve_tls(
+    listen: SocketAddr,
+    state: AppState,
+    tls: std::sync::Arc<rustls::ServerConfig>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    announce(&listener, &state, "https")?;
+    run_tls(listener, state, tls, shutdown_signal()).await?;
+    tracing::info!("bindery-cloud stopped");
+    Ok(())
+}
+
+/// Logs where the service is; for a listener on every interface, at the machine's addresses
+/// (the ones a phone on the same network opens).
+fn announce(listener: &TcpListener, state: &AppState, scheme: &str) -> std::io::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, scheme, "bindery-cloud listening");
+    let mut bases: Vec<String> = connections::reachable_addresses(address)
+        .into_iter()
+        .map(|ip| format!("{scheme}://{}", SocketAddr::new(ip, address.port())))
+        .collect();
+    if address.ip().is_unspecified() {
+        bases.push(format!("{scheme}://localhost:{}", address.port()));
+    }
+    if state.web_root.is_some() {
+        for base in bases {
+            tracing::info!("the web app is at {base}/app/");
+        }
+    }
     Ok(())
 }
 

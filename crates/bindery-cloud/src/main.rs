@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use bindery_cloud::developer::import::{import_file, ImportMode};
 use bindery_cloud::developer::{self, batches, products};
+use bindery_cloud::links::{AppLinks, AppleTeamId, Sha256Fingerprint};
+use bindery_cloud::tls::{self, Origin, ServerTls};
 use bindery_cloud::{ApiError, AppState, PublicUrl, StateConfig};
 use bindery_core::api::CreateProduct;
 use bindery_core::{BindPolicy, LabelForm, ProductKey};
@@ -80,6 +82,43 @@ enum Command {
         /// Sign-ups allowed from one client address per 10 minutes.
         #[arg(long, env = "BINDERY_SIGNUPS_PER_ADDRESS", default_value_t = 30)]
         signups_per_address: i64,
+        /// Serve HTTPS with this certificate (PEM, the chain with the server's certificate
+        /// first); needs --tls-key.
+        #[arg(
+            long,
+            env = "BINDERY_TLS_CERT",
+            requires = "tls_key",
+            conflicts_with = "tls_self_signed"
+        )]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, env = "BINDERY_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve HTTPS with a self-signed certificate for the listen address, made on the
+        /// first start and kept (see --tls-dir); its SHA-256 fingerprint is printed.
+        #[arg(
+            long,
+            env = "BINDERY_TLS_SELF_SIGNED",
+            value_parser = clap::builder::BoolishValueParser::new()
+        )]
+        tls_self_signed: bool,
+        /// Where --tls-self-signed keeps its certificate and key (default: beside a SQLite
+        /// database, else ~/.local/share/bindery).
+        #[arg(long, env = "BINDERY_TLS_DIR", requires = "tls_self_signed")]
+        tls_dir: Option<PathBuf>,
+        /// SHA-256 fingerprint of a certificate the Android app is signed with, for
+        /// /.well-known/assetlinks.json (repeat it, or separate with commas, for several).
+        #[arg(
+            long,
+            env = "BINDERY_ANDROID_CERT_SHA256",
+            value_delimiter = ',',
+            value_parser = Sha256Fingerprint::parse
+        )]
+        android_cert_sha256: Vec<Sha256Fingerprint>,
+        /// Apple developer team id of the iOS app, for
+        /// /.well-known/apple-app-site-association.
+        #[arg(long, env = "BINDERY_APPLE_TEAM_ID", value_parser = AppleTeamId::parse)]
+        apple_team_id: Option<AppleTeamId>,
     },
     /// Developer and support keys.
     DevKey {
@@ -234,6 +273,46 @@ fn key_table(keys: &[developer::keys::ApiKeyListing]) -> String {
     table
 }
 
+/// What `serve` tells the operator about its certificate: where it is, its fingerprint (to
+/// compare with what the phone's browser shows) and the address to open on a phone.
+fn certificate_note(https: &ServerTls, listen: SocketAddr) -> String {
+    let mut note = match &https.origin {
+        Origin::Files => format!("HTTPS with the certificate {}\n", https.cert_file.display()),
+        Origin::Kept => format!(
+            "HTTPS with the self-signed certificate kept in {}\n",
+            https.cert_file.display()
+        ),
+        Origin::Made { names } => format!(
+            "HTTPS with a new self-signed certificate for {}, kept in {} (key: {})\n",
+            names.join(", "),
+            https.cert_file.display(),
+            https.key_file.display()
+        ),
+        Origin::Replaced { names, why } => format!(
+            "HTTPS with a new self-signed certificate for {}, kept in {}: the one kept there \
+             could not serve on ({why})\n",
+            names.join(", "),
+            https.cert_file.display()
+        ),
+    };
+    if https.origin != Origin::Files {
+        for ip in bindery_cloud::connections::reachable_addresses(listen) {
+            let host = SocketAddr::new(ip, listen.port());
+            note.push_str(&format!(
+                "  on a phone, open https://{host}/app/ and check that the certificate shown is this one:\n"
+            ));
+        }
+        if listen.ip().is_loopback() {
+            note.push_str(
+                "  (a phone cannot reach this machine's loopback address: for phones, serve \
+                 with --listen 0.0.0.0:8443 or this machine's network address)\n",
+            );
+        }
+    }
+    note.push_str(&format!("  SHA-256 fingerprint: {}\n", https.fingerprint));
+    note
+}
+
 fn api_error(e: ApiError) -> anyhow::Error {
     match e {
         ApiError::Refused { code, message, .. } => anyhow::anyhow!("{code}: {message}"),
@@ -255,15 +334,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.archive_key = cli.archive_key;
     config.archive_key_file = cli.archive_key_file;
     config.public_url = cli.public_url;
+    let mut https = None;
     if let Command::Serve {
+        listen,
         max_connections,
         web_root,
         max_clients,
         header_timeout,
         signups_per_address,
-        ..
+        tls_cert,
+        tls_key,
+        tls_self_signed,
+        tls_dir,
+        android_cert_sha256,
+        apple_team_id,
     } = &cli.command
     {
+        // Certificates first: a bad file is reported before anything else is opened.
+        https = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(tls::from_files(cert, key)?),
+            _ if *tls_self_signed => {
+                let dir = match tls_dir {
+                    Some(dir) => dir.clone(),
+                    None => tls::default_dir(&config.database_url),
+                };
+                Some(tls::self_signed(&dir, *listen)?)
+            }
+            _ => None,
+        };
+        if let Some(https) = &https {
+            eprint!("{}", certificate_note(https, *listen));
+        }
+        config.app_links = AppLinks {
+            android_cert_sha256: android_cert_sha256.clone(),
+            apple_team_id: apple_team_id.clone(),
+        };
         config.max_connections = *max_connections;
         config.limits.connections.max_connections = *max_clients;
         config.limits.connections.header_timeout = std::time::Duration::from_secs(*header_timeout);
@@ -275,7 +380,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let state = AppState::open(config).await?;
     match cli.command {
-        Command::Serve { listen, .. } => bindery_cloud::serve(listen, state).await?,
+        Command::Serve { listen, .. } => match https {
+            Some(https) => bindery_cloud::serve_tls(listen, state, https.config).await?,
+            None => bindery_cloud::serve(listen, state).await?,
+        },
         Command::DevKey {
             command: DevKeyCommand::Create { name, support },
         } => {

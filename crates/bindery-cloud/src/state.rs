@@ -12,6 +12,7 @@ use sqlx::AnyPool;
 use crate::bind_writer::BindWriter;
 use crate::connections::ConnectionLimits;
 use crate::db::{self, Backend, DbError};
+use crate::links::AppLinks;
 use crate::seal::{self, ArchiveKey};
 use crate::throttle::HashGate;
 
@@ -154,6 +155,8 @@ pub struct StateConfig {
     /// The address phones reach this cloud at, printed in URL labels; `None`: products
     /// cannot choose the URL form.
     pub public_url: Option<PublicUrl>,
+    /// The native apps that may open this cloud's label links (the `/.well-known` files).
+    pub app_links: AppLinks,
 }
 
 /// The cloud's public address (`https://bind.example.com`, maybe with a path prefix): an
@@ -202,6 +205,7 @@ impl StateConfig {
             archive_key: None,
             archive_key_file: None,
             public_url: None,
+            app_links: AppLinks::default(),
         }
     }
 }
@@ -232,6 +236,8 @@ pub struct Inner {
     pub web_root: Option<PathBuf>,
     /// The address URL labels point at, when one is configured.
     pub public_url: Option<PublicUrl>,
+    /// What the `/.well-known` app-link files name.
+    pub app_links: AppLinks,
     /// Group commit of bind outcomes (bindings and attempt records) on `writer`.
     pub(crate) bind_writer: BindWriter,
     /// Password hashes run through here, a few at a time.
@@ -291,6 +297,7 @@ impl AppState {
             limits: config.limits,
             web_root: config.web_root,
             public_url: config.public_url,
+            app_links: config.app_links,
         })))
     }
 }

@@ -1,13 +1,28 @@
 //! The web app (`cargo xtask web`) served at `/app/` by the cloud it talks to, so QA can open
 //! the app in any browser against any cloud, with no CORS and no second server.
+//!
+//! Every screen of the app has a URL under `/app/` (`/app/scan`, `/app/confirm?…`,
+//! `/app/devices/<did>`), and a reload or an opened link asks the server for that path: a
+//! path that is not a file but looks like a screen (its last segment has no `.`) gets the
+//! app's `index.html`, whose router then shows the screen. A missing file (`/app/x.wasm`)
+//! stays `not_found`, so a stale page cannot mistake HTML for its wasm.
+//!
+//! Phones load the wasm over slow links, so with the `compression` feature the files are sent
+//! brotli- or gzip-compressed as the browser's `Accept-Encoding` allows: a `.br` or `.gz`
+//! file next to the original (a release build may write them, at the best ratio) is sent as
+//! it is, anything else is compressed on the way (brotli at quality 4, tower-http's default).
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
-use axum::http::{header, HeaderValue};
-use axum::response::Redirect;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use tower_http::services::ServeDir;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
@@ -35,16 +50,55 @@ pub fn check_web_root(dir: &Path) -> Result<(), WebRootError> {
 }
 
 /// `/app/…` from `root` (the bundle refers to its files by absolute `/app/` paths, so `/app`
-/// works as well as `/app/`); `/` leads there.
+/// works as well as `/app/`), with the app's screens' paths answered by its `index.html`;
+/// `/` leads there.
 pub fn router(root: &Path) -> Router<AppState> {
-    // The bundle's file names do not change between builds, so a browser must ask again
-    // each time instead of running yesterday's wasm against today's API.
-    let files = ServeDir::new(root).append_index_html_on_directories(true);
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/app/") }))
-        .nest_service("/app", files)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+    let index = root.join("index.html");
+    let screens = tower::service_fn(move |request: Request| {
+        let index = index.clone();
+        async move { Ok::<Response, Infallible>(screen(index, request).await) }
+    });
+    let files = ServeDir::new(root)
+        .append_index_html_on_directories(true)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(screens);
+    compressed(
+        Router::new()
+            .route("/", get(|| async { Redirect::to("/app/") }))
+            .nest_service("/app", files)
+            // The bundle's file names do not change between builds, so a browser must ask
+            // again each time instead of running yesterday's wasm against today's API.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache"),
+            )),
+    )
+}
+
+/// `router`'s answers compressed as the request's `Accept-Encoding` allows (brotli, then
+/// gzip), unless they already are.
+#[cfg(feature = "compression")]
+fn compressed(router: Router<AppState>) -> Router<AppState> {
+    router.layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// Without the `compression` feature, answers go out as they are.
+#[cfg(not(feature = "compression"))]
+fn compressed(router: Router<AppState>) -> Router<AppState> {
+    router
+}
+
+/// A path under `/app/` that is no file: the app's `index.html` when it names a screen, else
+/// `not_found`.
+async fn screen(index: PathBuf, request: Request) -> Response {
+    let last = request.uri().path().rsplit('/').next().unwrap_or_default();
+    if last.contains('.') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    // ServeFile serves the one file whatever the request's path; it never fails.
+    match ServeFile::new(index).oneshot(request).await {
+        Ok(answer) => answer.map(Body::new),
+        Err(never) => match never {},
+    }
 }

@@ -1,6 +1,7 @@
 //! Tests of the `bindery-cloud` binary as operators run it: the CLI, graceful shutdown on
-//! SIGTERM, SIGKILL in the middle of an import, and scale-out (two `serve` processes on one
-//! PostgreSQL database behaving as one service).
+//! SIGTERM, SIGKILL in the middle of an import, scale-out (two `serve` processes on one
+//! PostgreSQL database behaving as one service), and HTTPS with a kept self-signed
+//! certificate or the operator's files.
 
 #[path = "api/common/mod.rs"]
 mod common;
@@ -59,6 +60,26 @@ fn bad_arguments_exit_2() {
             "x.zip",
         ],
         &["dev-key", "create"],
+        // HTTPS: a certificate needs its key and the other way round; files or self-signed,
+        // not both; a folder only for the self-signed one.
+        &["serve", "--tls-cert", "cert.pem"],
+        &["serve", "--tls-key", "key.pem"],
+        &[
+            "serve",
+            "--tls-self-signed",
+            "--tls-cert",
+            "cert.pem",
+            "--tls-key",
+            "key.pem",
+        ],
+        &["serve", "--tls-dir", "/tmp/bindery-tls"],
+        // App links: a SHA-1 is no SHA-256; a team id is 10 characters.
+        &[
+            "serve",
+            "--android-cert-sha256",
+            "DA:39:A3:EE:5E:6B:4B:0D:32:55:BF:EF:95:60:18:90:AF:D8:07:09",
+        ],
+        &["serve", "--apple-team-id", "ABC"],
     ] {
         let out = cli("sqlite::memory:", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -461,4 +482,216 @@ async fn throwaway_cluster() {
         .await
         .unwrap();
     assert_eq!(state.backend, bindery_cloud::db::Backend::Postgres);
+}
+
+/// A `serve` process started with `args` on a free port, and what it printed up to its
+/// certificate's fingerprint; killed on drop.
+struct HttpsServed {
+    child: std::process::Child,
+    address: String,
+    note: String,
+    fingerprint: String,
+}
+
+impl HttpsServed {
+    async fn start(url: &str, args: &[&str], cert_file: &std::path::Path) -> HttpsServed {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let mut child = Command::new(server_process::BIN)
+            .args(["serve", "--listen", &address])
+            .args(args)
+            .env("BINDERY_DATABASE_URL", url)
+            .env_remove("BINDERY_SECRET")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn bindery-cloud serve");
+        // Read stderr on a thread for as long as the process lives, so it never blocks on a
+        // full pipe; the lines come here.
+        let stderr = child.stderr.take().unwrap();
+        let (lines, read) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    // Nobody listens any more; keep draining.
+                }
+            }
+        });
+        let mut note = String::new();
+        let fingerprint = loop {
+            let line = read
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no fingerprint printed; printed:\n{note}"));
+            note.push_str(&line);
+            note.push('\n');
+            if let Some(hex) = line.trim().strip_prefix("SHA-256 fingerprint: ") {
+                break hex.to_owned();
+            }
+        };
+        let served = HttpsServed {
+            child,
+            address,
+            note,
+            fingerprint,
+        };
+        let http = common::tls::https_client(cert_file);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http
+            .get(format!("https://{}/healthz", served.address))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "serve did not come up over HTTPS"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        served
+    }
+}
+
+impl Drop for HttpsServed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `serve --tls-self-signed` makes a certificate beside the database once, prints its
+/// fingerprint (the one a phone's browser shows), and serves the same one on the next start;
+/// the same files given as `--tls-cert`/`--tls-key` serve it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_signed_certificate_is_made_once_and_served_on_every_start() {
+    use bindery_cloud::links::Sha256Fingerprint;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let cert = dir.path().join(bindery_cloud::tls::SELF_SIGNED_CERT);
+    let key = dir.path().join(bindery_cloud::tls::SELF_SIGNED_KEY);
+
+    let first = HttpsServed::start(&url, &["--tls-self-signed"], &cert).await;
+    assert!(
+        first
+            .note
+            .contains("a new self-signed certificate for 127.0.0.1"),
+        "{}",
+        first.note
+    );
+    assert!(
+        first
+            .note
+            .contains(&format!("https://{}/app/", first.address)),
+        "{}",
+        first.note
+    );
+    let fingerprint = first.fingerprint.clone();
+    assert_eq!(fingerprint.len(), 32 * 3 - 1, "{fingerprint}");
+    let seen = common::tls::handshake(&first.address, &cert, "/healthz").await;
+    assert_eq!(
+        Sha256Fingerprint::of(&seen.certificate).to_string(),
+        fingerprint
+    );
+    assert!(
+        seen.answer.starts_with("HTTP/1.1 200 OK"),
+        "{}",
+        seen.answer
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
+    drop(first);
+
+    let again = HttpsServed::start(&url, &["--tls-self-signed"], &cert).await;
+    assert!(again.note.contains("kept in"), "{}", again.note);
+    assert_eq!(again.fingerprint, fingerprint);
+    let seen = common::tls::handshake(&again.address, &cert, "/healthz").await;
+    assert_eq!(
+        Sha256Fingerprint::of(&seen.certificate).to_string(),
+        fingerprint
+    );
+    drop(again);
+
+    let files = HttpsServed::start(
+        &url,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        &cert,
+    )
+    .await;
+    assert!(
+        files.note.starts_with("HTTPS with the certificate"),
+        "{}",
+        files.note
+    );
+    assert_eq!(files.fingerprint, fingerprint);
+}
+
+/// A certificate or key `serve` cannot use stops it with status 1 and a message naming the
+/// file and what it should hold.
+#[test]
+fn unusable_certificate_files_exit_1_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let good = bindery_cloud::tls::self_signed(&dir.path().join("good"), listen).unwrap();
+    let other = bindery_cloud::tls::self_signed(&dir.path().join("other"), listen).unwrap();
+    let (cert, key) = (
+        good.cert_file.to_str().unwrap(),
+        good.key_file.to_str().unwrap(),
+    );
+    let other_key = other.key_file.to_str().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["--tls-cert", missing, "--tls-key", key],
+            missing,
+            "cannot read the TLS certificate",
+        ),
+        (
+            &["--tls-cert", key, "--tls-key", key],
+            key,
+            "holds no certificate",
+        ),
+        (
+            &["--tls-cert", cert, "--tls-key", cert],
+            cert,
+            "holds no private key",
+        ),
+        (
+            &["--tls-cert", cert, "--tls-key", other_key],
+            other_key,
+            "give the key that was made with that certificate",
+        ),
+        (
+            &["--tls-self-signed", "--tls-dir", "/proc/bindery-tls"],
+            "/proc/bindery-tls",
+            "cannot write",
+        ),
+    ];
+    let url = sqlite_url(&dir);
+    for (args, file, says) in cases {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let out = cli(&url, &all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(file), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }

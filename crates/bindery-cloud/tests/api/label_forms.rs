@@ -108,6 +108,16 @@ async fn a_url_batch_prints_links_to_the_cloud_that_bind(s: TestServer) {
         let user = s.user(&format!("{pk}@example.com")).await;
         let bound = bind(&s, &user, &label.qr_content).await;
         assert_eq!(bound["device"]["sn"], label.sn.as_str());
+        // Opened with a phone's camera, the printed link reaches this cloud's `/b`, which
+        // (serving no web app here) names the device and keeps its bind code to itself.
+        let link = label
+            .qr_content
+            .replace("https://bind.example.com", &s.base);
+        let page = s.http.get(&link).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{link}");
+        let page = page.text().await.unwrap();
+        assert!(page.contains(&format!("SN <b>{}</b>", label.sn)), "{page}");
+        assert!(!page.contains(&label.bind_code), "{page}");
     }
     // A Gizwits task of a URL product prints URLs too.
     s.post(
