@@ -130,16 +130,17 @@ fn run_as(
     // The camera sees the label except where the scenario wants a live Scan screen to stay.
     let camera_sees_label = !matches!(scenario, "open_image" | "a11y");
     let (png, video) = label_files(label, work.path(), camera_sees_label);
+    // One name per run: its screenshots' folder and its account.
+    let slug = [Some(scenario), device, locale]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("-")
+        .replace(' ', "-")
+        .to_lowercase();
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("browser-e2e")
-        .join(
-            [Some(scenario), device, locale]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("-")
-                .replace(' ', "-"),
-        );
+        .join(&slug);
     let _ = std::fs::remove_dir_all(&shots);
     let config = serde_json::json!({
         "url": cloud.url,
@@ -153,10 +154,7 @@ fn run_as(
         "device": device,
         "locale": locale,
         "qr_content": label.qr_content,
-        "email": format!(
-            "{scenario}.{}@example.com",
-            locale.unwrap_or("en").to_lowercase()
-        ),
+        "email": format!("{slug}@example.com"),
         "password": PASSWORD,
     });
     // The run takes seconds; the cloud it talks to keeps serving on the test's runtime.
@@ -326,6 +324,13 @@ async fn on_a_phone_back_returns_to_scan_and_a_reload_keeps_confirm() {
             "{device}: {result:#}"
         );
         assert_eq!(result["sn_after_reload"], label.sn.as_str(), "{device}");
+        assert_eq!(result["sn_from_link"], label.sn.as_str(), "{device}");
+        assert!(
+            result["link_url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/app/confirm?")),
+            "{device}: {result:#}"
+        );
         assert_eq!(result["auth_screens_after_back"], 0, "{device}: {result:#}");
     }
 }

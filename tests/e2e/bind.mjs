@@ -12,8 +12,9 @@
 //   network_down    the cloud cannot be reached: the error says so and Retry recovers
 //   open_image      the camera sees no label; "Open image…" picks the label's PNG
 //   routes          Back from Confirm returns to a running Scan, a reload of Confirm's
-//                   address shows the label again, Back from Home leaves no signed-out
-//                   screen behind
+//                   address shows the label again, the label's URL form opened as a link
+//                   (/b?…) lands on Confirm, Back from Home leaves no signed-out screen
+//                   behind
 //   a11y            axe-core on every screen (sign-in, sign-up, Home empty and with a device,
 //                   Scan, Enter code, Confirm, the device, Settings) in the context's
 //                   language (`locale`): the serious and critical violations, by screen
@@ -233,6 +234,13 @@ try {
     await page.locator(".screen.confirm .sn").waitFor(WAIT);
     result.sn_after_reload = await text(".screen.confirm .sn");
     await shot("confirm-reloaded");
+    // The label printed as a URL, opened as a link (what a phone's camera app does): the
+    // cloud's /b sends it on to Confirm.
+    await page.goto(`${url}/b${new URL(result.confirm_url).search}`);
+    await page.locator(".screen.confirm .sn").waitFor(WAIT);
+    result.link_url = page.url();
+    result.sn_from_link = await text(".screen.confirm .sn");
+    await shot("confirm-from-link");
     // Home after sign-up: Back leads out of the app, never to a sign-in form.
     await page.goto(`${url}/app/`);
     await page.locator(".screen.home").waitFor(WAIT);
