@@ -97,22 +97,31 @@ pub fn App() -> Element {
         first = action;
         Signal::new(model)
     });
+    // Where the history put the user (the address the app was opened at, or Back/Forward):
+    // the screen goes there without writing the address again. Until a Confirm's label has
+    // been read, the model waits on Scan, which must not overwrite that entry either.
+    let mut arrived: Signal<Option<Route>> = use_signal(|| None);
     let opened_at = host.clone();
     let mut opening = model;
     use_hook(move || {
         // The address the app was opened at (a reload, a link, a URL label sent on by the
         // cloud's `/b`) decides the first screen; asking about a label replaces the first
-        // refresh, which the list gets after a bind anyway.
+        // refresh (Home fetches its list when it shows).
         let route = opened_at
             .location()
-            .and_then(|(path, query)| Route::parse(&path, &query));
-        let opened = route.and_then(|route| opening.write().open(route));
+            .and_then(|at| Route::parse(&at.path, &at.query, at.state.as_deref()));
+        let opened = route.and_then(|route| {
+            arrived.set(Some(route.clone()));
+            opening.write().open(route)
+        });
         if let Some(action) = opened.or(first.take()) {
             dispatch(model, action);
         }
-        opened_at.on_location_change(Box::new(move |path, query| {
-            if let Some(route) = Route::parse(&path, &query) {
+        opened_at.on_location_change(Box::new(move |at| {
+            if let Some(route) = Route::parse(&at.path, &at.query, at.state.as_deref()) {
                 let mut moved = model;
+                let mut arrived = arrived;
+                arrived.set(Some(route.clone()));
                 let action = moved.write().open(route);
                 if let Some(action) = action {
                     dispatch(model, action);
@@ -127,6 +136,20 @@ pub fn App() -> Element {
     use_effect(move || {
         let route = model.read().route();
         let before = shown.peek().clone();
+        let target = arrived.peek().clone();
+        if let Some(target) = target {
+            if route == target {
+                arrived.set(None);
+                // The entry is right; only a `/b` link's bind code leaves the address.
+                host.show_location(&route.path(), route.state(), true);
+                shown.set(Some(route));
+                return;
+            }
+            if matches!(target, Route::Confirm { .. }) && route == Route::Scan {
+                return;
+            }
+            arrived.set(None);
+        }
         if before.as_ref() == Some(&route) {
             return;
         }
@@ -138,7 +161,7 @@ pub fn App() -> Element {
                     || (matches!(before, Route::Confirm { .. }) && route == Route::Home)
             }
         };
-        host.show_location(&route.path(), replace);
+        host.show_location(&route.path(), route.state(), replace);
         shown.set(Some(route));
     });
     rsx! {

@@ -69,6 +69,17 @@ pub trait CameraFeed: Send {
     }
 }
 
+/// Where the page is: its address and what its history entry keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    /// The path (`/app/scan`).
+    pub path: String,
+    /// The query, without `?`.
+    pub query: String,
+    /// The history entry's state: a Confirm's label, kept out of the address.
+    pub state: Option<String>,
+}
+
 /// The device's capabilities. Every method has the answer of a host that offers nothing.
 pub trait Host: Send + Sync {
     /// The sandbox cloud, when this host runs one.
@@ -116,20 +127,20 @@ pub trait Host: Send + Sync {
         })
     }
 
-    /// The address the app was opened at, as `(path, query)` without `?`, on hosts that have
-    /// addresses (the browser). See [`crate::state::Route`].
-    fn location(&self) -> Option<(String, String)> {
+    /// The address the app was opened at, on hosts that have addresses (the browser). See
+    /// [`crate::state::Route`].
+    fn location(&self) -> Option<Location> {
         None
     }
 
-    /// Shows `path` (a route's address, query included) as the current address: a new
-    /// history entry, or in place of the current one when `replace`. Nothing happens when it
-    /// is the address already shown.
-    fn show_location(&self, _path: &str, _replace: bool) {}
+    /// Shows `path` (a route's address, query included) as the current address, with `state`
+    /// kept in the history entry beside it: a new entry, or in place of the current one when
+    /// `replace`. Nothing happens when both are what the entry holds already.
+    fn show_location(&self, _path: &str, _state: Option<&str>, _replace: bool) {}
 
-    /// Calls `moved` with the new `(path, query)` each time the user moves through the
-    /// history (Back, Forward, the phone's Back gesture).
-    fn on_location_change(&self, _moved: Box<dyn Fn(String, String)>) {}
+    /// Calls `moved` with the new address each time the user moves through the history
+    /// (Back, Forward, the phone's Back gesture).
+    fn on_location_change(&self, _moved: Box<dyn Fn(Location)>) {}
 
     /// Opens camera `index` (or the QA source, when one is set). `None` when the host has no
     /// camera support at all (the screen then shows the no-camera state).

@@ -18,6 +18,16 @@ pub fn Home() -> Element {
     let highlighted = m.highlighted.clone();
     let devices = m.devices.clone();
     drop(m);
+    // Home reached without its list (the app was opened at a label's address, which asked
+    // about the label instead of fetching the list): fetch it now.
+    use_hook(move || {
+        let m = model.peek();
+        let unfetched = m.devices.is_none() && m.busy.is_none() && m.failure.is_none();
+        drop(m);
+        if unfetched {
+            dispatch(model, Action::Refresh);
+        }
+    });
     rsx! {
         AppBar { title: t(lang, Text::HomeTitle).to_owned(), back: None }
         section { class: "screen home",

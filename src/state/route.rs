@@ -4,6 +4,12 @@
 //! reload do what the user expects, and a printed URL label (`/b?pk=…`, which the cloud sends
 //! on to `/app/confirm?pk=…`) opens Confirm.
 //!
+//! A label's secret never goes into an address, where history lists and sync would keep it:
+//! Confirm's address names the product and SN only, and the label's exact text (with its
+//! bind code, passcode or adopted text) rides in the history entry's state, which a reload,
+//! Back and Forward give back. A `/b` link's bind code is read once and the address rewritten
+//! without it.
+//!
 //! The model stays the flow's one source of truth (the tests drive it without a browser): the
 //! address is a view of it, written by the host after each change ([`Model::route`]), and an
 //! address the user goes to is turned back into navigation ([`Model::open`]). That is why
@@ -11,7 +17,7 @@
 //! state and leave the model beside it.
 
 use bindery_core::qr::{format_bindery_v2, format_quectel_v1};
-use bindery_core::{parse_qr, BindCode, ProductKey, QrKind, Sn};
+use bindery_core::{parse_qr, QrKind};
 
 use super::{Action, Model, Screen};
 
@@ -31,8 +37,8 @@ pub enum Route {
     Scan,
     /// `/app/enter-code`
     EnterCode,
-    /// `/app/confirm?pk=…&sn=…[&bc=…]` for the Bindery, Quectel and URL forms, or
-    /// `/app/confirm?label=…` with any other label's exact text.
+    /// `/app/confirm?pk=…&sn=…` (or `/app/confirm` for a label that names no SN), the label's
+    /// text kept in the history entry's state; a `/b` link brings `&bc=…` once.
     Confirm {
         /// The label's text, as the cloud is asked about it.
         label: String,
@@ -47,9 +53,10 @@ pub enum Route {
 }
 
 impl Route {
-    /// The route of `path` (`/app/…`) and its `query` (without `?`); `None` for an address
-    /// outside the app or one it does not know (the app then shows where the model is).
-    pub fn parse(path: &str, query: &str) -> Option<Route> {
+    /// The route of `path` (`/app/…`), its `query` (without `?`) and the history entry's
+    /// `state` (a Confirm's label); `None` for an address outside the app or one it does not
+    /// know (the app then shows where the model is).
+    pub fn parse(path: &str, query: &str, state: Option<&str>) -> Option<Route> {
         let rest = path.strip_prefix(APP_PREFIX)?;
         let rest = rest.trim_matches('/');
         Some(match rest {
@@ -60,7 +67,10 @@ impl Route {
             "enter-code" => Route::EnterCode,
             "settings" => Route::Settings,
             "confirm" => Route::Confirm {
-                label: label_of_query(query)?,
+                label: match state.filter(|label| !label.trim().is_empty()) {
+                    Some(label) => label.to_owned(),
+                    None => label_of_query(query)?,
+                },
             },
             _ => {
                 let did = rest.strip_prefix("devices/")?;
@@ -88,7 +98,18 @@ impl Route {
             Route::EnterCode => format!("{APP_PREFIX}/enter-code"),
             Route::Settings => format!("{APP_PREFIX}/settings"),
             Route::Device { did } => format!("{APP_PREFIX}/devices/{did}"),
-            Route::Confirm { label } => format!("{APP_PREFIX}/confirm?{}", query_of_label(label)),
+            Route::Confirm { label } => match query_of_label(label) {
+                Some(query) => format!("{APP_PREFIX}/confirm?{query}"),
+                None => format!("{APP_PREFIX}/confirm"),
+            },
+        }
+    }
+
+    /// What the history entry keeps beside the address: a Confirm's label.
+    pub fn state(&self) -> Option<&str> {
+        match self {
+            Route::Confirm { label } => Some(label),
+            _ => None,
         }
     }
 
@@ -99,51 +120,32 @@ impl Route {
     }
 }
 
-/// The label a Confirm address carries: `label=` as is, or the fields of the URL form.
+/// The label a Confirm address names when its entry kept none (a `/b` link, an address
+/// typed or shared): the URL form's fields, read as the cloud reads a URL label (names in
+/// any case), so what `/b` accepted the app accepts too.
 fn label_of_query(query: &str) -> Option<String> {
-    let mut fields = std::collections::HashMap::new();
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        fields
-            .entry(name.into_owned())
-            .or_insert(value.into_owned());
-    }
-    if let Some(label) = fields.get("label").filter(|l| !l.trim().is_empty()) {
-        return Some(label.clone());
-    }
-    let pk = ProductKey::parse(fields.get("pk")?).ok()?;
-    let sn = Sn::parse(fields.get("sn")?).ok()?;
-    Some(match fields.get("bc") {
-        Some(bc) => format_bindery_v2(&pk, &sn, &BindCode::parse(bc).ok()?),
-        None => format_quectel_v1(&pk, &sn),
+    let payload = parse_qr(&format!("https://bindery.invalid/b?{query}")).ok()?;
+    let (pk, sn) = (payload.product_key()?, payload.sn()?);
+    Some(match payload.bind_code() {
+        Some(bc) => format_bindery_v2(pk, sn, bc),
+        None => format_quectel_v1(pk, sn),
     })
 }
 
-/// A Confirm address's query for `label`: the fields when the label is one of Bindery's own
-/// forms (short, readable, the form `/b` sends on), otherwise the text itself.
-fn query_of_label(label: &str) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    match parse_qr(label) {
-        Ok(payload)
-            if matches!(
-                payload.kind(),
-                QrKind::BinderyV2 | QrKind::QuectelV1 | QrKind::Url
-            ) =>
-        {
-            if let (Some(pk), Some(sn)) = (payload.product_key(), payload.sn()) {
-                query.append_pair("pk", pk.as_str());
-                query.append_pair("sn", sn.as_str());
-                if let Some(bc) = payload.bind_code() {
-                    query.append_pair("bc", bc.as_str());
-                }
-            } else {
-                query.append_pair("label", label);
-            }
-        }
-        _ => {
-            query.append_pair("label", label);
-        }
+/// Confirm's query for `label`: the product and SN when the label names them, never its
+/// secret; `None` for a label that names no SN (an adopted text, a Gizwits legacy label).
+fn query_of_label(label: &str) -> Option<String> {
+    let payload = parse_qr(label).ok()?;
+    if !matches!(
+        payload.kind(),
+        QrKind::BinderyV2 | QrKind::QuectelV1 | QrKind::Url
+    ) {
+        return None;
     }
-    query.finish()
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("pk", payload.product_key()?.as_str());
+    query.append_pair("sn", payload.sn()?.as_str());
+    Some(query.finish())
 }
 
 impl Model {
@@ -228,75 +230,88 @@ impl Model {
 mod tests {
     use super::*;
 
-    /// One line a case: the address, and the route it names (`None`: not the app's).
+    const V2: &str = "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD";
+
+    /// One line a case: the address, the entry's state, and the route they name (`None`: not
+    /// the app's).
     #[test]
     fn addresses_and_their_routes() {
-        let v2 = "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD";
-        let cases: &[(&str, &str, Option<Route>)] = &[
-            ("/app/", "", Some(Route::Home)),
-            ("/app", "", Some(Route::Home)),
-            ("/app/scan", "", Some(Route::Scan)),
-            ("/app/scan/", "", Some(Route::Scan)),
-            ("/app/sign-in", "", Some(Route::SignIn)),
-            ("/app/sign-up", "", Some(Route::SignUp)),
-            ("/app/enter-code", "", Some(Route::EnterCode)),
-            ("/app/settings", "", Some(Route::Settings)),
+        let confirm = |label: &str| {
+            Some(Route::Confirm {
+                label: label.into(),
+            })
+        };
+        let cases: &[(&str, &str, Option<&str>, Option<Route>)] = &[
+            ("/app/", "", None, Some(Route::Home)),
+            ("/app", "", None, Some(Route::Home)),
+            ("/app/scan", "", None, Some(Route::Scan)),
+            ("/app/scan/", "", None, Some(Route::Scan)),
+            ("/app/sign-in", "", None, Some(Route::SignIn)),
+            ("/app/sign-up", "", None, Some(Route::SignUp)),
+            ("/app/enter-code", "", None, Some(Route::EnterCode)),
+            ("/app/settings", "", None, Some(Route::Settings)),
             (
                 "/app/devices/d_0123abcd",
                 "",
+                None,
                 Some(Route::Device {
                     did: "d_0123abcd".into(),
                 }),
             ),
+            // A /b link sent on: the fields, in any order and case, the bind code once.
             (
                 "/app/confirm",
                 "pk=p1a2b3&sn=BD7K2M9Q4X&bc=7Q4XK2M9PD",
-                Some(Route::Confirm { label: v2.into() }),
+                None,
+                confirm(V2),
             ),
-            // The order and case of a printed URL label's fields do not matter to `/b`; here
-            // the cloud has already sent them on as they were.
             (
                 "/app/confirm",
-                "sn=BD7K2M9Q4X&pk=p1a2b3&bc=7Q4XK2M9PD",
-                Some(Route::Confirm { label: v2.into() }),
+                "SN=BD7K2M9Q4X&PK=p1a2b3&BC=7Q4XK2M9PD",
+                None,
+                confirm(V2),
             ),
             (
                 "/app/confirm",
                 "pk=p1a2b3&sn=VDR7098612099028",
-                Some(Route::Confirm {
-                    label: "pk=p1a2b3&sn=VDR7098612099028&v=1".into(),
-                }),
+                None,
+                confirm("pk=p1a2b3&sn=VDR7098612099028&v=1"),
+            ),
+            // The entry's state is the label, whatever the address shows.
+            (
+                "/app/confirm",
+                "pk=p1a2b3&sn=BD7K2M9Q4X",
+                Some(V2),
+                confirm(V2),
             ),
             (
                 "/app/confirm",
-                "label=product_key%3Dp1a2b3%26did%3Dabc%26passcode%3DXYZ",
-                Some(Route::Confirm {
-                    label: "product_key=p1a2b3&did=abc&passcode=XYZ".into(),
-                }),
+                "",
+                Some("GZQR:opaque text"),
+                confirm("GZQR:opaque text"),
             ),
-            (
-                "/app/confirm",
-                "label=GW%20opaque+text",
-                Some(Route::Confirm {
-                    label: "GW opaque text".into(),
-                }),
-            ),
-            ("/app/confirm", "", None),
-            ("/app/confirm", "pk=p1a2b3", None),
-            ("/app/confirm", "pk=p1a2b3&sn=BD7K2M9Q4X&bc=bad", None),
-            ("/app/devices/", "", None),
-            ("/app/devices/d_1/x", "", None),
-            ("/app/nowhere", "", None),
-            ("/", "", None),
-            ("/b", "pk=p1a2b3&sn=BD7K2M9Q4X", None),
+            ("/app/confirm", "", None, None),
+            ("/app/confirm", "", Some("  "), None),
+            ("/app/confirm", "pk=p1a2b3", None, None),
+            ("/app/confirm", "pk=p1a2b3&sn=BD7K2M9Q4X&bc=bad", None, None),
+            ("/app/confirm", "label=GZQR%3Aopaque", None, None),
+            ("/app/devices/", "", None, None),
+            ("/app/devices/d_1/x", "", None, None),
+            ("/app/nowhere", "", None, None),
+            ("/", "", None, None),
+            ("/b", "pk=p1a2b3&sn=BD7K2M9Q4X", None, None),
         ];
-        for (path, query, expected) in cases {
-            assert_eq!(&Route::parse(path, query), expected, "{path}?{query}");
+        for (path, query, state, expected) in cases {
+            assert_eq!(
+                &Route::parse(path, query, *state),
+                expected,
+                "{path}?{query} {state:?}"
+            );
         }
     }
 
     #[test]
-    fn every_route_reads_back_from_its_own_address() {
+    fn every_route_reads_back_from_its_address_and_state_and_no_secret_is_in_the_address() {
         let routes = [
             Route::SignIn,
             Route::SignUp,
@@ -307,14 +322,15 @@ mod tests {
             Route::Device {
                 did: "d_0123456789abcdef01234567".into(),
             },
+            Route::Confirm { label: V2.into() },
             Route::Confirm {
-                label: "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD".into(),
+                label: "https://bind.example.com/b?pk=p1a2b3&sn=BD7K2M9Q4X&bc=7Q4XK2M9PD".into(),
             },
             Route::Confirm {
                 label: "pk=p1a2b3&sn=VDR7098612099028&v=1".into(),
             },
             Route::Confirm {
-                label: "product_key=p1a2b3&did=9jQ7&passcode=XAVB".into(),
+                label: "product_key=p1a2b3&did=9jQ7&passcode=XAVBPXMSKA".into(),
             },
             Route::Confirm {
                 label: "Gizwits opaque label ∑ & = ? #".into(),
@@ -323,14 +339,18 @@ mod tests {
         for route in routes {
             let address = route.path();
             let (path, query) = address.split_once('?').unwrap_or((&address, ""));
-            assert_eq!(Route::parse(path, query), Some(route.clone()), "{address}");
+            assert_eq!(
+                Route::parse(path, query, route.state()),
+                Some(route.clone()),
+                "{address}"
+            );
+            for secret in ["7Q4XK2M9PD", "XAVBPXMSKA", "opaque"] {
+                assert!(!address.contains(secret), "{address}");
+            }
         }
         assert_eq!(
-            Route::Confirm {
-                label: "pk=p1a2b3&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD".into()
-            }
-            .path(),
-            "/app/confirm?pk=p1a2b3&sn=BD7K2M9Q4X&bc=7Q4XK2M9PD"
+            Route::Confirm { label: V2.into() }.path(),
+            "/app/confirm?pk=p1a2b3&sn=BD7K2M9Q4X"
         );
     }
 }

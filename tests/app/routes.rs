@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::common::{TestCloud, PASSWORD};
 use crate::ui::Ui;
-use bindery::host::{Host, HostHandle};
+use bindery::host::{Host, HostHandle, Location};
 use bindery::i18n::Lang;
 use bindery::state::{Action, Route, Screen, Secret};
 use bindery_core::api::DeviceStatus;
@@ -17,27 +17,39 @@ use dioxus::prelude::{ReadableExt, WritableExt};
 /// The addresses a host was asked to show, each with whether it replaced the one before.
 type Shown = Arc<Mutex<Vec<(String, bool)>>>;
 
-/// A browser-like host: opened at `start`, recording each address shown.
+/// A browser-like host: opened at `start`, recording each address shown; the states kept
+/// beside them go to `states`.
 #[derive(Default)]
 struct AddressHost {
-    start: Option<(String, String)>,
+    start: Option<Location>,
     shown: Shown,
+    states: Arc<Mutex<Vec<Option<String>>>>,
 }
 
 impl Host for AddressHost {
-    fn location(&self) -> Option<(String, String)> {
+    fn location(&self) -> Option<Location> {
         self.start.clone()
     }
-    fn show_location(&self, path: &str, replace: bool) {
+    fn show_location(&self, path: &str, state: Option<&str>, replace: bool) {
         self.shown.lock().unwrap().push((path.to_owned(), replace));
+        self.states.lock().unwrap().push(state.map(str::to_owned));
     }
 }
 
 fn host_at(start: Option<&str>) -> (HostHandle, Shown) {
+    host_with_state(start, None)
+}
+
+/// A host opened at `start` whose history entry keeps `state`.
+fn host_with_state(start: Option<&str>, state: Option<&str>) -> (HostHandle, Shown) {
     let host = AddressHost {
         start: start.map(|address| {
             let (path, query) = address.split_once('?').unwrap_or((address, ""));
-            (path.to_owned(), query.to_owned())
+            Location {
+                path: path.to_owned(),
+                query: query.to_owned(),
+                state: state.map(str::to_owned),
+            }
         }),
         ..AddressHost::default()
     };
@@ -78,6 +90,10 @@ async fn the_address_follows_the_screens() {
     .path();
     assert_eq!(confirm, [(expected, false)]);
     assert!(confirm[0].0.starts_with("/app/confirm?pk="), "{confirm:?}");
+    assert!(
+        !confirm[0].0.contains("bc="),
+        "no bind code in an address: {confirm:?}"
+    );
 
     // Bound: Home takes Confirm's place, so Back does not ask about the label again.
     ui.dom.in_runtime(|| {
@@ -117,7 +133,8 @@ async fn a_label_address_opened_signed_out_continues_to_confirm_after_sign_in() 
         label: label.qr_content.clone(),
     }
     .path();
-    let (host, shown) = host_at(Some(&address));
+    assert!(!address.contains("&bc="), "{address}");
+    let (host, shown) = host_with_state(Some(&address), Some(&label.qr_content));
     let mut ui = Ui::with_host(cloud.model(Lang::En), host);
     let model = ui.model();
     assert_eq!(
@@ -206,4 +223,26 @@ async fn a_reload_keeps_the_screen_and_back_returns_to_scan() {
     // Signed in, the sign-in address leads Home rather than to a signed-out screen.
     assert_eq!(on_confirm.open(Route::SignIn), None);
     assert_eq!(on_confirm.screen, Screen::Home);
+}
+
+#[tokio::test]
+async fn a_label_link_opens_confirm_and_its_bind_code_leaves_the_address() {
+    let cloud = TestCloud::start().await;
+    let model = cloud.signed_in("link@example.com").await;
+    let label = cloud.labels[3].clone();
+    // What the cloud's /b sends on: the URL form's fields, bind code included.
+    let query = label.qr_content.replace("&v=2", "");
+    let (host, shown) = host_at(Some(&format!("/app/confirm?{query}")));
+    let mut ui = Ui::with_host(model, host);
+    ui.settle().await;
+    ui.idle().await;
+    let model = ui.model();
+    assert_eq!(
+        ui.dom.in_runtime(|| model.read().screen.clone()),
+        Screen::Confirm
+    );
+    // The entry was rewritten in place: the same screen, without the bind code.
+    let moves = taken(&shown);
+    let without_code = format!("/app/confirm?pk={}&sn={}", cloud.product_key, label.sn);
+    assert_eq!(moves, [(without_code, true)], "{moves:?}");
 }

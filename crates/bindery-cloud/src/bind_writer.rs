@@ -11,7 +11,7 @@
 //! however many binds it carries, so the writer keeps up with the readers.
 //!
 //! Nothing of docs/product.md §5 is loosened: the unique index on `bindings.sn` still decides who gets a
-//! device (the batch is one `INSERT … ON CONFLICT (sn) DO NOTHING RETURNING did`, then the
+//! device (the batch is one `INSERT … ON CONFLICT DO NOTHING RETURNING binding_id`, then the
 //! holders of the SNs that were not inserted are read in the same transaction); a caller is
 //! answered only after its rows are committed; every attempt is recorded with its result code
 //! and request id in the same transaction as its binding, so the rate-limit counts in the
@@ -245,9 +245,12 @@ async fn write_batch(
     let mut inserted: HashSet<String> = HashSet::new();
     if !inserting.is_empty() {
         let rows = values_rows(backend, inserting.len(), 6);
+        // No conflict target: a device's did is the same for every bind, so another process's
+        // binding of the SN collides on `did` as well as on `sn`, and both must be absorbed
+        // (PostgreSQL raises a conflict on any index other than a named target).
         let sql = format!(
             "INSERT INTO bindings (binding_id, did, sn, uid, name, bound_at) VALUES {rows} \
-             ON CONFLICT (sn) DO NOTHING RETURNING binding_id"
+             ON CONFLICT DO NOTHING RETURNING binding_id"
         );
         let mut query = sqlx::query_scalar(&sql);
         for b in &inserting {

@@ -66,6 +66,7 @@ async fn create(
     let pk_typed = product.product_key.clone();
     let policy = product.bind_policy;
     let form = product.label_form;
+    crate::developer::products::check_form(&state, form, policy)?;
     let public_url = state.public_url.clone();
     let (devices, archive) = tokio::task::spawn_blocking(move || {
         let mut devices = Vec::with_capacity(chosen.len());

@@ -159,8 +159,9 @@ pub struct StateConfig {
     pub app_links: AppLinks,
 }
 
-/// The cloud's public address (`https://bind.example.com`, maybe with a path prefix): an
-/// absolute http(s) URL without query or fragment, stored without a trailing slash.
+/// The cloud's public address (`https://bind.example.com`): an absolute http(s) URL of a
+/// host, without a path (the cloud answers `/b` and `/app/` at its root), query or fragment,
+/// stored without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUrl(String);
 
@@ -172,16 +173,22 @@ impl PublicUrl {
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
             .ok_or_else(|| format!("{input:?} must start with https:// (or http://)"))?;
-        let host = rest.split('/').next().unwrap_or_default();
-        if host.is_empty() {
-            return Err(format!("{input:?} names no host"));
-        }
         if let Some(bad) = trimmed
             .chars()
             .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'))
         {
             return Err(format!(
                 "{input:?} must be a plain address: no {bad:?} (no query, fragment or spaces)"
+            ));
+        }
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if host.is_empty() {
+            return Err(format!("{input:?} names no host"));
+        }
+        if !path.is_empty() {
+            return Err(format!(
+                "{input:?} has a path; give the address of the cloud itself (it serves /b and \
+                 /app/ at its root), such as https://bind.example.com"
             ));
         }
         Ok(PublicUrl(trimmed.to_owned()))
@@ -314,10 +321,8 @@ mod tests {
                 " https://bind.example.com/ ",
                 Ok("https://bind.example.com"),
             ),
-            (
-                "http://10.0.0.2:8080/bindery/",
-                Ok("http://10.0.0.2:8080/bindery"),
-            ),
+            ("http://10.0.0.2:8080/", Ok("http://10.0.0.2:8080")),
+            ("http://10.0.0.2:8080/bindery/", Err("has a path")),
             ("bind.example.com", Err("must start with https://")),
             ("https:///b", Err("names no host")),
             ("https://bind.example.com/?x=1", Err("no '?'")),

@@ -1,36 +1,55 @@
 //! The page's address and history (the History API): the app writes the route of each screen
-//! it shows, and hears Back and Forward (`popstate`) to go where the user went.
+//! it shows, with a Confirm's label in the entry's state rather than in the address, and hears
+//! Back and Forward (`popstate`) to go where the user went.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The page's path and query (without `?`).
-pub(super) fn location() -> Option<(String, String)> {
-    let location = web_sys::window()?.location();
+use crate::host::Location;
+
+/// The page's address and its history entry's state.
+pub(super) fn location() -> Option<Location> {
+    let window = web_sys::window()?;
+    let location = window.location();
     let path = location.pathname().ok()?;
     let search = location.search().ok()?;
-    Some((path, search.trim_start_matches('?').to_owned()))
+    let state = window
+        .history()
+        .ok()
+        .and_then(|history| history.state().ok())
+        .and_then(|state| state.as_string());
+    Some(Location {
+        path,
+        query: search.trim_start_matches('?').to_owned(),
+        state,
+    })
 }
 
-/// Shows `path` as the address: pushed as a new entry, or replacing the current one. The
-/// same address again changes nothing, so the history holds one entry per move.
-pub(super) fn show(path: &str, replace: bool) {
+/// Shows `path` as the address with `state` in its entry: pushed as a new entry, or replacing
+/// the current one. The same address and state again change nothing, so the history holds
+/// one entry per move.
+pub(super) fn show(path: &str, state: Option<&str>, replace: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let current = location()
-        .map(|(p, q)| if q.is_empty() { p } else { format!("{p}?{q}") })
-        .unwrap_or_default();
-    if current == path {
-        return;
+    if let Some(now) = location() {
+        let address = if now.query.is_empty() {
+            now.path.clone()
+        } else {
+            format!("{}?{}", now.path, now.query)
+        };
+        if address == path && now.state.as_deref() == state {
+            return;
+        }
     }
     let Ok(history) = window.history() else {
         return;
     };
+    let state = state.map(JsValue::from_str).unwrap_or(JsValue::NULL);
     let written = if replace {
-        history.replace_state_with_url(&JsValue::NULL, "", Some(path))
+        history.replace_state_with_url(&state, "", Some(path))
     } else {
-        history.push_state_with_url(&JsValue::NULL, "", Some(path))
+        history.push_state_with_url(&state, "", Some(path))
     };
     if let Err(error) = written {
         tracing::warn!(?error, path, "the address could not be shown");
@@ -38,13 +57,13 @@ pub(super) fn show(path: &str, replace: bool) {
 }
 
 /// Calls `moved` with the new address after each Back or Forward.
-pub(super) fn on_pop(moved: Box<dyn Fn(String, String)>) {
+pub(super) fn on_pop(moved: Box<dyn Fn(Location)>) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let listener = Closure::<dyn Fn()>::new(move || {
-        if let Some((path, query)) = location() {
-            moved(path, query);
+        if let Some(now) = location() {
+            moved(now);
         }
     });
     if window

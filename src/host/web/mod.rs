@@ -15,7 +15,7 @@ mod torch;
 
 use bindery_scan::source::decode_image;
 
-use super::{CameraFeed, Host};
+use super::{CameraFeed, Host, Location};
 use crate::i18n::Lang;
 use crate::state::preferences::Preferences;
 use crate::state::ScanProblem;
@@ -55,15 +55,15 @@ impl Host for WebHost {
         storage::save_preferences(preferences);
     }
 
-    fn location(&self) -> Option<(String, String)> {
+    fn location(&self) -> Option<Location> {
         history::location()
     }
 
-    fn show_location(&self, path: &str, replace: bool) {
-        history::show(path, replace);
+    fn show_location(&self, path: &str, state: Option<&str>, replace: bool) {
+        history::show(path, state, replace);
     }
 
-    fn on_location_change(&self, moved: Box<dyn Fn(String, String)>) {
+    fn on_location_change(&self, moved: Box<dyn Fn(Location)>) {
         history::on_pop(moved);
     }
 }

@@ -152,11 +152,20 @@ pub(super) const TARGET_COLUMNS: &str = "d.sn AS sn, d.product_key AS product_ke
      d.label_hash AS label_hash, d.did AS did";
 
 /// The join condition that finds the device `d` a label names, given the label's hash as
-/// `$hash` and its SN as `$sn` (either may be `NULL`): the device that adopted the text, else
-/// the device with the SN. One scalar subquery, so a bind still reads everything in one
-/// round trip.
+/// `$hash` and its SN as `$sn` (either may be `NULL`): the device with the SN, else the device
+/// that adopted the text. Scalar subqueries, so a bind still reads everything in one round
+/// trip.
+///
+/// The SN wins: an adopted text is checked against the SNs that exist when it is imported,
+/// but a device made later (another maker's QR task, a batch) may take that text as its SN.
+/// Were the adopted text to win, typing that SN would bind the adopting maker's device; this
+/// way the later device is found by its SN, and the adopted label stops naming anything
+/// rather than naming the wrong device.
 pub(super) fn device_of_label(hash: usize, sn: usize) -> String {
-    format!("d.sn = COALESCE((SELECT a.sn FROM devices a WHERE a.label_hash = ${hash}), ${sn})")
+    format!(
+        "d.sn = COALESCE((SELECT s.sn FROM devices s WHERE s.sn = ${sn}), \
+         (SELECT a.sn FROM devices a WHERE a.label_hash = ${hash}))"
+    )
 }
 
 /// A [`TARGET_COLUMNS`] row.

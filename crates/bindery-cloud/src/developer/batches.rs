@@ -51,6 +51,10 @@ pub async fn create_batch(
         )));
     }
     let product = super::products::product(state, product_key.as_str()).await?;
+    // The form was checked when chosen, but this process may run without the public address
+    // a URL form needs (`sn generate` without --public-url): refuse rather than print
+    // another form.
+    super::products::check_form(state, product.label_form, product.bind_policy)?;
     let secret = state.secret.clone();
     let pk = product_key.clone();
     let form = product.label_form;

@@ -122,7 +122,11 @@ fn checked_name(name: &str) -> Result<&str, ApiError> {
 }
 
 /// Whether a product with `policy` may print `form` on this cloud.
-fn check_form(state: &AppState, form: LabelForm, policy: BindPolicy) -> Result<(), ApiError> {
+pub(crate) fn check_form(
+    state: &AppState,
+    form: LabelForm,
+    policy: BindPolicy,
+) -> Result<(), ApiError> {
     form.check(policy, state.public_url.as_ref().map(|u| u.as_str()))
         .map_err(|e| ApiError::invalid(e.to_string()))
 }

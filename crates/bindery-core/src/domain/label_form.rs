@@ -115,8 +115,8 @@ impl LabelForm {
             (LabelForm::BinderyV2 | LabelForm::Url, Some(code), _) => {
                 format_bindery_v2(product_key, sn, code)
             }
-            // No code to print (an sn_only device), or a URL form without an address (refused
-            // by `check` before any label is made): the SN alone.
+            // No code to print (an sn_only device), or a URL form without an address (which
+            // the cloud refuses with `check` before it makes labels): the SN alone.
             _ => format_quectel_v1(product_key, sn),
         }
     }
