@@ -202,12 +202,14 @@ pub fn add_shared_answers(doc: &mut Value) {
             }
             // Whatever reads or writes the database (every call with credentials or a body)
             // answers `unavailable` while SQLite's one writer is held by an import; sign-up
-            // and sign-in also while the password-hash queue is full.
+            // and sign-in also while the password-hash queue is full, and the calls that make
+            // or download label archives while others hold every place for one.
             if !security.is_empty() || op.get("requestBody").is_some() {
                 shared.push((
                     503,
                     "`unavailable`: the database is busy with a long write (an import), or \
-                     the cloud is busy checking passwords; nothing was changed.",
+                     the cloud is busy checking passwords or with other label archives; \
+                     nothing was changed.",
                 ));
             }
             shared.push((

@@ -16,8 +16,10 @@ use bindery_core::api::{Batch, BatchList, CreateBatch, ErrorBody, MAX_BATCH_COUN
 use bindery_core::qr::format_bindery_v2;
 use bindery_core::{BindCode, ErrorCode, ProductKey, Sn};
 
+use sqlx::Connection;
+
 use super::products::owned_product;
-use crate::db::{from_ms, now_ms, random_hex, values_rows};
+use crate::db::{from_ms, now_ms, random_hex, retire_after_archive, values_rows};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
@@ -51,6 +53,8 @@ pub async fn create_batch(
             "count must be between 1 and {MAX_BATCH_COUNT}, not {count}"
         )));
     }
+    // The archive is rendered, zipped and sealed here: a place for it first.
+    let _place = state.archives.enter().await?;
     let secret = state.secret.clone();
     let pk = product_key.clone();
     let (devices, archive) = tokio::task::spawn_blocking(move || {
@@ -77,7 +81,8 @@ pub async fn create_batch(
 
     let batch_id = format!("b_{}", random_hex(12));
     let created_at = now_ms();
-    let mut tx = state.writer.begin().await?;
+    let mut conn = state.writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query(
         "INSERT INTO batches (batch_id, product_key, count, archive, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -106,6 +111,7 @@ pub async fn create_batch(
         query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    retire_after_archive(&mut conn, state.backend);
     Ok((
         Batch {
             batch_id,
@@ -189,14 +195,20 @@ pub async fn archive(
             .await?;
     let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
     owned_product(&state, &key, &pk).await?;
+    let place = state.archives.enter().await?;
+    let mut conn = state.db.acquire().await?;
     let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM batches WHERE batch_id = $1")
         .bind(&batch_id)
-        .fetch_one(&state.db)
+        .fetch_one(&mut *conn)
         .await?;
+    retire_after_archive(&mut conn, state.backend);
+    drop(conn);
     let archive = state
         .archive_key
         .open(stored)
         .map_err(|e| ApiError::internal_in("opening the batch's archive", e))?;
+    // The copies are gone; what is left is the one being sent.
+    drop(place);
     Ok(zip_response(archive, &format!("{batch_id}.zip")))
 }
 
