@@ -228,6 +228,18 @@ pub async fn server_secret(pool: &AnyPool, configured: Option<&str>) -> Result<V
     Ok(stored)
 }
 
+/// Keeps what carrying a label archive (tens of MB) grew on `conn` out of the pool. A
+/// PostgreSQL connection keeps its read buffer at the size of the largest message it has read
+/// (sqlx's `shrink_buffers` gives back the write buffer, not that one), so every pooled
+/// connection that had carried an archive held that much for good: 16 of them could hold
+/// 400 MB. Such a connection is closed instead of returned, and the pool opens a fresh one
+/// when it needs one. SQLite's connections keep no such buffer and stay.
+pub fn retire_after_archive(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>, backend: Backend) {
+    if backend == Backend::Postgres {
+        conn.close_on_drop();
+    }
+}
+
 /// Now, in the Unix milliseconds the tables store.
 pub fn now_ms() -> i64 {
     to_ms(OffsetDateTime::now_utc())

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::db::{now_ms, values_rows};
+use crate::db::{now_ms, retire_after_archive, values_rows};
 use crate::developer::batches::zip_response;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
@@ -25,6 +25,7 @@ use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
 use crate::openapi::FileBytes;
 use crate::state::AppState;
+use sqlx::Connection;
 
 /// `/qrcode/v1/{pk}/tasks` and `/static/zipfiles/{file}`, each with its documentation.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -62,6 +63,8 @@ async fn create(
     let first = chosen.keys()[0].as_str().to_owned();
     let last = chosen.keys()[chosen.len() - 1].as_str().to_owned();
 
+    // The archive is rendered, zipped and sealed here: a place for it first.
+    let _place = state.archives.enter().await?;
     let secret = state.secret.clone();
     let pk_typed = product.product_key.clone();
     let policy = product.bind_policy;
@@ -100,7 +103,8 @@ async fn create(
     .await??;
 
     let now = now_ms();
-    let mut tx = state.writer.begin().await?;
+    let mut conn = state.writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
         .bind(product.product_key.as_str())
         .execute(&mut *tx)
@@ -143,6 +147,7 @@ async fn create(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    retire_after_archive(&mut conn, state.backend);
     Ok((StatusCode::CREATED, Json(serde_json::json!({}))))
 }
 
@@ -252,13 +257,19 @@ async fn download(
         .fetch_optional(&state.db)
         .await?;
     owned_product(&state, &key, &pk.ok_or_else(not_found)?).await?;
+    let place = state.archives.enter().await?;
+    let mut conn = state.db.acquire().await?;
     let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM qr_tasks WHERE n = $1")
         .bind(n)
-        .fetch_one(&state.db)
+        .fetch_one(&mut *conn)
         .await?;
+    retire_after_archive(&mut conn, state.backend);
+    drop(conn);
     let archive = state
         .archive_key
         .open(stored)
         .map_err(|e| ApiError::internal_in("opening the task's archive", e))?;
+    // The copies are gone; what is left is the one being sent.
+    drop(place);
     Ok(zip_response(archive, &file))
 }

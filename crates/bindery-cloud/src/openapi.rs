@@ -202,11 +202,13 @@ pub fn add_shared_answers(doc: &mut Value) {
             }
             // Any call can run over the request time limit; whatever reads or writes the
             // database also waits while SQLite's one writer is held by an import; sign-up and
-            // sign-in also while the password-hash queue is full.
+            // sign-in also while the password-hash queue is full, and the calls that make or
+            // download label archives while others hold every place for one.
             shared.push((
                 503,
                 "`unavailable`: the cloud is busy (the database held by a long write such as an \
-                 import, the password checks queued, or the answer over the time limit); retry \
+                 import, the password checks queued, other label archives being made or sent, \
+                 or the answer over the time limit); retry \
                  after `Retry-After` seconds. A write that timed out may have happened: binds \
                  and imports are safe to repeat.",
             ));

@@ -92,37 +92,49 @@ impl ArchiveKey {
         }
     }
 
-    /// `archive` sealed: the marker, a random nonce, then the ciphertext and its tag.
+    /// `archive` sealed: the marker, a random nonce, then the ciphertext and its tag. Sealed
+    /// where it will be stored: a full batch's archive is tens of MB, and every extra copy
+    /// was that much more memory per batch made.
     pub fn seal(&self, archive: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).expect("the OS random source is available");
-        let mut sealed = Vec::with_capacity(MAGIC.len() + NONCE_LEN + archive.len() + 16);
+        let header = MAGIC.len() + NONCE_LEN;
+        let mut sealed = Vec::with_capacity(header + archive.len() + CHACHA20_POLY1305.tag_len());
         sealed.extend_from_slice(MAGIC);
         sealed.extend_from_slice(&nonce);
-        let mut body = archive.to_vec();
-        self.0
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut body)
+        sealed.extend_from_slice(archive);
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::empty(),
+                &mut sealed[header..],
+            )
             .expect("an archive is far below ChaCha20-Poly1305's size limit");
-        sealed.extend_from_slice(&body);
+        sealed.extend_from_slice(tag.as_ref());
         sealed
     }
 
     /// The archive `stored` holds: opened when sealed, as it is when stored before sealing.
-    pub fn open(&self, stored: Vec<u8>) -> Result<Vec<u8>, SealError> {
-        let Some(rest) = stored.strip_prefix(MAGIC) else {
+    /// Opened in `stored`'s own memory, for the same reason as [`ArchiveKey::seal`].
+    pub fn open(&self, mut stored: Vec<u8>) -> Result<Vec<u8>, SealError> {
+        if !stored.starts_with(MAGIC) {
             return Ok(stored);
-        };
-        if rest.len() < NONCE_LEN {
+        }
+        let header = MAGIC.len() + NONCE_LEN;
+        if stored.len() < header {
             return Err(SealError::WrongKey);
         }
-        let (nonce, body) = rest.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError::WrongKey)?;
-        let mut body = body.to_vec();
+        let nonce = Nonce::try_assume_unique_for_key(&stored[MAGIC.len()..header])
+            .map_err(|_| SealError::WrongKey)?;
         let plain = self
             .0
-            .open_in_place(nonce, Aad::empty(), &mut body)
-            .map_err(|_| SealError::WrongKey)?;
-        Ok(plain.to_vec())
+            .open_in_place(nonce, Aad::empty(), &mut stored[header..])
+            .map_err(|_| SealError::WrongKey)?
+            .len();
+        stored.drain(..header);
+        stored.truncate(plain);
+        Ok(stored)
     }
 }
 
@@ -158,6 +170,17 @@ mod tests {
             "sealed text is not readable"
         );
         assert_eq!(key.open(sealed.clone()).unwrap(), archive);
+        // The layout archives were stored in before sealing worked in place: marker, nonce,
+        // ciphertext, tag.
+        assert_eq!(sealed.len(), MAGIC.len() + NONCE_LEN + archive.len() + 16);
+        // Cut short or changed, it does not open.
+        assert!(matches!(
+            key.open(sealed[..MAGIC.len() + 4].to_vec()),
+            Err(SealError::WrongKey)
+        ));
+        let mut changed = sealed.clone();
+        *changed.last_mut().unwrap() ^= 1;
+        assert!(matches!(key.open(changed), Err(SealError::WrongKey)));
         let other = ArchiveKey::from_bytes(&[8; 32]);
         assert!(matches!(other.open(sealed), Err(SealError::WrongKey)));
         // An archive stored before sealing is served as it is.

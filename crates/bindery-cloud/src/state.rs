@@ -14,7 +14,7 @@ use crate::connections::ConnectionLimits;
 use crate::db::{self, Backend, DbError};
 use crate::links::AppLinks;
 use crate::seal::{self, ArchiveKey};
-use crate::throttle::HashGate;
+use crate::throttle::{ArchiveGate, HashGate};
 
 /// Tunable limits. The defaults are the production values; tests use them too.
 #[derive(Debug, Clone)]
@@ -56,6 +56,9 @@ pub struct Limits {
     pub concurrent_password_hashes: usize,
     /// Requests queued for a password hash; past them, `unavailable`.
     pub queued_password_hashes: usize,
+    /// Label archives being made or read back at once (each holds a batch's labels, up to
+    /// tens of MB, several times over); further ones wait, then get `unavailable`.
+    pub archives_at_once: usize,
     /// Largest JSON body.
     pub json_body_bytes: usize,
     /// Largest import file.
@@ -88,6 +91,7 @@ impl Default for Limits {
             concurrent_password_hashes: std::thread::available_parallelism()
                 .map_or(2, |n| n.get().min(8)),
             queued_password_hashes: 64,
+            archives_at_once: 2,
             json_body_bytes: 64 * 1024,
             import_body_bytes: 256 * 1024 * 1024,
             request_timeout: Duration::from_secs(120),
@@ -249,6 +253,8 @@ pub struct Inner {
     pub(crate) bind_writer: BindWriter,
     /// Password hashes run through here, a few at a time.
     pub(crate) hashing: HashGate,
+    /// Label archives are made and read back through here, a few at a time.
+    pub(crate) archives: ArchiveGate,
     /// Label archives are stored sealed with this key (kept outside the database).
     pub(crate) archive_key: ArchiveKey,
 }
@@ -292,6 +298,10 @@ impl AppState {
             hashing: HashGate::new(
                 config.limits.concurrent_password_hashes,
                 config.limits.queued_password_hashes,
+                config.limits.request_timeout / 4,
+            ),
+            archives: ArchiveGate::new(
+                config.limits.archives_at_once,
                 config.limits.request_timeout / 4,
             ),
             archive_key,

@@ -10,17 +10,19 @@
 //!
 //! Every process on one database shares the counts, like the rest of the limits.
 //!
-//! Password hashing is the one thing a request does that costs real memory (19 MiB of argon2
+//! Password hashing is one thing a request does that costs real memory (19 MiB of argon2
 //! each): 150 concurrent anonymous sign-ups once took the server from 12 MB to 3.2 GB. The
 //! [`HashGate`] runs at most a few at once; the others wait in a bounded queue, and past it
-//! are told to come back.
+//! are told to come back. Label archives are the other (tens of MB for a full batch, held
+//! more than once while one is made or read back): the [`ArchiveGate`] lets a few be in
+//! memory at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bindery_core::ErrorCode;
 use sqlx::AnyPool;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db::{now_ms, random_hex};
 use crate::error::ApiError;
@@ -183,6 +185,38 @@ impl HashGate {
     }
 }
 
+/// At most a few label archives being made or read back at once, each of which holds a
+/// batch's labels several times over (rendered, zipped, sealed; or read, copied, opened).
+/// Six concurrent downloads of a 10,000-label batch once took a server to 480 MB.
+#[derive(Debug)]
+pub struct ArchiveGate {
+    places: std::sync::Arc<Semaphore>,
+    max_wait: Duration,
+}
+
+impl ArchiveGate {
+    /// A gate for `at_once` archives; a request waits at most `max_wait` for a place.
+    pub fn new(at_once: usize, max_wait: Duration) -> ArchiveGate {
+        ArchiveGate {
+            places: std::sync::Arc::new(Semaphore::new(at_once.max(1))),
+            max_wait,
+        }
+    }
+
+    /// A place for one archive, kept until the returned permit is dropped. Past `max_wait`
+    /// the answer is `unavailable` (503) with `Retry-After`: nothing was made or changed.
+    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(self.max_wait, self.places.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::with_message(
+                ErrorCode::Unavailable,
+                "The cloud is busy with other label archives. Nothing was changed: try again in a few seconds.",
+            )
+            .retry_after(5)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +253,16 @@ mod tests {
         release.send(()).unwrap();
         assert!(first.await.unwrap().unwrap());
         assert_eq!(second.await.unwrap().unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_archive_gate_lets_a_few_in_and_asks_the_rest_to_come_back() {
+        let gate = ArchiveGate::new(2, Duration::from_millis(50));
+        let first = gate.enter().await.unwrap();
+        let _second = gate.enter().await.unwrap();
+        let third = gate.enter().await.unwrap_err();
+        assert_eq!(third.code(), ErrorCode::Unavailable);
+        drop(first);
+        let _fourth = gate.enter().await.unwrap();
     }
 }

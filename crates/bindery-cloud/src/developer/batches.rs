@@ -15,8 +15,10 @@ use axum::Json;
 use bindery_core::api::{Batch, BatchList, CreateBatch, ErrorBody, MAX_BATCH_COUNT};
 use bindery_core::{BindCode, ErrorCode, LabelForm, ProductKey, Sn};
 
+use sqlx::Connection;
+
 use super::products::owned_product;
-use crate::db::{from_ms, now_ms, random_hex, values_rows};
+use crate::db::{from_ms, now_ms, random_hex, retire_after_archive, values_rows};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
 use crate::labels::{build_archive, LabelSpec};
@@ -55,6 +57,8 @@ pub async fn create_batch(
     // a URL form needs (`sn generate` without --public-url): refuse rather than print
     // another form.
     super::products::check_form(state, product.label_form, product.bind_policy)?;
+    // The archive is rendered, zipped and sealed here: a place for it first.
+    let _place = state.archives.enter().await?;
     let secret = state.secret.clone();
     let pk = product_key.clone();
     let form = product.label_form;
@@ -91,7 +95,8 @@ pub async fn create_batch(
 
     let batch_id = format!("b_{}", random_hex(12));
     let created_at = now_ms();
-    let mut tx = state.writer.begin().await?;
+    let mut conn = state.writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query(
         "INSERT INTO batches (batch_id, product_key, count, archive, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -120,6 +125,7 @@ pub async fn create_batch(
         query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    retire_after_archive(&mut conn, state.backend);
     Ok((
         Batch {
             batch_id,
@@ -203,14 +209,20 @@ pub async fn archive(
             .await?;
     let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
     owned_product(&state, &key, &pk).await?;
+    let place = state.archives.enter().await?;
+    let mut conn = state.db.acquire().await?;
     let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM batches WHERE batch_id = $1")
         .bind(&batch_id)
-        .fetch_one(&state.db)
+        .fetch_one(&mut *conn)
         .await?;
+    retire_after_archive(&mut conn, state.backend);
+    drop(conn);
     let archive = state
         .archive_key
         .open(stored)
         .map_err(|e| ApiError::internal_in("opening the batch's archive", e))?;
+    // The copies are gone; what is left is the one being sent.
+    drop(place);
     Ok(zip_response(archive, &format!("{batch_id}.zip")))
 }
 

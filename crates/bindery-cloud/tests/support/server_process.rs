@@ -1,7 +1,7 @@
 //! Running the `bindery-cloud` binary as operators do: one-shot CLI commands and `serve`
-//! processes on a free loopback port. Shared by `tests/process.rs` and `benches/cloud.rs`
-//! (each includes this file with `#[path]`), so the bench measures the same server process
-//! the tests check.
+//! processes on a loopback port. Shared by `tests/process.rs`, `tests/contract.rs`,
+//! `benches/cloud.rs` and `benches/soak/` (each includes this file with `#[path]`), so the
+//! benches measure the same server process the tests check.
 
 #![allow(dead_code)]
 
@@ -39,23 +39,52 @@ pub struct Served {
     pub base: String,
 }
 
+/// How to start a `serve` process beyond its database: what [`Served::start`] fixes for the
+/// tests, and what the soak bench changes (its port, the real sign-up limit, its logs).
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The loopback port; `None` picks a free one. A restarted server takes its old port, so
+    /// clients keep their address.
+    pub port: Option<u16>,
+    /// Environment set after the defaults, so it overrides them (e.g. the sign-up limit).
+    pub env: Vec<(String, String)>,
+    /// Where the server's stderr (its logs) goes; `None` discards it.
+    pub log: Option<std::path::PathBuf>,
+}
+
+/// A free port of 127.0.0.1 (free when asked; nothing holds it afterwards).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Served {
     /// Starts `serve` on a free port of 127.0.0.1 and waits until `/healthz` answers.
     pub async fn start(url: &str) -> Served {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Served::start_with(url, &ServeOptions::default()).await
+    }
+
+    /// [`Served::start`] with `options`.
+    pub async fn start_with(url: &str, options: &ServeOptions) -> Served {
+        let port = options.port.unwrap_or_else(free_port);
+        let stderr = match &options.log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("create the server log")),
+            None => Stdio::null(),
+        };
         let child = Command::new(BIN)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("BINDERY_DATABASE_URL", url)
             .env_remove("BINDERY_SECRET")
             .env("RUST_LOG", "warn")
-            // Tests and the bench sign every account up from 127.0.0.1.
+            // The tests and the `cloud` bench sign every account up from 127.0.0.1 (the soak
+            // puts the real limit back through `env`).
             .env("BINDERY_SIGNUPS_PER_ADDRESS", "100000")
+            .envs(options.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn bindery-cloud serve");
         let base = format!("http://127.0.0.1:{port}");
