@@ -185,7 +185,8 @@ pub fn main() {
         // Colours only on a terminal: a log file (QA, the figures script) stays greppable.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    return_big_blocks();
+    // The sandbox hashes passwords with argon2id, as the cloud does.
+    bindery_cloud::memory::return_big_blocks();
     let preferences = preferences_path().map(PreferencesFile::new);
     let remembered = preferences
         .as_ref()
@@ -259,23 +260,5 @@ fn render_without_gl() {
     const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
     if cfg!(target_os = "linux") && std::env::var_os(COMPOSITING).is_none() {
         std::env::set_var(COMPOSITING, "1");
-    }
-}
-
-/// Makes glibc give blocks of 8 MiB and more back to the system when they are freed. It
-/// does so by default only until a freed one raises its threshold, and the sandbox's
-/// argon2id hashes (19 MiB each, at sign-up and sign-in) do: the second one was then kept
-/// on the heap for the rest of the run, 18 MB of the app's 55 MB of anonymous memory while
-/// scanning. Camera frames (at most 6 MB for 1080p RGB) stay below it, so they are not
-/// mapped and unmapped 30 times a second.
-fn return_big_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        const THRESHOLD: libc::c_int = 8 << 20;
-        // SAFETY: mallopt only changes a setting of the allocator; it is called before this
-        // process has other threads.
-        if unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) } != 1 {
-            tracing::warn!("glibc refused the mmap threshold: freed big blocks stay on the heap");
-        }
     }
 }

@@ -17,6 +17,7 @@
 
 use bindery_core::Sn;
 use ring::hmac;
+use subtle::ConstantTimeEq;
 
 /// The text of a label as it is compared: without a leading byte-order mark and surrounding
 /// whitespace (a scanner's trailing newline), the way `bindery_core::parse_qr` reads it.
@@ -90,12 +91,8 @@ impl PasscodeHash {
     /// Whether `passcode` is the passcode of `sn`, compared in constant time.
     pub fn verify(&self, sn: &Sn, passcode: &str, key: &[u8]) -> bool {
         let candidate = Self::of(sn, passcode, key);
-        // XOR-fold: no early exit on the first differing byte.
-        self.0
-            .iter()
-            .zip(candidate.0.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        // As bindery-core compares bind-code hashes.
+        self.0.ct_eq(&candidate.0).into()
     }
 
     /// The 32 bytes, to store.

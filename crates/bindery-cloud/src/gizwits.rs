@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::db::{now_ms, retire_after_archive, values_rows};
-use crate::developer::batches::zip_response;
+use crate::developer::batches::archive_download;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, DevKey};
@@ -257,19 +257,11 @@ async fn download(
         .fetch_optional(&state.db)
         .await?;
     owned_product(&state, &key, &pk.ok_or_else(not_found)?).await?;
-    let place = state.archives.enter().await?;
-    let mut conn = state.db.acquire().await?;
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM qr_tasks WHERE n = $1")
-        .bind(n)
-        .fetch_one(&mut *conn)
-        .await?;
-    retire_after_archive(&mut conn, state.backend);
-    drop(conn);
-    let archive = state
-        .archive_key
-        .open(stored)
-        .map_err(|e| ApiError::internal_in("opening the task's archive", e))?;
-    // The copies are gone; what is left is the one being sent.
-    drop(place);
-    Ok(zip_response(archive, &file))
+    archive_download(
+        &state,
+        "SELECT archive FROM qr_tasks WHERE n = $1",
+        n,
+        &file,
+    )
+    .await
 }

@@ -58,6 +58,7 @@ pub mod extract;
 pub mod gizwits;
 pub mod labels;
 pub mod links;
+pub mod memory;
 pub mod openapi;
 pub mod seal;
 pub mod state;

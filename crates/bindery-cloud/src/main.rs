@@ -515,28 +515,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Makes glibc give blocks of 8 MiB and more back to the system when they are freed.
-///
-/// Every sign-up and sign-in hashes its password with argon2id in a 19 MiB buffer, on one of
-/// the runtime's blocking threads. glibc maps a block that big and unmaps it when it is
-/// freed, but by default the first such free raises its mmap threshold above 19 MiB; from
-/// then on each buffer came from the heap arena of the thread that hashed and stayed there.
-/// Twenty concurrent sign-ups took a fresh server from 13 MB to 325 MB resident, twenty
-/// sign-ins after them to 520 MB, and the bad-day soak's server peaked at 722 MB (the goal of
-/// issue 14 is 300 MB). With the threshold fixed the same sign-ups peak at 53 MB and leave
-/// 14 MB. The desktop app does the same for its sandbox (`host::desktop`).
-fn return_big_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        const THRESHOLD: libc::c_int = 8 << 20;
-        // SAFETY: mallopt only changes a setting of the allocator; it is called before this
-        // process starts other threads.
-        if unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) } != 1 {
-            tracing::warn!("glibc refused the mmap threshold: freed big blocks stay on the heap");
-        }
-    }
-}
-
 fn main() -> ExitCode {
     // clap exits with status 2 on bad arguments.
     let cli = Cli::parse();
@@ -547,7 +525,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    return_big_blocks();
+    bindery_cloud::memory::return_big_blocks();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -26,6 +26,17 @@ async fn post(base: &str, path: &str, auth: (&str, &str), body: Value) -> (u16, 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Creates the product `plug01` with the developer key `dev` on the server at `base`, and a
+/// batch of `count` labels of it; the batch's id.
+async fn plug_batch(base: &str, dev: (&str, &str), count: u32) -> String {
+    let product = json!({"name": "Plug", "product_key": "plug01"});
+    assert_eq!(post(base, "/v1/products", dev, product).await.0, 201);
+    let path = "/v1/products/plug01/sn-batches";
+    let (status, batch) = post(base, path, dev, json!({ "count": count })).await;
+    assert_eq!(status, 201);
+    batch["batch_id"].as_str().unwrap().to_owned()
+}
+
 async fn user(base: &str, email: &str) -> String {
     server_process::signed_in_token(&reqwest::Client::new(), base, email).await
 }
@@ -307,27 +318,8 @@ async fn archive_downloads_stay_bounded(url: String, peak_growth: f64, left_resi
     let served = Served::start(&url).await;
     let key = cli_ok(&url, &["dev-key", "create", "--name", "acme"]);
     let dev = ("x-api-key", key.trim());
-    let (status, _) = post(
-        &served.base,
-        "/v1/products",
-        dev,
-        json!({"name": "Plug", "product_key": "plug01"}),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let (status, batch) = post(
-        &served.base,
-        "/v1/products/plug01/sn-batches",
-        dev,
-        json!({"count": 2000}),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let archive_url = format!(
-        "{}/v1/sn-batches/{}/archive",
-        served.base,
-        batch["batch_id"].as_str().unwrap()
-    );
+    let batch_id = plug_batch(&served.base, dev, 2000).await;
+    let archive_url = format!("{}/v1/sn-batches/{batch_id}/archive", served.base);
     let http = reqwest::Client::new();
     let size = http
         .get(&archive_url)
@@ -503,28 +495,9 @@ async fn scale_out_postgres() {
     let key = cli_ok(&url, &["dev-key", "create", "--name", "acme"]);
     let key = key.trim().to_owned();
     let dev = ("x-api-key", key.as_str());
-    let (status, _) = post(
-        &a.base,
-        "/v1/products",
-        dev,
-        json!({"name": "Plug", "product_key": "plug01"}),
-    )
-    .await;
-    assert_eq!(status, 201);
-
     // A batch made on A downloads from B, identical.
-    let (status, batch) = post(
-        &a.base,
-        "/v1/products/plug01/sn-batches",
-        dev,
-        json!({"count": 3}),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let path = format!(
-        "/v1/sn-batches/{}/archive",
-        batch["batch_id"].as_str().unwrap()
-    );
+    let batch_id = plug_batch(&a.base, dev, 3).await;
+    let path = format!("/v1/sn-batches/{batch_id}/archive");
     let fetch = |base: String| {
         let key = key.clone();
         let path = path.clone();

@@ -209,10 +209,27 @@ pub async fn archive(
             .await?;
     let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
     owned_product(&state, &key, &pk).await?;
+    let sql = "SELECT archive FROM batches WHERE batch_id = $1";
+    archive_download(&state, sql, batch_id.clone(), &format!("{batch_id}.zip")).await
+}
+
+/// The sealed archive that `sql` selects by `key` (a batch's, a QR task's), opened and sent
+/// as the zip `filename`. It takes one of the cloud's few places for archives while copies
+/// of it are in memory, and retires a PostgreSQL connection that carried it (its buffer
+/// would keep the size of the archive for good).
+pub(crate) async fn archive_download<K>(
+    state: &AppState,
+    sql: &str,
+    key: K,
+    filename: &str,
+) -> Result<Response, ApiError>
+where
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
     let place = state.archives.enter().await?;
     let mut conn = state.db.acquire().await?;
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT archive FROM batches WHERE batch_id = $1")
-        .bind(&batch_id)
+    let stored: Vec<u8> = sqlx::query_scalar(sql)
+        .bind(key)
         .fetch_one(&mut *conn)
         .await?;
     retire_after_archive(&mut conn, state.backend);
@@ -220,10 +237,10 @@ pub async fn archive(
     let archive = state
         .archive_key
         .open(stored)
-        .map_err(|e| ApiError::internal_in("opening the batch's archive", e))?;
+        .map_err(|e| ApiError::internal_in("opening a label archive", e))?;
     // The copies are gone; what is left is the one being sent.
     drop(place);
-    Ok(zip_response(archive, &format!("{batch_id}.zip")))
+    Ok(zip_response(archive, filename))
 }
 
 /// A zip download.

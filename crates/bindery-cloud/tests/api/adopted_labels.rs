@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::common::{next_mac, sn_list, Answer, Auth, TestServer};
+use crate::common::{next_mac, refused_rows, sn_list, Answer, Auth, TestServer};
 
 both_backends!(
     an_adopted_gizwits_service_label_binds_end_to_end,
@@ -46,22 +46,6 @@ async fn bind(s: &TestServer, token: &str, qr: &str) -> Answer {
 async fn import(s: &TestServer, key: &str, pk: &str, mode: &str, rows: &str) -> Value {
     let answer = s.import(key, pk, mode, &format!("{HEADER}{rows}")).await;
     answer.assert_status(200).clone()
-}
-
-/// `(row, column, code)` of each refused row of a report.
-fn refusals(report: &Value) -> Vec<(u64, String, String)> {
-    report["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["row"].as_u64().unwrap(),
-                r["column"].as_str().unwrap().to_owned(),
-                r["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 async fn an_adopted_gizwits_service_label_binds_end_to_end(s: TestServer) {
@@ -195,7 +179,7 @@ async fn a_label_text_names_one_device(s: TestServer) {
     let report = import(&s, &key, "gzs003", "atomic", &twice).await;
     assert_eq!(report["imported"], 0);
     assert_eq!(
-        refusals(&report),
+        refused_rows(&report),
         [(3, "Label".into(), "duplicate_in_file".into())]
     );
 
@@ -228,7 +212,7 @@ async fn a_label_text_names_one_device(s: TestServer) {
         let report = import(&s, who, pk, "partial", &row).await;
         assert_eq!(report["imported"], 0, "{row}");
         assert_eq!(
-            refusals(&report),
+            refused_rows(&report),
             [(2, "Label".into(), "label_taken".into())],
             "{row}"
         );
@@ -245,7 +229,7 @@ async fn a_label_text_names_one_device(s: TestServer) {
     let report = import(&s, &other, "oth003", "partial", &rows).await;
     assert_eq!(report["imported"], 1);
     assert_eq!(
-        refusals(&report),
+        refused_rows(&report),
         [(2, "Label".into(), "invalid_label".into())]
     );
 

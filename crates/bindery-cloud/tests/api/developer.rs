@@ -226,18 +226,7 @@ async fn import_atomic_and_partial(s: TestServer) {
     let again = s.import(&key, "plug01", "partial", &file).await;
     let body = again.assert_status(200);
     assert_eq!(body["imported"], 0);
-    let codes: Vec<(u64, String, String)> = body["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["row"].as_u64().unwrap(),
-                r["column"].as_str().unwrap().to_owned(),
-                r["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let codes = crate::common::refused_rows(body);
     assert!(
         codes.contains(&(2, "*DeviceKey".into(), "device_key_taken".into())),
         "{codes:?}"

@@ -191,33 +191,12 @@ macro_rules! string_value {
                 &self.0
             }
         }
-        impl ::std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
         impl AsRef<str> for $ty {
             fn as_ref(&self) -> &str {
                 &self.0
             }
         }
-        impl ::std::str::FromStr for $ty {
-            type Err = $crate::domain::ValueError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $ty::parse(s)
-            }
-        }
-        impl ::serde::Serialize for $ty {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-        impl<'de> ::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let raw = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
-                $ty::parse(&raw).map_err(::serde::de::Error::custom)
-            }
-        }
+        $crate::domain::named_value!($ty);
     };
 }
 pub(crate) use string_value;

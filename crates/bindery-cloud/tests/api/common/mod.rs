@@ -414,3 +414,49 @@ pub fn xlsx_header(xlsx: Vec<u8>) -> Vec<String> {
         .map(|c| c.to_string())
         .collect()
 }
+
+/// With both of a server's two connection places held by `slow` clients (half a request, or
+/// nothing): `third`, a request from another client, is served only once the server has
+/// dropped them at its one-second header timeout, and both slow connections are closed.
+pub async fn slow_clients_give_way(
+    third: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+    slow: [&mut tokio::net::TcpStream; 2],
+) {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let third = tokio::time::timeout(Duration::from_secs(10), third)
+        .await
+        .expect("the third client was served once the slow ones were dropped")
+        .unwrap();
+    assert_eq!(third.status(), 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    // Closed (an end of stream or a reset, either way) within the timeout: that is the check.
+    for stream in slow {
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest))
+            .await
+            .expect("the server closed the slow connection")
+            .ok();
+    }
+}
+
+/// `(row, column, code)` of each refused row of an import report.
+pub fn refused_rows(report: &Value) -> Vec<(u64, String, String)> {
+    report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["column"].as_str().unwrap().to_owned(),
+                r["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
