@@ -4,8 +4,14 @@
 //
 // Network first, the cache only when the network fails: an online app always runs the files
 // the cloud serves now, so an old WebAssembly is never left running against a newer API.
-// Nothing the API answers (`/v1/…`) is ever kept. `cargo xtask web` writes the build's id
-// and its files below, so each build's worker replaces the last one and drops its cache.
+// Nothing the API answers (`/v1/…`) is ever kept.
+//
+// One build at a time: `cargo xtask web` puts each build's glue and wasm under its own
+// folder (/app/build-<hash>/…), names that folder in the page, and writes it and the list of
+// the build's files below. This worker fills its cache with exactly those files when it is
+// installed and never writes to it afterwards, so an offline start gets one build's page,
+// glue and wasm together — never today's page with yesterday's wasm. A deploy changes this
+// file, so the next online start installs the new build's worker, which drops the old cache.
 const BUILD = "__BINDERY_BUILD__";
 const CACHE = `bindery-shell-${BUILD}`;
 // Every file of the build (the page, the glue, the wasm, wasm-bindgen's snippets, the
@@ -14,7 +20,11 @@ const SHELL = __BINDERY_SHELL__;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+    caches
+      .open(CACHE)
+      // `no-cache`: the files as the cloud serves them now, not a copy the browser kept.
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))))
+      .then(() => self.skipWaiting()),
   );
 });
 
@@ -39,23 +49,16 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (!url.pathname.startsWith("/app/") && url.pathname !== "/app") return;
   event.respondWith(
-    fetch(request)
-      .then((response) => {
-        if (response.ok && SHELL.includes(url.pathname)) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
-        }
-        return response;
-      })
-      .catch(async () => {
-        const cached = await caches.match(request, { ignoreSearch: true });
-        if (cached) return cached;
-        // Every screen's address (/app/scan, /app/confirm?…) is the same page.
-        if (request.mode === "navigate") {
-          const shell = await caches.match("/app/");
-          if (shell) return shell;
-        }
-        return Response.error();
-      }),
+    fetch(request).catch(async () => {
+      const cache = await caches.open(CACHE);
+      const cached = await cache.match(request, { ignoreSearch: true });
+      if (cached) return cached;
+      // Every screen's address (/app/scan, /app/confirm?…) is the same page.
+      if (request.mode === "navigate") {
+        const shell = await cache.match("/app/");
+        if (shell) return shell;
+      }
+      return Response.error();
+    }),
   );
 });

@@ -125,6 +125,19 @@ fn run_as(
     reps: u32,
     phone: Phone<'_>,
 ) -> Value {
+    run_with(browser, cloud, scenario, label, reps, phone, Value::Null)
+}
+
+/// [`run_as`] with more settings for the scenario (`extra`'s fields join the config).
+fn run_with(
+    browser: &Browser,
+    cloud: &TestCloud,
+    scenario: &str,
+    label: &Label,
+    reps: u32,
+    phone: Phone<'_>,
+    extra: Value,
+) -> Value {
     let Phone { device, locale } = phone;
     let work = tempfile::tempdir().unwrap();
     // The camera sees the label except where the scenario wants a live Scan screen to stay.
@@ -142,7 +155,7 @@ fn run_as(
         .join("browser-e2e")
         .join(&slug);
     let _ = std::fs::remove_dir_all(&shots);
-    let config = serde_json::json!({
+    let mut config = serde_json::json!({
         "url": cloud.url,
         "video": video,
         "image": png,
@@ -157,6 +170,9 @@ fn run_as(
         "email": format!("{slug}@example.com"),
         "password": PASSWORD,
     });
+    if let (Some(config), Value::Object(extra)) = (config.as_object_mut(), extra) {
+        config.extend(extra);
+    }
     // The run takes seconds; the cloud it talks to keeps serving on the test's runtime.
     let output = tokio::task::block_in_place(|| {
         Command::new("node")
@@ -393,4 +409,123 @@ async fn every_screen_passes_axe_at_phone_size_in_both_languages() {
             "{locale}: serious or critical axe violations"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prerendered_sign_in_gives_way_to_the_live_app_keeping_what_was_typed() {
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
+    let label = cloud.labels[0].clone();
+    let result = run_on(&browser, &cloud, "prerender", &label, 1, Some("Pixel 7"));
+    assert_eq!(result["live_before_wasm"], 0, "{result:#}");
+    let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::SignInTitle);
+    assert_eq!(result["prerendered_title"], title, "{result:#}");
+    assert_eq!(result["live_title"], title, "{result:#}");
+    // The placeholder became the serving cloud, as the live app names it.
+    assert_eq!(
+        result["prerendered_cloud"], result["live_cloud"],
+        "{result:#}"
+    );
+    let shown = result["live_cloud"].as_str().unwrap_or_default();
+    assert!(shown.contains(&cloud.url), "{shown}");
+    // Nothing moved when the live screen took the prerendered one's place.
+    assert_eq!(
+        result["boxes_live"], result["boxes_prerendered"],
+        "{result:#}"
+    );
+    assert_eq!(result["live_email"], "prerender-pixel-7@example.com");
+    assert_eq!(result["focused"], "email", "the focus stays in the field");
+    assert_eq!(result["email_boxes"], 1, "the prerendered form is gone");
+    assert_eq!(result["violations"], serde_json::json!({}), "{result:#}");
+    assert_eq!(
+        result["console_errors"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+}
+
+/// `dir` copied into `to`, folders and all.
+fn copy_dir(dir: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The build a bundle's page names (`<meta name="bindery-build">`).
+fn build_of(web_root: &Path) -> String {
+    let page = std::fs::read_to_string(web_root.join("index.html")).unwrap();
+    let (_, rest) = page
+        .split_once("name=\"bindery-build\" content=\"")
+        .expect("the page names its build");
+    rest.split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_installed_app_runs_one_build_offline_and_takes_a_new_one_online() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    // Served: a copy of the bundle. Next: the same bundle as another build would be laid
+    // out (its folder and the name in the page and the worker changed), copied over the
+    // served one mid-run.
+    let served = tempfile::tempdir().unwrap();
+    copy_dir(&browser.web_root, served.path());
+    let old = build_of(served.path());
+    let new = format!("{old}-next");
+    let next = tempfile::tempdir().unwrap();
+    copy_dir(&served.path().join(&old), &next.path().join(&new));
+    for file in ["index.html", "sw.js"] {
+        let text = std::fs::read_to_string(served.path().join(file)).unwrap();
+        assert!(text.contains(&old), "{file} names the build");
+        std::fs::write(next.path().join(file), text.replace(&old, &new)).unwrap();
+    }
+    let cloud = TestCloud::start_serving(Some(served.path().to_owned())).await;
+    let label = cloud.labels[0].clone();
+    let extra = serde_json::json!({ "served_root": served.path(), "next_root": next.path() });
+    let result = run_with(
+        &browser,
+        &cloud,
+        "update",
+        &label,
+        1,
+        Phone::default(),
+        extra,
+    );
+
+    for (load, build) in [
+        ("first", &old),
+        ("offline_before_update", &old),
+        ("online", &new),
+        ("offline_after_update", &new),
+    ] {
+        assert_eq!(result[load]["build"], build.as_str(), "{load}: {result:#}");
+        let files: Vec<&str> = result[load]["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            files.iter().any(|f| f.ends_with("/bindery_bg.wasm")),
+            "{load}: {files:?}"
+        );
+        let own = format!("/app/{build}/");
+        assert!(
+            files.iter().all(|f| f.starts_with(&own)),
+            "{load} mixed builds: {files:?}"
+        );
+    }
+    assert_eq!(
+        result["offline_after_update"]["caches"],
+        serde_json::json!([format!("bindery-shell-{new}")]),
+        "the new worker dropped the old build's cache"
+    );
 }

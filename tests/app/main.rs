@@ -7,6 +7,7 @@ mod desktop_host;
 mod desktop_smoke;
 mod enter_code;
 mod flow;
+mod prerender;
 mod routes;
 mod screens;
 mod ui;

@@ -21,12 +21,19 @@
 //   installable     Chromium finds the app installable (manifest, icons, service worker);
 //                   with the network cut, a reload opens the kept app, which says it
 //                   cannot reach the cloud
+//   prerender       the wasm is held back: the Sign-in screen the page carries is there
+//                   first (and passes axe); an email typed into it is still in the live
+//                   form that replaces it, in the same place, with the focus, and signs up
+//   update          a new build is deployed (its files copied over the served folder, the
+//                   old build's folder removed): offline, the page and every file are the
+//                   kept build's; online, the new build's, and its worker replaces the old
+//                   cache; offline again, the new build's
 //
 // `device` names one of Playwright's device profiles (viewport, scale, touch, mobile user
 // agent); without it, a 390x844 window.
 
 import { chromium, devices } from "playwright-core";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,6 +137,101 @@ async function timedScan(button) {
   result.scan_to_confirm_ms.push(ms);
 }
 
+// Where the boxes of the Sign-in screen's parts are (the first of each in the page: the
+// live one when the app is up, else the prerendered one), rounded to whole pixels.
+const SIGN_IN_PARTS = [".app-bar h1", ".screen.auth h2", "#email", "#password", ".submit", ".switch-mode", ".cloud-line"];
+function signInBoxes() {
+  return page.evaluate((parts) => Object.fromEntries(parts.map((part) => {
+    const box = document.querySelector(part)?.getBoundingClientRect();
+    return [part, box ? [box.x, box.y, box.width, box.height].map(Math.round) : null];
+  })), SIGN_IN_PARTS);
+}
+
+// The prerendered Sign-in screen, then the live app taking its place.
+async function prerender() {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${url}/app/`, { waitUntil: "domcontentloaded" });
+  await page.locator("#bindery-boot .screen.auth").waitFor(WAIT);
+  result.live_before_wasm = await page.locator("#main *").count();
+  result.prerendered_title = await text("#bindery-boot .screen.auth h2");
+  result.prerendered_cloud = await text("#bindery-boot .cloud-line");
+  result.boxes_prerendered = await signInBoxes();
+  await shot("prerendered");
+  await audit("prerendered-sign-in");
+  await page.locator("#bindery-boot #email").fill(email);
+  release();
+  await page.locator("#main .screen.auth").waitFor(WAIT);
+  await page.waitForFunction(() => !document.getElementById("bindery-boot"), null, WAIT);
+  result.boxes_live = await signInBoxes();
+  result.live_title = await text("#main .screen.auth h2");
+  result.live_cloud = await text("#main .cloud-line");
+  result.live_email = await page.locator("#main #email").inputValue();
+  result.focused = await page.evaluate(() => document.activeElement?.id ?? null);
+  result.email_boxes = await page.locator("#email").count();
+  await shot("live");
+  // The live form's state has the email typed before it existed: signing up needs it.
+  await page.locator(".switch-mode").click();
+  await page.locator("#password").fill(password);
+  await page.locator(".submit").click();
+  await page.locator(".screen.home").waitFor(WAIT);
+  await shot("signed-up");
+}
+
+// Which build the page is and which build folders its files came from (as paths).
+async function loaded() {
+  return page.evaluate(async () => ({
+    build: document.querySelector('meta[name="bindery-build"]')?.content ?? null,
+    files: performance
+      .getEntriesByType("resource")
+      .map((entry) => new URL(entry.name).pathname)
+      .filter((path) => path.startsWith("/app/build-")),
+    caches: await caches.keys(),
+  }));
+}
+
+// Reloads the page (offline or not) and waits for the live Sign-in screen.
+async function reloadLive(offline) {
+  await context.setOffline(offline);
+  await page.reload(WAIT);
+  await page.locator("#main .screen.auth").waitFor(WAIT);
+}
+
+// A deploy between two starts of an installed app.
+async function update() {
+  await page.goto(`${url}/app/`);
+  await page.locator("#main .screen.auth").waitFor(WAIT);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
+  result.first = await loaded();
+  // The deploy: the new build's files over the served ones, the old build's folder gone.
+  cpSync(config.next_root, config.served_root, { recursive: true });
+  rmSync(join(config.served_root, result.first.build), { recursive: true, force: true });
+  await reloadLive(true);
+  result.offline_before_update = await loaded();
+  await shot("offline-old-build");
+  await reloadLive(false);
+  result.online = await loaded();
+  // The new worker installs, takes over and drops the old build's cache.
+  await page.waitForFunction(
+    async (build) => {
+      const names = await caches.keys();
+      return names.length === 1 && names[0] === `bindery-shell-${build}`;
+    },
+    result.online.build,
+    { ...WAIT, polling: 250 },
+  );
+  await shot("online-new-build");
+  await reloadLive(true);
+  result.offline_after_update = await loaded();
+  await shot("offline-new-build");
+  await context.setOffline(false);
+}
+
 try {
   if (config.device && !devices[config.device]) throw new Error(`no device profile ${config.device}`);
   const device = config.device ? devices[config.device] : { viewport: { width: 390, height: 844 } };
@@ -151,149 +253,155 @@ try {
   });
   page.on("pageerror", (error) => result.console_errors.push(String(error)));
 
-  const a11y = scenario === "a11y";
-  await page.goto(`${url}/app/`);
-  await page.locator(".screen.auth").waitFor(WAIT);
-  result.first_url = page.url();
-  result.history_at_start = await page.evaluate(() => history.length);
-  await shot("sign-in");
-  if (a11y) await audit("sign-in");
-  await page.locator(".switch-mode").click();
-  await page.locator('input[type="email"]').fill(email);
-  await page.locator('input[type="password"]').fill(password);
-  await shot("sign-up");
-  if (a11y) await audit("sign-up");
-  await page.locator(".submit").click();
-  await page.locator(".screen.home").waitFor(WAIT);
-  await page.locator(".scan-a-device").waitFor(WAIT);
-  await shot("home-empty");
-  // Signed up in one tab: the sign-in and sign-up forms left no entries behind.
-  result.history_after_signup = await page.evaluate(() => history.length);
-  if (a11y) await audit("home-empty");
-
-  if (scenario === "bind") {
-    // Each scan from a fresh camera (back to Scan from Confirm), timed.
-    for (let rep = 0; rep < Math.max(1, reps); rep++) {
-      await timedScan(rep === 0 ? ".scan-a-device" : ".app-bar .back");
-      if (rep === 0) await shot("confirm");
-    }
-    result.vibrations = await page.evaluate(() => window.__binderyVibrations);
-    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
-    await page.locator(".name-box").fill("Kitchen plug");
-    await shot("named");
-    await page.locator(".confirm-bind").click();
-    await page.locator(".screen.home .device.highlighted").waitFor(WAIT);
-    await shot("home-bound");
-    result.home_devices = await page.locator(".devices .device-name").allInnerTexts();
-    result.home_meta = await page.locator(".devices .device-meta").allInnerTexts();
-  } else if (scenario === "bound_to_other") {
-    await timedScan(".scan-a-device");
-    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
-    result.status_text = await text(".screen.confirm .status");
-    result.name_boxes = await page.locator(".name-box").count();
-    result.scan_another = await page.locator(".scan-another").count();
-    await shot("bound-to-other");
-  } else if (scenario === "network_down") {
-    await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
-    await openScan();
-    await page.locator(".error-panel").waitFor(WAIT);
-    result.error_class = await page.locator(".error-panel").getAttribute("class");
-    result.error_text = await text(".error-panel");
-    result.retry_buttons = await page.locator(".error-panel .retry").count();
-    await shot("network-down");
-    // The camera still sees the label; the app leaves the retry to the user.
-    await page.waitForTimeout(2500);
-    result.error_panels_after_wait = await page.locator(".error-panel").count();
-    await page.unroute("**/v1/**");
-    await page.locator(".error-panel .retry").click();
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    result.sn_after_retry = await text(".screen.confirm .sn");
-    await shot("after-retry");
-  } else if (scenario === "open_image") {
-    await openScan();
-    await page.locator(".viewfinder.live").waitFor(WAIT);
-    // The torch switch is there exactly when the camera's track offers a torch.
-    result.camera_has_torch = await page.evaluate(() => {
-      const track = document.getElementById("bindery-camera")?.srcObject?.getVideoTracks()[0];
-      return track?.getCapabilities?.().torch === true;
-    });
-    result.torch_buttons = await page.locator(".scan-actions .torch").count();
-    await shot("scan-no-label");
-    await page.locator(".open-image-file").setInputFiles(image);
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    result.sn_from_image = await text(".screen.confirm .sn");
-    result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
-    await shot("confirm-from-image");
-  } else if (scenario === "routes") {
-    result.home_url = page.url();
-    await timedScan(".scan-a-device");
-    result.confirm_url = page.url();
-    await shot("confirm-address");
-    await page.goBack(WAIT);
-    await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
-    result.back_url = page.url();
-    await shot("back-to-scan");
-    await page.goForward(WAIT);
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    result.sn_after_forward = await text(".screen.confirm .sn");
-    await page.reload(WAIT);
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    result.sn_after_reload = await text(".screen.confirm .sn");
-    result.status_after_reload = await page
-      .locator(".screen.confirm .status")
-      .getAttribute("data-status");
-    await shot("confirm-reloaded");
-    // The label printed as a URL, opened as a link (what a phone's camera app does): the
-    // cloud's /b sends it on to Confirm, and the bind code leaves the address.
-    const fields = new URLSearchParams(config.qr_content);
-    fields.delete("v");
-    await page.goto(`${url}/b?${fields}`);
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    result.sn_from_link = await text(".screen.confirm .sn");
-    await page.waitForFunction(() => !location.search.includes("bc="), null, WAIT);
-    result.link_url = page.url();
-    await shot("confirm-from-link");
-  } else if (scenario === "a11y") {
-    await openScan();
-    await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
-    await audit("scan");
-    await page.locator(".screen.scan .enter-code").click();
-    await page.locator(".screen.enter-code").waitFor(WAIT);
-    await audit("enter-code");
-    await page.locator(".code-box").fill(config.qr_content);
-    await page.locator(".continue").click();
-    await page.locator(".screen.confirm .sn").waitFor(WAIT);
-    await shot("a11y-confirm");
-    await audit("confirm");
-    await page.locator(".name-box").fill("Hall light");
-    await page.locator(".confirm-bind").click();
-    await page.locator(".screen.home .device.highlighted").waitFor(WAIT);
-    await audit("home-devices");
-    await page.locator(".device-open").first().click();
-    await page.locator(".screen.details .sn").waitFor(WAIT);
-    await shot("a11y-details");
-    await audit("details");
-    await page.locator(".app-bar .settings").click();
-    await page.locator(".screen.settings").waitFor(WAIT);
-    await shot("a11y-settings");
-    await audit("settings");
-  } else if (scenario === "installable") {
-    await page.evaluate(() => navigator.serviceWorker.ready);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
-    const cdp = await context.newCDPSession(page);
-    const manifest = await cdp.send("Page.getAppManifest");
-    result.manifest_errors = manifest.errors ?? [];
-    const installability = await cdp.send("Page.getInstallabilityErrors");
-    result.installability_errors = installability.installabilityErrors ?? [];
-    await shot("installable");
-    await context.setOffline(true);
-    await page.reload(WAIT);
-    await page.locator(".error-panel").waitFor(WAIT);
-    result.offline_text = await text(".error-panel");
-    await shot("offline");
-    await context.setOffline(false);
+  if (scenario === "prerender") {
+    await prerender();
+  } else if (scenario === "update") {
+    await update();
   } else {
-    throw new Error(`unknown scenario ${scenario}`);
+    const a11y = scenario === "a11y";
+    await page.goto(`${url}/app/`);
+    await page.locator(".screen.auth").waitFor(WAIT);
+    result.first_url = page.url();
+    result.history_at_start = await page.evaluate(() => history.length);
+    await shot("sign-in");
+    if (a11y) await audit("sign-in");
+    await page.locator(".switch-mode").click();
+    await page.locator('input[type="email"]').fill(email);
+    await page.locator('input[type="password"]').fill(password);
+    await shot("sign-up");
+    if (a11y) await audit("sign-up");
+    await page.locator(".submit").click();
+    await page.locator(".screen.home").waitFor(WAIT);
+    await page.locator(".scan-a-device").waitFor(WAIT);
+    await shot("home-empty");
+    // Signed up in one tab: the sign-in and sign-up forms left no entries behind.
+    result.history_after_signup = await page.evaluate(() => history.length);
+    if (a11y) await audit("home-empty");
+
+    if (scenario === "bind") {
+      // Each scan from a fresh camera (back to Scan from Confirm), timed.
+      for (let rep = 0; rep < Math.max(1, reps); rep++) {
+        await timedScan(rep === 0 ? ".scan-a-device" : ".app-bar .back");
+        if (rep === 0) await shot("confirm");
+      }
+      result.vibrations = await page.evaluate(() => window.__binderyVibrations);
+      result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+      await page.locator(".name-box").fill("Kitchen plug");
+      await shot("named");
+      await page.locator(".confirm-bind").click();
+      await page.locator(".screen.home .device.highlighted").waitFor(WAIT);
+      await shot("home-bound");
+      result.home_devices = await page.locator(".devices .device-name").allInnerTexts();
+      result.home_meta = await page.locator(".devices .device-meta").allInnerTexts();
+    } else if (scenario === "bound_to_other") {
+      await timedScan(".scan-a-device");
+      result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+      result.status_text = await text(".screen.confirm .status");
+      result.name_boxes = await page.locator(".name-box").count();
+      result.scan_another = await page.locator(".scan-another").count();
+      await shot("bound-to-other");
+    } else if (scenario === "network_down") {
+      await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+      await openScan();
+      await page.locator(".error-panel").waitFor(WAIT);
+      result.error_class = await page.locator(".error-panel").getAttribute("class");
+      result.error_text = await text(".error-panel");
+      result.retry_buttons = await page.locator(".error-panel .retry").count();
+      await shot("network-down");
+      // The camera still sees the label; the app leaves the retry to the user.
+      await page.waitForTimeout(2500);
+      result.error_panels_after_wait = await page.locator(".error-panel").count();
+      await page.unroute("**/v1/**");
+      await page.locator(".error-panel .retry").click();
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      result.sn_after_retry = await text(".screen.confirm .sn");
+      await shot("after-retry");
+    } else if (scenario === "open_image") {
+      await openScan();
+      await page.locator(".viewfinder.live").waitFor(WAIT);
+      // The torch switch is there exactly when the camera's track offers a torch.
+      result.camera_has_torch = await page.evaluate(() => {
+        const track = document.getElementById("bindery-camera")?.srcObject?.getVideoTracks()[0];
+        return track?.getCapabilities?.().torch === true;
+      });
+      result.torch_buttons = await page.locator(".scan-actions .torch").count();
+      await shot("scan-no-label");
+      await page.locator(".open-image-file").setInputFiles(image);
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      result.sn_from_image = await text(".screen.confirm .sn");
+      result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
+      await shot("confirm-from-image");
+    } else if (scenario === "routes") {
+      result.home_url = page.url();
+      await timedScan(".scan-a-device");
+      result.confirm_url = page.url();
+      await shot("confirm-address");
+      await page.goBack(WAIT);
+      await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
+      result.back_url = page.url();
+      await shot("back-to-scan");
+      await page.goForward(WAIT);
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      result.sn_after_forward = await text(".screen.confirm .sn");
+      await page.reload(WAIT);
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      result.sn_after_reload = await text(".screen.confirm .sn");
+      result.status_after_reload = await page
+        .locator(".screen.confirm .status")
+        .getAttribute("data-status");
+      await shot("confirm-reloaded");
+      // The label printed as a URL, opened as a link (what a phone's camera app does): the
+      // cloud's /b sends it on to Confirm, and the bind code leaves the address.
+      const fields = new URLSearchParams(config.qr_content);
+      fields.delete("v");
+      await page.goto(`${url}/b?${fields}`);
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      result.sn_from_link = await text(".screen.confirm .sn");
+      await page.waitForFunction(() => !location.search.includes("bc="), null, WAIT);
+      result.link_url = page.url();
+      await shot("confirm-from-link");
+    } else if (scenario === "a11y") {
+      await openScan();
+      await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
+      await audit("scan");
+      await page.locator(".screen.scan .enter-code").click();
+      await page.locator(".screen.enter-code").waitFor(WAIT);
+      await audit("enter-code");
+      await page.locator(".code-box").fill(config.qr_content);
+      await page.locator(".continue").click();
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      await shot("a11y-confirm");
+      await audit("confirm");
+      await page.locator(".name-box").fill("Hall light");
+      await page.locator(".confirm-bind").click();
+      await page.locator(".screen.home .device.highlighted").waitFor(WAIT);
+      await audit("home-devices");
+      await page.locator(".device-open").first().click();
+      await page.locator(".screen.details .sn").waitFor(WAIT);
+      await shot("a11y-details");
+      await audit("details");
+      await page.locator(".app-bar .settings").click();
+      await page.locator(".screen.settings").waitFor(WAIT);
+      await shot("a11y-settings");
+      await audit("settings");
+    } else if (scenario === "installable") {
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
+      const cdp = await context.newCDPSession(page);
+      const manifest = await cdp.send("Page.getAppManifest");
+      result.manifest_errors = manifest.errors ?? [];
+      const installability = await cdp.send("Page.getInstallabilityErrors");
+      result.installability_errors = installability.installabilityErrors ?? [];
+      await shot("installable");
+      await context.setOffline(true);
+      await page.reload(WAIT);
+      await page.locator(".error-panel").waitFor(WAIT);
+      result.offline_text = await text(".error-panel");
+      await shot("offline");
+      await context.setOffline(false);
+    } else {
+      throw new Error(`unknown scenario ${scenario}`);
+    }
   }
   result.ok = true;
 } catch (error) {

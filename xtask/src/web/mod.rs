@@ -2,6 +2,16 @@
 //! wasm-bindgen (the version Cargo.lock pins, installed into the machine's cache when missing)
 //! writes the JS glue, and an `index.html` loads both from `/app/`, where
 //! `bindery-cloud serve --web-root DIR` serves them.
+//!
+//! The release build is the one phones get: the `wasm-release` profile (size first),
+//! Binaryen's `wasm-opt` ([`optimize`]) and every file compressed once at the best ratio
+//! ([`compress`]). The dev build (`--dev`, what the browser tests run) skips all three: they
+//! cost minutes and change no behaviour. Both lay the bundle out the same way ([`bundle`]):
+//! one folder per build, and the Sign-in screen prerendered into the page.
+
+mod bundle;
+mod compress;
+mod optimize;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,15 +25,8 @@ Builds the web app into DIR (default target/web, or target/web-dev with --dev), 
 how to serve it. --dev builds faster and runs slower (the profile the browser tests use).
 ";
 
-/// The page, the installable app's manifest and icons, and the service worker
-/// (`assets/web/`): copied next to the wasm, with the build's id written into the worker.
-const SHELL_DIR: &str = "assets/web";
-
-/// What `sw.js` says where the build's id goes.
-const BUILD_MARK: &str = "__BINDERY_BUILD__";
-
-/// What `sw.js` says where the list of the build's files goes.
-const SHELL_MARK: &str = "__BINDERY_SHELL__";
+/// The cargo profile of the release web build (Cargo.toml says why it is not `release`).
+const RELEASE_PROFILE: &str = "wasm-release";
 
 /// `cargo xtask web [--dev] [--out DIR]`.
 pub fn web(args: &[String]) -> Result<(), Failure> {
@@ -73,9 +76,10 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
     shell::step(if dev {
         "the web app (wasm32, dev profile)"
     } else {
-        "the web app (wasm32, release profile)"
+        "the web app (wasm32, wasm-release profile)"
     });
-    let mut args = vec![
+    let profile = if dev { "dev" } else { RELEASE_PROFILE };
+    shell::cargo(&[
         "build",
         "--package",
         "bindery",
@@ -86,18 +90,22 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         "web",
         "--target",
         "wasm32-unknown-unknown",
-    ];
-    if !dev {
-        args.push("--release");
-    }
-    shell::cargo(&args)?;
+        "--profile",
+        profile,
+    ])?;
     let wasm = shell::target_dir()
         .join("wasm32-unknown-unknown")
-        .join(if dev { "debug" } else { "release" })
+        .join(if dev { "debug" } else { RELEASE_PROFILE })
         .join("bindery.wasm");
 
     let bindgen = wasm_bindgen(&root)?;
-    std::fs::create_dir_all(&out).map_err(|e| Failure::Io(out.clone(), e))?;
+    // wasm-bindgen writes into a staging folder; the build's folder is named after what it
+    // wrote (after wasm-opt), so the name is known only then.
+    let staged = out.join(".staging");
+    if staged.exists() {
+        std::fs::remove_dir_all(&staged).map_err(|e| Failure::Io(staged.clone(), e))?;
+    }
+    std::fs::create_dir_all(&staged).map_err(|e| Failure::Io(staged.clone(), e))?;
     shell::run_in(
         &root,
         bindgen.to_str().expect("UTF-8 path"),
@@ -108,81 +116,25 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
             "--out-name",
             "bindery",
             "--out-dir",
-            out.to_str().expect("UTF-8 path"),
+            staged.to_str().expect("UTF-8 path"),
             wasm.to_str().expect("UTF-8 path"),
         ],
         &[],
     )?;
-    copy_shell(&root, &out)?;
+    if !dev {
+        optimize::optimize(&staged.join("bindery_bg.wasm"))?;
+    }
+    let build = bundle::build_name(&staged)?;
+    bundle::place_build(&staged, &out, &build)?;
+    bundle::write_shell(&root, &out, &build)?;
+    if !dev {
+        shell::step("compressing the bundle (brotli 11, Zopfli gzip)");
+        let mut files = Vec::new();
+        bundle::list_files(&out, &out, &mut files)?;
+        let files: Vec<PathBuf> = files.iter().map(|f| out.join(f)).collect();
+        compress::precompress(&files)?;
+    }
     Ok(out)
-}
-
-/// Copies the page, manifest, icons and service worker into `out`. The worker gets an id made
-/// from the built files, so a new build's worker replaces the old one (and its cache) while an
-/// unchanged build keeps its own.
-fn copy_shell(root: &Path, out: &Path) -> Result<(), Failure> {
-    use std::hash::{Hash, Hasher};
-    let mut build = std::collections::hash_map::DefaultHasher::new();
-    for built in ["bindery_bg.wasm", "bindery.js"] {
-        let path = out.join(built);
-        std::fs::read(&path)
-            .map_err(|e| Failure::Io(path, e))?
-            .hash(&mut build);
-    }
-    let build = format!("{:016x}", build.finish());
-    let shell = root.join(SHELL_DIR);
-    let entries = std::fs::read_dir(&shell).map_err(|e| Failure::Io(shell.clone(), e))?;
-    let mut worker = None;
-    for entry in entries {
-        let from = entry.map_err(|e| Failure::Io(shell.clone(), e))?.path();
-        let Some(name) = from.file_name() else {
-            continue;
-        };
-        if name == "sw.js" {
-            worker = Some(from);
-        } else {
-            let to = out.join(name);
-            std::fs::copy(&from, &to).map_err(|e| Failure::Io(to, e))?;
-        }
-    }
-    // The worker last: it lists every file now in `out` (the page as `/app/`).
-    let from = worker.ok_or_else(|| Failure::Needs(format!("{} has no sw.js", shell.display())))?;
-    let mut files = Vec::new();
-    list_files(out, out, &mut files)?;
-    files.retain(|f| f != "sw.js");
-    files.sort();
-    let urls: Vec<String> = files
-        .iter()
-        .map(|f| match f.as_str() {
-            "index.html" => "\"/app/\"".to_owned(),
-            f => format!("\"/app/{f}\""),
-        })
-        .collect();
-    let text = std::fs::read_to_string(&from).map_err(|e| Failure::Io(from.clone(), e))?;
-    let text = text
-        .replace(BUILD_MARK, &build)
-        .replace(SHELL_MARK, &format!("[{}]", urls.join(", ")));
-    let to = out.join("sw.js");
-    std::fs::write(&to, text).map_err(|e| Failure::Io(to, e))?;
-    Ok(())
-}
-
-/// The files under `dir`, as `/`-separated paths relative to `base`.
-fn list_files(base: &Path, dir: &Path, files: &mut Vec<String>) -> Result<(), Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Failure::Io(dir.to_owned(), e))?;
-    for entry in entries {
-        let path = entry.map_err(|e| Failure::Io(dir.to_owned(), e))?.path();
-        if path.is_dir() {
-            list_files(base, &path, files)?;
-        } else if let Ok(relative) = path.strip_prefix(base) {
-            let parts: Vec<String> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.push(parts.join("/"));
-        }
-    }
-    Ok(())
 }
 
 /// A `wasm-bindgen` whose version is the `wasm-bindgen` crate's in Cargo.lock (they must

@@ -1,0 +1,299 @@
+//! The bundle's layout: what wasm-bindgen wrote goes into a folder named after the build
+//! (`build-<hash of the wasm and its glue>`), and the page, the service worker and the
+//! installable app's files (`assets/web/`) go next to it with that name written in.
+//!
+//! Why a folder per build: the page, the glue and the wasm of one build only work together,
+//! and the service worker answers each request on its own when the network fails. With the
+//! same file names in every build, a worker could hand out today's page with yesterday's wasm
+//! just after a deploy. With the build in every URL the page names exactly its own files, the
+//! worker keeps exactly one build's files, and a page can only ever load one build.
+
+use std::path::{Path, PathBuf};
+
+use crate::shell::Failure;
+
+/// The page, the installable app's manifest and icons, and the service worker
+/// (`assets/web/`): copied next to the build's folder, with the build written into the page
+/// and the worker.
+pub const SHELL_DIR: &str = "assets/web";
+
+/// The app's stylesheet, inlined into the page so the prerendered screen looks like the
+/// live one from the first paint.
+const STYLESHEET: &str = "assets/bindery.css";
+
+/// Under [`SHELL_DIR`]: the Sign-in screen as the app renders it, one file per language
+/// (`sign-in.<lang>.html`), kept equal to the app's own rendering by the app's test
+/// `prerender::the_prerendered_sign_in_is_what_the_app_renders`.
+const PRERENDER_DIR: &str = "prerender";
+
+/// What the page and the worker say where the build's folder name goes.
+const BUILD_MARK: &str = "__BINDERY_BUILD__";
+/// What the worker says where the list of the build's files goes.
+const SHELL_MARK: &str = "__BINDERY_SHELL__";
+/// What the page says where the stylesheet goes.
+const STYLESHEET_MARK: &str = "/*__BINDERY_STYLESHEET__*/";
+/// What the page says where the prerendered screens go.
+const PRERENDER_MARK: &str = "<!--__BINDERY_PRERENDER__-->";
+/// What the page says where the early requests for the build's files go.
+const PRELOAD_MARK: &str = "<!--__BINDERY_PRELOAD__-->";
+
+/// The prefix of a build's folder name.
+const BUILD_PREFIX: &str = "build-";
+
+/// The build's folder name: the prefix and a hash of the files that make the build.
+pub fn build_name(staged: &Path) -> Result<String, Failure> {
+    use std::hash::{Hash, Hasher};
+    let mut hash = std::collections::hash_map::DefaultHasher::new();
+    for built in ["bindery_bg.wasm", "bindery.js"] {
+        let path = staged.join(built);
+        std::fs::read(&path)
+            .map_err(|e| Failure::Io(path, e))?
+            .hash(&mut hash);
+    }
+    Ok(format!("{BUILD_PREFIX}{:016x}", hash.finish()))
+}
+
+/// Moves the staged wasm-bindgen output to `out/<build>`, removing earlier builds' folders,
+/// the unversioned files bundles had before there were build folders, and compressed copies.
+pub fn place_build(staged: &Path, out: &Path, build: &str) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(out).map_err(|e| Failure::Io(out.to_owned(), e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Failure::Io(out.to_owned(), e))?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let old_build = name.starts_with(BUILD_PREFIX) && path.is_dir();
+        let unversioned = name.starts_with("bindery") || name == "snippets";
+        // A release build's compressed copies would be served instead of a dev build's files.
+        let compressed = name.ends_with(".br") || name.ends_with(".gz");
+        if old_build || unversioned || compressed {
+            remove(&path)?;
+        }
+    }
+    let to = out.join(build);
+    std::fs::rename(staged, &to).map_err(|e| Failure::Io(to, e))
+}
+
+fn remove(path: &Path) -> Result<(), Failure> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+    .map_err(|e| Failure::Io(path.to_owned(), e))
+}
+
+/// Writes the page, the worker, the manifest and the icons into `out`, next to the build's
+/// folder `build`.
+pub fn write_shell(root: &Path, out: &Path, build: &str) -> Result<(), Failure> {
+    let shell = root.join(SHELL_DIR);
+    let read = |path: PathBuf| std::fs::read_to_string(&path).map_err(|e| Failure::Io(path, e));
+    let entries = std::fs::read_dir(&shell).map_err(|e| Failure::Io(shell.clone(), e))?;
+    for entry in entries {
+        let from = entry.map_err(|e| Failure::Io(shell.clone(), e))?.path();
+        let Some(name) = from.file_name() else {
+            continue;
+        };
+        if from.is_file() && name != "sw.js" && name != "index.html" {
+            let to = out.join(name);
+            std::fs::copy(&from, &to).map_err(|e| Failure::Io(to, e))?;
+        }
+    }
+
+    let glue = read(out.join(build).join("bindery.js"))?;
+    let preload = preloaded(build, &glue);
+    let page = read(shell.join("index.html"))?
+        .replace(STYLESHEET_MARK, read(root.join(STYLESHEET))?.trim_end())
+        .replace(PRERENDER_MARK, &prerendered(&shell.join(PRERENDER_DIR))?)
+        .replace(PRELOAD_MARK, &preload_links(&preload))
+        .replace(BUILD_MARK, build);
+    let to = out.join("index.html");
+    std::fs::write(&to, page).map_err(|e| Failure::Io(to, e))?;
+
+    // The worker last: it lists every file now in `out` (the page as `/app/`).
+    let mut files = Vec::new();
+    list_files(out, out, &mut files)?;
+    let urls = shell_urls(&files);
+    let worker = read(shell.join("sw.js"))?
+        .replace(BUILD_MARK, build)
+        .replace(SHELL_MARK, &format!("[{}]", urls.join(", ")));
+    let to = out.join("sw.js");
+    std::fs::write(&to, worker).map_err(|e| Failure::Io(to, e))
+}
+
+/// The worker's list of the bundle's files (as quoted URLs): everything but the worker
+/// itself and the compressed copies, which the browser never asks for by name.
+fn shell_urls(files: &[String]) -> Vec<String> {
+    let mut urls: Vec<String> = files
+        .iter()
+        .filter(|f| *f != "sw.js" && !f.ends_with(".br") && !f.ends_with(".gz"))
+        .map(|f| match f.as_str() {
+            "index.html" => "\"/app/\"".to_owned(),
+            f => format!("\"/app/{f}\""),
+        })
+        .collect();
+    urls.sort();
+    urls
+}
+
+/// What the page should ask for early, as paths under `/app/`: the glue, the modules it
+/// imports (wasm-bindgen writes them as `import … from './snippets/…'` lines) and the wasm.
+fn preloaded(build: &str, glue: &str) -> Vec<String> {
+    let mut files = vec![format!("{build}/bindery.js")];
+    for line in glue.lines().take_while(|l| l.starts_with("import ")) {
+        if let Some(module) = line
+            .rsplit_once(" from './")
+            .and_then(|(_, rest)| rest.strip_suffix("';"))
+        {
+            files.push(format!("{build}/{module}"));
+        }
+    }
+    files.push(format!("{build}/bindery_bg.wasm"));
+    files
+}
+
+/// `<link>`s that ask for the build's modules and its wasm while the page is still being
+/// read: the glue imports the snippets and only then fetches the wasm, three round trips
+/// in a row that a slow link pays for in full otherwise.
+fn preload_links(files: &[String]) -> String {
+    let mut links = Vec::new();
+    for file in files {
+        if file.ends_with(".js") {
+            links.push(format!("<link rel=\"modulepreload\" href=\"/app/{file}\">"));
+        } else if file.ends_with(".wasm") {
+            // `crossorigin` makes the preload's mode the one wasm-bindgen's fetch uses, so
+            // the browser reuses it instead of downloading the wasm twice.
+            links.push(format!(
+                "<link rel=\"preload\" href=\"/app/{file}\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
+            ));
+        }
+    }
+    links.join("\n")
+}
+
+/// The prerendered screens as `<template id="bindery-prerender-<lang>">` elements, one per
+/// `sign-in.<lang>.html` in `dir`, in name order.
+fn prerendered(dir: &Path) -> Result<String, Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::Io(dir.to_owned(), e))?;
+    let mut pages = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Failure::Io(dir.to_owned(), e))?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if let Some(lang) = name
+            .strip_prefix("sign-in.")
+            .and_then(|rest| rest.strip_suffix(".html"))
+        {
+            let html = std::fs::read_to_string(&path).map_err(|e| Failure::Io(path.clone(), e))?;
+            pages.push(format!(
+                "<template id=\"bindery-prerender-{lang}\">{}</template>",
+                html.trim_end()
+            ));
+        }
+    }
+    if pages.is_empty() {
+        return Err(Failure::Needs(format!(
+            "{} has no sign-in.<lang>.html",
+            dir.display()
+        )));
+    }
+    pages.sort();
+    Ok(pages.join("\n"))
+}
+
+/// The files under `dir`, as `/`-separated paths relative to `base`.
+pub fn list_files(base: &Path, dir: &Path, files: &mut Vec<String>) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::Io(dir.to_owned(), e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Failure::Io(dir.to_owned(), e))?.path();
+        if path.is_dir() {
+            list_files(base, &path, files)?;
+        } else if let Ok(relative) = path.strip_prefix(base) {
+            let parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            files.push(parts.join("/"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_lists_the_page_as_the_app_and_never_itself_or_compressed_copies() {
+        let files = [
+            "sw.js",
+            "index.html",
+            "index.html.br",
+            "build-00ff/bindery_bg.wasm",
+            "build-00ff/bindery_bg.wasm.gz",
+            "icon-192.png",
+        ]
+        .map(String::from);
+        assert_eq!(
+            shell_urls(&files),
+            [
+                "\"/app/\"",
+                "\"/app/build-00ff/bindery_bg.wasm\"",
+                "\"/app/icon-192.png\""
+            ]
+        );
+    }
+
+    #[test]
+    fn the_glue_and_the_modules_it_imports_are_preloaded_with_the_wasm() {
+        let glue = "import { A } from './snippets/x-1/inline0.js';\n\
+                    import { B } from './snippets/y-2/src/js/eval.js';\n\
+                    \n\
+                    import('./snippets/not-at-load.js');\n";
+        assert_eq!(
+            preloaded("build-1", glue),
+            [
+                "build-1/bindery.js",
+                "build-1/snippets/x-1/inline0.js",
+                "build-1/snippets/y-2/src/js/eval.js",
+                "build-1/bindery_bg.wasm"
+            ]
+        );
+    }
+
+    #[test]
+    fn modules_are_preloaded_as_modules_and_the_wasm_as_a_fetch() {
+        let files = [
+            "build-1/bindery.js",
+            "build-1/bindery_bg.wasm",
+            "build-1/a.txt",
+        ]
+        .map(String::from);
+        assert_eq!(
+            preload_links(&files),
+            "<link rel=\"modulepreload\" href=\"/app/build-1/bindery.js\">\n\
+             <link rel=\"preload\" href=\"/app/build-1/bindery_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
+        );
+    }
+
+    /// A new build replaces the last one's folder and the unversioned files of bundles from
+    /// before build folders; the manifest and icons stay.
+    #[test]
+    fn placing_a_build_removes_the_earlier_ones() {
+        let out = tempfile::tempdir().unwrap();
+        for dir in ["build-old/snippets", "snippets", "staged/snippets"] {
+            std::fs::create_dir_all(out.path().join(dir)).unwrap();
+        }
+        for file in [
+            "bindery.js",
+            "bindery_bg.wasm",
+            "index.html.br",
+            "icon-192.png",
+            "staged/bindery.js",
+        ] {
+            std::fs::write(out.path().join(file), "x").unwrap();
+        }
+        place_build(&out.path().join("staged"), out.path(), "build-new").unwrap();
+        let mut left = Vec::new();
+        list_files(out.path(), out.path(), &mut left).unwrap();
+        left.sort();
+        assert_eq!(left, ["build-new/bindery.js", "icon-192.png"]);
+    }
+}
