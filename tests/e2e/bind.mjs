@@ -216,15 +216,17 @@ async function update() {
   await shot("offline-old-build");
   await reloadLive(false);
   result.online = await loaded();
-  // The new worker installs, takes over and drops the old build's cache.
-  await page.waitForFunction(
-    async (build) => {
+  // The new worker installs, takes over and drops the old build's cache (waitForFunction
+  // cannot wait on a promise, hence the loop in the page).
+  result.caches_after_update = await page.evaluate(async ([build, limit]) => {
+    const wanted = `bindery-shell-${build}`;
+    for (let waited = 0; waited < limit; waited += 250) {
       const names = await caches.keys();
-      return names.length === 1 && names[0] === `bindery-shell-${build}`;
-    },
-    result.online.build,
-    { ...WAIT, polling: 250 },
-  );
+      if (names.length === 1 && names[0] === wanted) return names;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return caches.keys();
+  }, [result.online.build, WAIT.timeout]);
   await shot("online-new-build");
   await reloadLive(true);
   result.offline_after_update = await loaded();

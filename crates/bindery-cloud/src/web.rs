@@ -11,6 +11,12 @@
 //! brotli- or gzip-compressed as the browser's `Accept-Encoding` allows: a `.br` or `.gz`
 //! file next to the original (a release build may write them, at the best ratio) is sent as
 //! it is, anything else is compressed on the way (brotli at quality 4, tower-http's default).
+//!
+//! Each build's glue and wasm live in a folder named after the build (`/app/build-<hash>/`,
+//! see `xtask/src/web/bundle.rs`): what is there never changes, so the browser may keep it
+//! for good (`immutable`). Everything else (the page that names the build, the service
+//! worker, the manifest) is asked for again each time (`no-cache`), so a deploy is seen on
+//! the next load.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -23,7 +29,6 @@ use axum::routing::get;
 use axum::Router;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
@@ -67,13 +72,34 @@ pub fn router(root: &Path) -> Router<AppState> {
         Router::new()
             .route("/", get(|| async { Redirect::to("/app/") }))
             .nest_service("/app", files)
-            // The bundle's file names do not change between builds, so a browser must ask
-            // again each time instead of running yesterday's wasm against today's API.
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-cache"),
+            .layer(axum::middleware::map_response(
+                |uri: axum::extract::OriginalUri, mut response: Response| async move {
+                    let policy = cache_policy(uri.path(), response.status());
+                    response
+                        .headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+                    response
+                },
             )),
     )
+}
+
+/// The prefix of a build's folder under `/app/`.
+const BUILD_FOLDER: &str = "/app/build-";
+
+/// How long a browser may keep the answer to `path`: for good when it is a file found in a
+/// build's folder, else it asks again each time. (A path there without a `.` in its last
+/// segment is answered with the page, which changes with each deploy.)
+pub fn cache_policy(path: &str, status: StatusCode) -> &'static str {
+    let in_build = path
+        .strip_prefix(BUILD_FOLDER)
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, file)| file.rsplit('/').next().is_some_and(|f| f.contains('.')));
+    if in_build && status.is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
 }
 
 /// `router`'s answers compressed as the request's `Accept-Encoding` allows (brotli, then
@@ -100,5 +126,38 @@ async fn screen(index: PathBuf, request: Request) -> Response {
     match ServeFile::new(index).oneshot(request).await {
         Ok(answer) => answer.map(Body::new),
         Err(never) => match never {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row: a path, the answer's status, the policy.
+    #[test]
+    fn only_files_found_in_a_build_folder_are_kept_for_good() {
+        const KEEP: &str = "public, max-age=31536000, immutable";
+        let cases = [
+            ("/app/build-00ff/bindery_bg.wasm", StatusCode::OK, KEEP),
+            (
+                "/app/build-00ff/snippets/x-1/inline0.js",
+                StatusCode::OK,
+                KEEP,
+            ),
+            (
+                "/app/build-00ff/gone.wasm",
+                StatusCode::NOT_FOUND,
+                "no-cache",
+            ),
+            ("/app/build-00ff/scan", StatusCode::OK, "no-cache"),
+            ("/app/build-00ff", StatusCode::OK, "no-cache"),
+            ("/app/", StatusCode::OK, "no-cache"),
+            ("/app/sw.js", StatusCode::OK, "no-cache"),
+            ("/app/bindery_bg.wasm", StatusCode::OK, "no-cache"),
+            ("/app/confirm", StatusCode::OK, "no-cache"),
+        ];
+        for (path, status, policy) in cases {
+            assert_eq!(cache_policy(path, status), policy, "{path} {status}");
+        }
     }
 }
