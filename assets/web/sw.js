@@ -22,8 +22,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      // `no-cache`: the files as the cloud serves them now, not a copy the browser kept.
-      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))))
+      // The build's own files may come from the browser's cache (their URLs name the
+      // build); the cloud marks the rest `no-cache`, so they are checked with it.
+      .then((cache) => cache.addAll(SHELL))
       .then(() => self.skipWaiting()),
   );
 });

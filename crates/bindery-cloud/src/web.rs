@@ -75,9 +75,18 @@ pub fn router(root: &Path) -> Router<AppState> {
             .layer(axum::middleware::map_response(
                 |uri: axum::extract::OriginalUri, mut response: Response| async move {
                     let policy = cache_policy(uri.path(), response.status());
-                    response
-                        .headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+                    let headers = response.headers_mut();
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+                    // A `.br`/`.gz` copy is chosen by the request's Accept-Encoding, which a
+                    // cache in between must then key on too (tower-http's precompressed
+                    // serving does not say so; its on-the-fly compression does).
+                    let varies = headers.get_all(header::VARY).iter().any(|v| {
+                        v.to_str()
+                            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+                    });
+                    if !varies {
+                        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+                    }
                     response
                 },
             )),

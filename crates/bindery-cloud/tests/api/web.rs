@@ -238,33 +238,50 @@ async fn the_apps_files_are_sent_compressed_as_the_browser_accepts() {
     }
 }
 
-/// A `.br` or `.gz` file beside an asset (a release build may write them at the best ratio)
-/// is sent as it is, not compressed again.
+/// A `.br` or `.gz` file beside an asset (a release build writes them at the best ratio)
+/// is sent as it is, not compressed again, saying that it depends on Accept-Encoding; in a
+/// build's folder (`cargo xtask web` puts each build's files in its own) the browser may
+/// keep it for good, elsewhere it must ask again.
 #[tokio::test]
 async fn precompressed_files_are_sent_as_they_are() {
     let (web, _) = web_root();
     let script = "export default function init() { return 'bindery'; }\n".repeat(200);
-    std::fs::write(web.path().join("bindery.js"), &script).unwrap();
     let mut brotli_file = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut brotli_file, 4096, 11, 22);
         std::io::Write::write_all(&mut writer, script.as_bytes()).unwrap();
     }
-    std::fs::write(web.path().join("bindery.js.br"), &brotli_file).unwrap();
+    std::fs::create_dir(web.path().join("build-00ff")).unwrap();
+    for dir in [web.path().to_owned(), web.path().join("build-00ff")] {
+        std::fs::write(dir.join("bindery.js"), &script).unwrap();
+        std::fs::write(dir.join("bindery.js.br"), &brotli_file).unwrap();
+    }
     let (cloud, _db) = cloud_with_web_root(Some(web.path())).await;
-    let answer = client()
-        .get(format!("{}/app/bindery.js", cloud.url))
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
-    assert_eq!(answer.headers()["content-encoding"], "br");
-    assert!(answer.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .contains("javascript"));
-    assert_eq!(answer.bytes().await.unwrap(), brotli_file);
+    for (path, cache) in [
+        ("/app/bindery.js", "no-cache"),
+        (
+            "/app/build-00ff/bindery.js",
+            "public, max-age=31536000, immutable",
+        ),
+    ] {
+        let answer = client()
+            .get(format!("{}{path}", cloud.url))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let headers = answer.headers();
+        assert_eq!(headers["content-encoding"], "br", "{path}");
+        assert_eq!(headers["vary"], "accept-encoding", "{path}");
+        assert_eq!(headers.get_all("vary").iter().count(), 1, "{path}");
+        assert_eq!(headers["cache-control"], cache, "{path}");
+        assert!(headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript"));
+        assert_eq!(answer.bytes().await.unwrap(), brotli_file, "{path}");
+    }
 }
 
 /// With the web app served, a URL label's link goes to its Confirm screen with the query as
