@@ -40,12 +40,27 @@ const PRELOAD_MARK: &str = "<!--__BINDERY_PRELOAD__-->";
 /// The prefix of a build's folder name.
 const BUILD_PREFIX: &str = "build-";
 
-/// The build's folder name: the prefix and a hash of the files that make the build.
-pub fn build_name(staged: &Path) -> Result<String, Failure> {
+/// The build's folder name: the prefix and a hash of everything the bundle is made from
+/// (the wasm and its glue in `staged`, the page, worker, manifest, icons, prerendered
+/// screens and stylesheet under `root`), so a change to any of them is a new build whose
+/// worker replaces the installed one.
+pub fn build_name(root: &Path, staged: &Path) -> Result<String, Failure> {
     use std::hash::{Hash, Hasher};
+    let shell_dir = root.join(SHELL_DIR);
+    let mut shell = Vec::new();
+    list_files(&shell_dir, &shell_dir, &mut shell)?;
+    shell.sort();
+    // By name within the bundle's sources, so the same sources give the same name in any
+    // checkout.
+    let mut sources = vec![
+        ("bindery_bg.wasm".to_owned(), staged.join("bindery_bg.wasm")),
+        ("bindery.js".to_owned(), staged.join("bindery.js")),
+        (STYLESHEET.to_owned(), root.join(STYLESHEET)),
+    ];
+    sources.extend(shell.into_iter().map(|f| (f.clone(), shell_dir.join(f))));
     let mut hash = std::collections::hash_map::DefaultHasher::new();
-    for built in ["bindery_bg.wasm", "bindery.js"] {
-        let path = staged.join(built);
+    for (name, path) in sources {
+        name.hash(&mut hash);
         std::fs::read(&path)
             .map_err(|e| Failure::Io(path, e))?
             .hash(&mut hash);
@@ -219,6 +234,30 @@ pub fn list_files(base: &Path, dir: &Path, files: &mut Vec<String>) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The name follows the wasm and every shell file, and nothing else (not the checkout's
+    /// place).
+    #[test]
+    fn a_change_to_any_source_is_a_new_build_name() {
+        let make = |page: &str, wasm: &str| {
+            let root = tempfile::tempdir().unwrap();
+            let shell = root.path().join(SHELL_DIR);
+            std::fs::create_dir_all(shell.join(PRERENDER_DIR)).unwrap();
+            std::fs::write(shell.join("index.html"), page).unwrap();
+            std::fs::write(shell.join(PRERENDER_DIR).join("sign-in.en.html"), "<main/>").unwrap();
+            std::fs::write(root.path().join(STYLESHEET), "body {}").unwrap();
+            let staged = root.path().join("staged");
+            std::fs::create_dir(&staged).unwrap();
+            std::fs::write(staged.join("bindery_bg.wasm"), wasm).unwrap();
+            std::fs::write(staged.join("bindery.js"), "glue").unwrap();
+            build_name(root.path(), &staged).unwrap()
+        };
+        let first = make("<html>", "\0asm");
+        assert!(first.starts_with(BUILD_PREFIX), "{first}");
+        assert_eq!(make("<html>", "\0asm"), first);
+        assert_ne!(make("<html lang=en>", "\0asm"), first);
+        assert_ne!(make("<html>", "\0asm\x01"), first);
+    }
 
     #[test]
     fn the_worker_lists_the_page_as_the_app_and_never_itself_or_compressed_copies() {

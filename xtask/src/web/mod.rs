@@ -124,7 +124,7 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
     if !dev {
         optimize::optimize(&staged.join("bindery_bg.wasm"))?;
     }
-    let build = bundle::build_name(&staged)?;
+    let build = bundle::build_name(&root, &staged)?;
     bundle::place_build(&staged, &out, &build)?;
     bundle::write_shell(&root, &out, &build)?;
     if !dev {
