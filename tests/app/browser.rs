@@ -418,6 +418,11 @@ async fn the_prerendered_sign_in_gives_way_to_the_live_app_keeping_what_was_type
     };
     let label = cloud.labels[0].clone();
     let result = run_on(&browser, &cloud, "prerender", &label, 1, Some("Pixel 7"));
+    assert_eq!(result["prerendered_signed_out"], true, "{result:#}");
+    assert_eq!(
+        result["prerendered_signed_in"], false,
+        "a signed-in start must not flash the sign-in form"
+    );
     assert_eq!(result["live_before_wasm"], 0, "{result:#}");
     let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::SignInTitle);
     assert_eq!(result["prerendered_title"], title, "{result:#}");

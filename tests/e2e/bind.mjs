@@ -23,7 +23,8 @@
 //                   cannot reach the cloud
 //   prerender       the wasm is held back: the Sign-in screen the page carries is there
 //                   first (and passes axe); an email typed into it is still in the live
-//                   form that replaces it, in the same place, with the focus, and signs up
+//                   form that replaces it, in the same place, with the focus, and signs up;
+//                   signed in, a reload shows no sign-in form on its way to Home
 //   update          a new build is deployed (its files copied over the served folder, the
 //                   old build's folder removed): offline, the page and every file are the
 //                   kept build's; online, the new build's, and its worker replaces the old
@@ -155,8 +156,16 @@ async function prerender() {
     await held;
     await route.continue();
   });
+  // Whether a load ever showed the prerendered form, however briefly.
+  await page.addInitScript(() => {
+    window.__binderyPrerendered = false;
+    new MutationObserver(() => {
+      if (document.querySelector("#bindery-boot .screen.auth")) window.__binderyPrerendered = true;
+    }).observe(document, { childList: true, subtree: true });
+  });
   await page.goto(`${url}/app/`, { waitUntil: "domcontentloaded" });
   await page.locator("#bindery-boot .screen.auth").waitFor(WAIT);
+  result.prerendered_signed_out = await page.evaluate(() => window.__binderyPrerendered);
   result.live_before_wasm = await page.locator("#main *").count();
   result.prerendered_title = await text("#bindery-boot .screen.auth h2");
   result.prerendered_cloud = await text("#bindery-boot .cloud-line");
@@ -180,6 +189,10 @@ async function prerender() {
   await page.locator(".submit").click();
   await page.locator(".screen.home").waitFor(WAIT);
   await shot("signed-up");
+  // Signed in, a start shows no sign-in form on its way to Home.
+  await page.reload(WAIT);
+  await page.locator(".screen.home").waitFor(WAIT);
+  result.prerendered_signed_in = await page.evaluate(() => window.__binderyPrerendered);
 }
 
 // Which build the page is and which build folders its files came from (as paths).
