@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+use crate::packages;
 use crate::shell::{self, Failure};
 
 /// Where the npm package that brings `wasm-opt` is declared, under the workspace root.
@@ -38,6 +39,7 @@ pub fn optimize(wasm: &Path) -> Result<(), Failure> {
     let tools = root.join(TOOLS_DIR);
     let program = tools.join("node_modules/binaryen/bin/wasm-opt");
     if !program.is_file() {
+        packages::ensure_commands(packages::NODE)?;
         shell::step("installing Binaryen's wasm-opt (npm ci in xtask/npm, once per clone)");
         shell::run_in(
             &tools,
