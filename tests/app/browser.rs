@@ -483,6 +483,11 @@ async fn an_installed_app_runs_one_build_offline_and_takes_a_new_one_online() {
     // served one mid-run.
     let served = tempfile::tempdir().unwrap();
     copy_dir(&browser.web_root, served.path());
+    // The page and the worker are rewritten below; a release bundle's compressed copies of
+    // them would be served instead (a real deploy writes new ones).
+    for copy in ["index.html.br", "index.html.gz", "sw.js.br", "sw.js.gz"] {
+        let _ = std::fs::remove_file(served.path().join(copy));
+    }
     let old = build_of(served.path());
     let new = format!("{old}-next");
     let next = tempfile::tempdir().unwrap();
