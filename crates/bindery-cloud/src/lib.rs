@@ -48,11 +48,13 @@
 
 pub mod accounts;
 pub mod adopted;
+pub mod audit;
 mod bind_writer;
 pub mod bindings;
 pub mod connections;
 pub mod db;
 pub mod developer;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod gizwits;
@@ -60,6 +62,7 @@ pub mod labels;
 pub mod links;
 pub mod memory;
 pub mod openapi;
+pub mod orgs;
 pub mod seal;
 pub mod state;
 pub mod support;

@@ -20,7 +20,9 @@ use sqlx::Connection;
 use super::products::owned_product;
 use crate::db::{from_ms, now_ms, random_hex, retire_after_archive, values_rows};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, DevKey};
+use crate::audit;
+use crate::downloads::{signed_link, Download};
+use crate::extract::{ApiJson, Maker};
 use crate::labels::{build_archive, LabelSpec};
 use crate::openapi::FileBytes;
 use crate::state::AppState;
@@ -128,6 +130,7 @@ pub async fn create_batch(
     retire_after_archive(&mut conn, state.backend);
     Ok((
         Batch {
+            download_url: Some(batch_link(state, &batch_id)),
             batch_id,
             count,
             created_at: from_ms(created_at),
@@ -137,7 +140,7 @@ pub async fn create_batch(
 }
 
 /// `POST /v1/products/{pk}/sn-batches`: a batch of fresh SNs, each with its bind code.
-#[utoipa::path(post, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(post, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     request_body = CreateBatch,
     responses(
@@ -148,17 +151,20 @@ pub async fn create_batch(
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
     ApiJson(request): ApiJson<CreateBatch>,
 ) -> Result<(StatusCode, Json<Batch>), ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
     let (batch, _) = create_batch(&state, &product.product_key, request.count, |_| {}).await?;
+    let detail = format!("{} SNs", batch.count);
+    audit::record(&state, &key.org_id, &key.actor, "batch.create", &batch.batch_id, &detail)
+        .await?;
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
 /// `GET /v1/products/{pk}/sn-batches`: the product's batches.
-#[utoipa::path(get, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(get, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     responses(
         (status = 200, description = "The product's batches, oldest first.", body = BatchList),
@@ -167,7 +173,7 @@ pub async fn create(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
 ) -> Result<Json<BatchList>, ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
@@ -180,6 +186,7 @@ pub async fn list(
     let batches = rows
         .into_iter()
         .map(|(batch_id, count, created_at)| Batch {
+            download_url: Some(batch_link(&state, &batch_id)),
             batch_id,
             count: count as u32,
             created_at: from_ms(created_at),
@@ -188,18 +195,27 @@ pub async fn list(
     Ok(Json(BatchList { batches }))
 }
 
-/// `GET /v1/sn-batches/{batch_id}/archive`: the zip made with the batch.
-#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/archive", tag = "developer", security(("developerKey" = [])),
-    params(("batch_id" = String, Path, description = "The batch's id.")),
+/// A signed link to a batch's package.
+fn batch_link(state: &AppState, batch_id: &str) -> String {
+    signed_link(state, &format!("/v1/sn-batches/{batch_id}/archive")).0
+}
+
+/// `GET /v1/sn-batches/{batch_id}/archive`: the zip made with the batch; with a key, or by the
+/// batch's signed `download_url` in a plain browser tab.
+#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/archive", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = []), ()),
+    params(("batch_id" = String, Path, description = "The batch's id."),
+        ("expires" = Option<i64>, Query, description = "With `sig`: a signed link (the batch's `download_url`), no key needed."),
+        ("sig" = Option<String>, Query, description = "The link's signature.")),
     responses(
         (status = 200, description = "The zip: `sn_list.csv` (sn, bind_code, qr_content) and `qr/<SN>.png`.",
             body = inline(FileBytes), content_type = "application/zip"),
-        (status = 403, description = "`forbidden`: another key's batch.", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no key, or an expired or altered signed link.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's batch.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such batch.", body = ErrorBody),
     ))]
 pub async fn archive(
     State(state): State<AppState>,
-    key: DevKey,
+    access: Download,
     Path(batch_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let pk: Option<String> =
@@ -208,7 +224,9 @@ pub async fn archive(
             .fetch_optional(&state.db)
             .await?;
     let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
-    owned_product(&state, &key, &pk).await?;
+    if let Download::Maker(maker) = &access {
+        owned_product(&state, maker, &pk).await?;
+    }
     let sql = "SELECT archive FROM batches WHERE batch_id = $1";
     archive_download(&state, sql, batch_id.clone(), &format!("{batch_id}.zip")).await
 }

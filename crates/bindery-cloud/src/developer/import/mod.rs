@@ -67,7 +67,8 @@ pub use write::ImportMode;
 use crate::db::Backend;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
-use crate::extract::DevKey;
+use crate::audit;
+use crate::extract::Maker;
 use crate::openapi::FileBytes;
 use crate::state::{AppState, Limits};
 
@@ -152,7 +153,7 @@ pub async fn import_file(
 
 /// `POST /v1/products/{pk}/devices/import?mode=atomic|partial`: the DeviceKey↔SN file (CSV
 /// or XLSX) as the body, or as the `file` field of a browser's form.
-#[utoipa::path(post, path = "/v1/products/{pk}/devices/import", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(post, path = "/v1/products/{pk}/devices/import", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(
         ("pk" = String, Path, description = "The product key."),
         ModeQuery,
@@ -171,7 +172,7 @@ pub async fn import_file(
     ))]
 pub async fn import(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
     Query(query): Query<ModeQuery>,
     request: Request,
@@ -188,5 +189,16 @@ pub async fn import(
         }
     };
     let report = import_file(&state, &product.product_key, upload.file, mode).await?;
+    let detail = format!(
+        "{} imported, {} refused ({})",
+        report.imported,
+        report.rejected.len(),
+        match mode {
+            ImportMode::Atomic => "atomic",
+            ImportMode::Partial => "partial",
+        }
+    );
+    let pk = product.product_key.as_str();
+    audit::record(&state, &key.org_id, &key.actor, "devices.import", pk, &detail).await?;
     Ok(Json(report))
 }

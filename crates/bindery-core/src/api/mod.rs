@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 
 use crate::{BindPolicy, ErrorCode, LabelForm, ProductKey, Sn};
 
+mod console;
+pub use console::*;
+
 /// `POST /v1/users` and `POST /v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -239,6 +242,10 @@ pub struct Batch {
     /// When it was made.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// A link that downloads the package in a plain browser tab, without a key, for a few
+    /// minutes ([`DownloadLink`]); relative to the cloud's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
 }
 
 /// `GET /v1/products/{pk}/sn-batches` → 200.
@@ -327,7 +334,8 @@ pub struct QrTask {
         schema(example = "1495077738", pattern = "^[0-9]+$")
     )]
     pub updated_at: String,
-    /// `/static/zipfiles/<n>.zip`
+    /// `/static/zipfiles/<n>.zip`, signed (`?expires=…&sig=…`) so that it downloads in a
+    /// plain browser tab for a few minutes; with `X-Api-Key` the path alone works too.
     pub file: String,
 }
 
