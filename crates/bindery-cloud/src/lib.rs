@@ -52,6 +52,7 @@ pub mod audit;
 mod bind_writer;
 pub mod bindings;
 pub mod connections;
+pub mod console;
 pub mod db;
 pub mod developer;
 pub mod downloads;
@@ -94,8 +95,10 @@ pub fn app(state: AppState) -> Router {
     };
     // Every route but the web app's and the label links' is declared with its documentation
     // (`openapi::api`).
+    let console = console::router(state.doc_ui.as_deref());
     Router::new()
         .merge(web)
+        .merge(console)
         .merge(links::router())
         .merge(Router::from(openapi::api(&limits)))
         .layer(DefaultBodyLimit::max(limits.json_body_bytes))

@@ -71,6 +71,9 @@ enum Command {
         /// Also serve the web app built by `cargo xtask web` from this folder, at `/app/`.
         #[arg(long, env = "BINDERY_WEB_ROOT")]
         web_root: Option<PathBuf>,
+        /// npm's `swagger-ui-dist` folder: the interactive API reference at `/doc/`.
+        #[arg(long, env = "BINDERY_DOC_UI")]
+        doc_ui: Option<PathBuf>,
         /// Client connections held at once; more wait to be accepted. Keep it under the
         /// process's file-descriptor limit (`ulimit -n`).
         #[arg(long, env = "BINDERY_MAX_CLIENTS", default_value_t = 768)]
@@ -348,6 +351,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         listen,
         max_connections,
         web_root,
+        doc_ui,
         max_clients,
         header_timeout,
         signups_per_address,
@@ -385,6 +389,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         if let Some(root) = web_root {
             bindery_cloud::web::check_web_root(root)?;
             config.web_root = Some(root.clone());
+        }
+        if let Some(dir) = doc_ui {
+            bindery_cloud::console::check_doc_ui(dir).map_err(anyhow::Error::msg)?;
+            config.doc_ui = Some(dir.clone());
         }
     }
     let state = AppState::open(config).await?;

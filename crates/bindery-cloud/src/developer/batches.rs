@@ -244,6 +244,15 @@ pub(crate) async fn archive_download<K>(
 where
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 {
+    let archive = open_archive(state, sql, key).await?;
+    Ok(zip_response(archive, filename))
+}
+
+/// The archive `sql` selects by `key`, opened (see [`archive_download`]).
+async fn open_archive<K>(state: &AppState, sql: &str, key: K) -> Result<Vec<u8>, ApiError>
+where
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
     let place = state.archives.enter().await?;
     let mut conn = state.db.acquire().await?;
     let stored: Vec<u8> = sqlx::query_scalar(sql)
@@ -258,7 +267,79 @@ where
         .map_err(|e| ApiError::internal_in("opening a label archive", e))?;
     // The copies are gone; what is left is the one being sent.
     drop(place);
-    Ok(zip_response(archive, filename))
+    Ok(archive)
+}
+
+/// How many labels a preview shows.
+const PREVIEW_LABELS: usize = 4;
+
+/// `GET /v1/sn-batches/{batch_id}/preview`: the first few label images of a batch, as they
+/// will print, for the console to show before anyone downloads the package.
+#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/preview", tag = "developer",
+    security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
+    params(("batch_id" = String, Path, description = "The batch's id.")),
+    responses(
+        (status = 200, description = "Up to four labels, PNG in base64.", body = LabelPreview),
+        (status = 403, description = "`forbidden`: another organisation's batch.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such batch.", body = ErrorBody),
+    ))]
+pub async fn preview(
+    State(state): State<AppState>,
+    maker: Maker,
+    Path(batch_id): Path<String>,
+) -> Result<Json<LabelPreview>, ApiError> {
+    let pk: Option<String> =
+        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
+            .bind(&batch_id)
+            .fetch_optional(&state.db)
+            .await?;
+    let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
+    owned_product(&state, &maker, &pk).await?;
+    let archive = open_archive(&state, "SELECT archive FROM batches WHERE batch_id = $1", batch_id)
+        .await?;
+    let labels = tokio::task::spawn_blocking(move || first_labels(&archive, PREVIEW_LABELS))
+        .await?
+        .map_err(|e| ApiError::internal_in("reading a label archive", e))?;
+    Ok(Json(LabelPreview { labels }))
+}
+
+/// The first `n` `qr/<SN>.png` of an archive.
+fn first_labels(archive: &[u8], n: usize) -> Result<Vec<PreviewLabel>, zip::result::ZipError> {
+    use base64::Engine;
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive))?;
+    let mut names: Vec<String> = zip
+        .file_names()
+        .filter(|name| name.starts_with("qr/") && name.ends_with(".png"))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    let mut labels = Vec::new();
+    for name in names.into_iter().take(n) {
+        let mut png = Vec::new();
+        zip.by_name(&name)?.read_to_end(&mut png)?;
+        labels.push(PreviewLabel {
+            sn: name["qr/".len()..name.len() - ".png".len()].to_owned(),
+            png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+        });
+    }
+    Ok(labels)
+}
+
+/// `GET /v1/sn-batches/{batch_id}/preview` → 200.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LabelPreview {
+    /// The first labels of the batch, in SN order.
+    pub labels: Vec<PreviewLabel>,
+}
+
+/// One label of a preview.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PreviewLabel {
+    /// The label's SN.
+    pub sn: String,
+    /// The label image as printed, a PNG in base64.
+    pub png_base64: String,
 }
 
 /// A zip download.

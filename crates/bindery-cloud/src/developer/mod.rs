@@ -27,6 +27,7 @@ pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
         .routes(routes!(products::update))
         .routes(routes!(batches::create, batches::list))
         .routes(routes!(batches::archive))
+        .routes(routes!(batches::preview))
         .routes(routes!(devices::list))
         .routes(routes!(keys::revoke_current))
         .merge(import::router(limits))

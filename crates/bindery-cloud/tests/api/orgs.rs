@@ -14,6 +14,7 @@ both_backends!(
     support_finds_and_unbinds_with_a_reason,
     the_device_list_pages_and_searches,
     signed_links_open_one_file_until_they_expire,
+    the_console_is_served_with_its_files,
 );
 
 /// A signed-in person who made an organisation: (token, org id).
@@ -74,6 +75,15 @@ async fn an_owner_runs_an_organisation_from_the_console(s: TestServer) {
         .post("/v1/products/acme02/sn-batches", Auth::Member(&owner, &org), json!({"count": 3}))
         .await;
     let batch_id = batch.assert_status(201)["batch_id"].as_str().unwrap().to_owned();
+    let preview = s
+        .get(&format!("/v1/sn-batches/{batch_id}/preview"), Auth::Member(&owner, &org))
+        .await;
+    let labels = preview.assert_status(200)["labels"].as_array().unwrap().clone();
+    assert_eq!(labels.len(), 3);
+    for label in &labels {
+        // A PNG: its signature in base64.
+        assert!(label["png_base64"].as_str().unwrap().starts_with("iVBORw0KGgo"), "{label}");
+    }
 
     // Revoked in the console: refused from the next request on.
     s.delete(&format!("/v1/orgs/{org}/keys/{key_id}"), Auth::Bearer(&owner))
@@ -490,4 +500,23 @@ async fn signed_links_open_one_file_until_they_expire(s: TestServer) {
     let path_only = file.split_once('?').unwrap().0;
     s.get(path_only, Auth::None).await.assert_error(401, "unauthorized");
     assert_eq!(s.get(path_only, Auth::Key(&key)).await.status, 200);
+}
+
+async fn the_console_is_served_with_its_files(s: TestServer) {
+    for path in ["/console/", "/console/products/plug01", "/console/support?q=x"] {
+        let page = s.get(path, Auth::None).await;
+        assert_eq!(page.status, 200, "{path}");
+        let text = String::from_utf8_lossy(&page.bytes);
+        assert!(text.contains("/console/console.js"), "{path}: {text}");
+        let policy = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("script-src 'self'"), "{policy}");
+    }
+    let script = s.get("/console/console.js", Auth::None).await;
+    assert_eq!(script.status, 200);
+    assert!(script.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(s.get("/console/nothing.js", Auth::None).await.status, 404);
+    // Without Swagger UI's files, /doc/ says how to add them and where the document is.
+    let doc = s.get("/doc/", Auth::None).await;
+    assert_eq!(doc.status, 200);
+    assert!(String::from_utf8_lossy(&doc.bytes).contains("/v1/openapi.json"));
 }
