@@ -145,7 +145,9 @@ function when(iso) {
 }
 
 function table(headings, rows, caption) {
-  return h("div", { class: "table-wrap" },
+  // Wide tables scroll sideways on a phone; the scrolling box takes focus so a keyboard can
+  // scroll it too.
+  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption || headings.filter(Boolean).join(", ") },
     h("table", {},
       caption ? h("caption", { class: "sr-only" }, caption) : null,
       h("thead", {}, h("tr", {}, headings.map((x) => h("th", { scope: "col" }, x)))),
@@ -360,11 +362,17 @@ async function productPage(pk) {
     return;
   }
   const maker = roleAllows("owner", "developer");
+  let batches = batchesCard(product);
+  const refreshBatches = () => {
+    const fresh = batchesCard(product);
+    batches.replaceWith(fresh);
+    batches = fresh;
+  };
   frame([
     slot,
     maker ? settingsCard(product) : null,
-    maker ? generateCard(product) : null,
-    batchesCard(product),
+    maker ? generateCard(product, refreshBatches) : null,
+    batches,
     maker ? importCard(product) : null,
     h("p", {}, link(`/console/devices?product=${encodeURIComponent(pk)}`, t("see_devices"))),
   ], `${product.name} (${pk})`);
@@ -389,8 +397,9 @@ function settingsCard(product) {
     } }, h("div", { class: "row" }, name, form), slot, h("button", { type: "submit" }, t("save"))));
 }
 
-function generateCard(product) {
+function generateCard(product, onMade) {
   const slot = h("div", { "aria-live": "polite" });
+  const errors = h("div");
   const count = field(t("how_many"), { type: "number", min: 1, max: 10000, value: 100, required: true, name: "count" });
   const button = h("button", { class: "primary", type: "submit" }, t("generate"));
   return h("section", { class: "card" }, h("h2", {}, t("generate_sn")),
@@ -407,18 +416,20 @@ function generateCard(product) {
         note.textContent = `${t("generating_n").replace("{n}", n)} ${Math.round((Date.now() - started) / 1000)} s`;
       }, 500);
       try {
-        const batch = await guarded(slot, () => api("POST", `/v1/products/${product.product_key}/sn-batches`, { count: n }));
+        const batch = await guarded(errors, () => api("POST", `/v1/products/${product.product_key}/sn-batches`, { count: n }));
+        slot.replaceChildren();
         if (batch) {
           slot.replaceChildren(
             h("div", { class: "banner ok", role: "status" }, t("batch_ready").replace("{n}", batch.count)),
             h("a", { class: "button", href: batch.download_url, download: `${batch.batch_id}.zip` }, t("download_package")));
           preview(batch.batch_id, slot);
+          onMade();
         }
       } finally {
         clearInterval(tick);
         button.disabled = false;
       }
-    } }, h("div", { class: "row" }, count), button, slot));
+    } }, h("div", { class: "row" }, count), button, errors, slot));
 }
 
 /** A few labels of a batch as they will print. */
