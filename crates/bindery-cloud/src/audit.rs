@@ -45,8 +45,10 @@ pub async fn record(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
     /// The `next_before` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,18}\..*$")]
     before: Option<String>,
     /// Events per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

@@ -37,7 +37,7 @@ pub fn signed_link(state: &AppState, path: &str) -> (String, i64) {
 }
 
 /// The query of a signed link.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct LinkQuery {
     expires: Option<String>,
     sig: Option<String>,
@@ -57,27 +57,37 @@ impl FromRequestParts<AppState> for Download {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let link = Query::<LinkQuery>::try_from_uri(&parts.uri)
-            .map(|Query(link)| link)
-            .unwrap_or_default();
-        let (Some(expires), Some(sig)) = (link.expires, link.sig) else {
+        let Query(link) = Query::<LinkQuery>::try_from_uri(&parts.uri).map_err(|_| {
+            ApiError::invalid("the query must be a download link's expires and sig, once each")
+        })?;
+        if link.expires.is_none() && link.sig.is_none() {
             return Ok(Download::Maker(Maker::from_request_parts(parts, state).await?));
-        };
-        let expired = || {
+        }
+        // A link's parts are checked even beside a key: a half or altered link is refused
+        // rather than quietly ignored.
+        let not_valid = || {
             ApiError::with_message(
                 ErrorCode::Unauthorized,
                 "this download link has expired or is not valid; open the list again for a fresh link",
             )
         };
-        let expires: i64 = expires.parse().map_err(|_| expired())?;
-        if expires * 1000 <= now_ms() {
-            return Err(expired());
+        let expires: i64 = link
+            .expires
+            .as_deref()
+            .ok_or_else(not_valid)?
+            .parse()
+            .map_err(|_| ApiError::invalid("expires must be the whole number a download link has"))?;
+        let sig = link.sig.ok_or_else(not_valid)?;
+        // Past i64's milliseconds is no expiry a link was ever signed with.
+        let expires_ms = expires.checked_mul(1000).ok_or_else(not_valid)?;
+        if expires_ms <= now_ms() {
+            return Err(not_valid());
         }
         let expected = signature(state, parts.uri.path(), expires);
         let matches: bool =
             subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), sig.as_bytes()).into();
         if !matches {
-            return Err(expired());
+            return Err(not_valid());
         }
         Ok(Download::Signed)
     }

@@ -210,6 +210,7 @@ async fn request_view(
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// An SN, a DeviceKey (MAC or IMEI), a request id (`req_…`) or a customer's email.
+    #[param(min_length = 1, max_length = 254, pattern = r"\S")]
     q: String,
 }
 
@@ -239,7 +240,7 @@ async fn search(
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<SupportSearch>, ApiError> {
     let q = query.q.trim();
-    if q.is_empty() || q.len() > 254 {
+    if q.is_empty() || q.chars().count() > 254 {
         return Err(ApiError::invalid(
             "search by an SN, a DeviceKey, a request id or an email (1 to 254 characters)",
         ));

@@ -21,14 +21,17 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct DeviceQuery {
     /// Only devices whose SN starts with this (SNs are upper-case; the search is too).
+    #[param(pattern = r"^\s*[A-Za-z0-9:_-]{0,64}\s*$")]
     sn: Option<String>,
     /// Only devices whose DeviceKey starts with this (MACs are lower-case; the search is too).
     /// Such a page is in DeviceKey order.
+    #[param(pattern = r"^\s*[A-Za-z0-9:_-]{0,64}\s*$")]
     device_key: Option<String>,
     /// The page after this one: the previous page's `next_after` (an SN, or a DeviceKey when
     /// searching by DeviceKey).
     after: Option<String>,
     /// Devices per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

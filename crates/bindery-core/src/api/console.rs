@@ -48,6 +48,7 @@ impl Role {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrg {
     /// The organisation's name (1–64 characters).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::product_name))]
     pub name: String,
 }
 
@@ -131,6 +132,7 @@ pub struct AcceptInvite {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateApiKey {
     /// What the key is for (1–64 characters), shown in the list.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::product_name))]
     pub name: String,
     /// `developer` (the default) or `support`.
     #[serde(default)]
@@ -278,6 +280,7 @@ pub struct SupportSearch {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnbindRequest {
     /// Why, in words (3–500 characters): kept in the audit log.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::unbind_reason))]
     pub reason: String,
 }
 
