@@ -118,7 +118,7 @@ pub struct AnyKey {
     pub key_id: String,
     support: bool,
     /// The organisation the key works in; `None` for the cloud operator's support keys.
-    org_id: Option<String>,
+    pub org_id: Option<String>,
 }
 
 impl FromRequestParts<AppState> for AnyKey {

@@ -44,13 +44,16 @@ struct DeviceRow {
     bound: i64,
 }
 
-/// One page: `{column}` (the SN or the DeviceKey) after `$2`, from `$3` (a prefix) up to `$4`
-/// (past the prefix), in `{column}` order: one range of the `(product_key, {column})` index.
+/// One page: `{column}` (the SN or the DeviceKey) from `$2` (`{from}`: `>` past the previous
+/// page, `>=` at a prefix) up to `$3` (past the prefix), in `{column}` order: one range of the
+/// `(product_key, {column})` index. The lower bound is one parameter, chosen here: given both
+/// `> after` and `>= prefix`, SQLite ranged over the first and filtered a million rows by
+/// the second (80 ms instead of 0.4).
 const PAGE_SQL: &str = "SELECT d.sn AS sn, d.device_key AS device_key, d.batch_id AS batch_id, \
      d.imported_at AS imported_at, \
      (CASE WHEN EXISTS (SELECT 1 FROM bindings b WHERE b.sn = d.sn) THEN 1 ELSE 0 END) AS bound \
-     FROM devices d WHERE d.product_key = $1 AND d.{column}{c} > $2 AND d.{column}{c} >= $3 \
-     AND d.{column}{c} < $4 ORDER BY d.{column}{c} LIMIT $5";
+     FROM devices d WHERE d.product_key = $1 AND d.{column}{c} {from} $2 \
+     AND d.{column}{c} < $3 ORDER BY d.{column}{c} LIMIT $4";
 
 /// Past every value that starts with `prefix`: SNs, MACs and IMEIs are ASCII, and DEL sorts
 /// after every printable ASCII character in byte order — SQLite's, and PostgreSQL's `"C"`
@@ -113,11 +116,19 @@ pub async fn list(
         Backend::Sqlite => "",
         Backend::Postgres => " COLLATE \"C\"",
     };
-    let sql = PAGE_SQL.replace("{column}", column).replace("{c}", collate);
+    let after = query.after.unwrap_or_default();
+    let (from, lower) = if after.as_str() >= prefix.as_str() && !after.is_empty() {
+        (">", after)
+    } else {
+        (">=", prefix.clone())
+    };
+    let sql = PAGE_SQL
+        .replace("{column}", column)
+        .replace("{c}", collate)
+        .replace("{from}", from);
     let mut rows: Vec<DeviceRow> = sqlx::query_as(&sql)
         .bind(product.product_key.as_str())
-        .bind(query.after.unwrap_or_default())
-        .bind(&prefix)
+        .bind(lower)
         .bind(prefix_end(&prefix))
         .bind(limit + 1)
         .fetch_all(&state.db)

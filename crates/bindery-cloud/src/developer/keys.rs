@@ -196,6 +196,11 @@ pub(crate) async fn revoke_current(
     key: AnyKey,
 ) -> Result<StatusCode, ApiError> {
     revoke_api_key(&state, &key.key_id).await?;
+    if let Some(org_id) = &key.org_id {
+        let actor = crate::extract::Actor::Key(key.key_id.clone());
+        let detail = "revoked by its holder";
+        crate::audit::record(&state, org_id, &actor, "key.revoke", &key.key_id, detail).await?;
+    }
     tracing::info!(key_id = %key.key_id, "API key revoked by its holder");
     Ok(StatusCode::NO_CONTENT)
 }
