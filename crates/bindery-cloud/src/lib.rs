@@ -60,6 +60,7 @@ pub mod labels;
 pub mod links;
 pub mod memory;
 pub mod openapi;
+pub mod pairs;
 pub mod seal;
 pub mod state;
 pub mod support;

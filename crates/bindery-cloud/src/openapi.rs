@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::{AppState, Limits};
-use crate::{accounts, bindings, developer, gizwits, support};
+use crate::{accounts, bindings, developer, gizwits, pairs, support};
 
 /// The security scheme of app calls (`Authorization: Bearer <token>`).
 pub const BEARER: &str = "bearer";
@@ -123,6 +123,7 @@ pub fn api(limits: &Limits) -> OpenApiRouter<AppState> {
         .merge(bindings::router())
         .merge(developer::router(limits))
         .merge(gizwits::router())
+        .merge(pairs::router())
         .merge(support::router())
 }
 

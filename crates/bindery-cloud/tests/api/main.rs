@@ -15,6 +15,7 @@ mod import_files;
 mod label_forms;
 mod links;
 mod misc;
+mod pairs;
 mod revocation;
 mod support;
 mod tls;
