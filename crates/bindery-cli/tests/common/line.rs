@@ -205,18 +205,27 @@ fn device_frame(device: &Device, module: bool, label: bool, seed: u64, shift: us
 /// The frames of `devices` passing in order: each shown for [`SHOWN`] frames, then
 /// [`BETWEEN`] frames of empty belt.
 pub fn frames(devices: &[Device]) -> Vec<GrayImage> {
+    frames_paced(devices, SHOWN, BETWEEN)
+}
+
+/// The frames of `devices` passing in order, each shown for `shown` frames (at least 3;
+/// one after the other: the first code in the first half, the second in the second), then
+/// `between` frames of empty belt.
+pub fn frames_paced(devices: &[Device], shown: usize, between: usize) -> Vec<GrayImage> {
+    let shown = shown.max(3);
+    let half = shown / 2;
     let mut out = vec![belt(1), belt(2)];
     for (i, device) in devices.iter().enumerate() {
-        for f in 0..SHOWN {
+        for f in 0..shown {
             let (module, label) = match device.order {
                 Order::Together => (true, true),
-                Order::ModuleFirst => (f < 4, f >= 5),
-                Order::LabelFirst => (f >= 5, f < 4),
+                Order::ModuleFirst => (f < half, f > half),
+                Order::LabelFirst => (f > half, f < half),
             };
             let seed = (i * 100 + f) as u64 + 10;
             out.push(device_frame(device, module, label, seed, f % 3));
         }
-        for f in 0..BETWEEN {
+        for f in 0..between {
             out.push(belt((i * 100 + 50 + f) as u64));
         }
     }
