@@ -347,3 +347,125 @@ fn scan_reads_the_formats_asked_for() {
     bad.exit(2);
     assert!(bad.stderr.contains("aztec"), "{}", bad.stderr);
 }
+
+/// `--images`: a folder of frames is a line too (here three devices, offline); and the
+/// camera path fails cleanly on a machine without one.
+#[test]
+fn a_folder_of_frames_and_no_camera() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames_dir = dir.path().join("frames");
+    std::fs::create_dir(&frames_dir).unwrap();
+    let labels = [
+        "pk=plug01&sn=BD7K2M9Q4X&v=2&bc=7Q4XK2M9PD",
+        "pk=plug01&sn=CD7K2M9Q4X&v=2&bc=7Q4XK2M9PD",
+        "pk=plug01&sn=DD7K2M9Q4X&v=2&bc=7Q4XK2M9PD",
+    ];
+    let devices: Vec<Device> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| Device {
+            label: label.to_string(),
+            module: imei(86_000_000_000_100 + i as u64),
+            code: [
+                ModuleCode::DataMatrix,
+                ModuleCode::Code128,
+                ModuleCode::DataMatrix,
+            ][i],
+            order: [Order::Together, Order::LabelFirst, Order::ModuleFirst][i],
+        })
+        .collect();
+    for (i, frame) in line::frames(&devices).iter().enumerate() {
+        image::GrayImage::from_raw(
+            frame.width() as u32,
+            frame.height() as u32,
+            frame.pixels().to_vec(),
+        )
+        .unwrap()
+        .save(frames_dir.join(format!("{i:04}.png")))
+        .unwrap();
+    }
+    let file = dir.path().join("pairs.csv");
+    let user = User::new("http://127.0.0.1:9", "station@example.com");
+    let run = user.run(&[
+        "--json",
+        "pair",
+        "--product",
+        "plug01",
+        "--offline",
+        file.to_str().unwrap(),
+        "--images",
+        frames_dir.to_str().unwrap(),
+        "--fps",
+        "10",
+        "--sound",
+        "off",
+        "--screen",
+        "never",
+    ]);
+    run.ok();
+    let summary = events(&run.stdout).last().unwrap()["summary"].clone();
+    assert_eq!(summary["count"]["paired"], 3, "{}", run.stdout);
+    let text = std::fs::read_to_string(&file).unwrap();
+    for (i, sn) in ["BD7K2M9Q4X", "CD7K2M9Q4X", "DD7K2M9Q4X"]
+        .iter()
+        .enumerate()
+    {
+        let row = format!("{},plug01,{sn},,,,", imei(86_000_000_000_100 + i as u64));
+        assert!(text.lines().any(|l| l == row), "{row} in\n{text}");
+    }
+
+    // (case, arguments, exit code, what stderr says)
+    let cases: &[(&str, &[&str], i32, &str)] = &[
+        (
+            "no camera here",
+            &[
+                "pair",
+                "--product",
+                "plug01",
+                "--offline",
+                file.to_str().unwrap(),
+                "--camera",
+                "0",
+            ],
+            2,
+            "camera",
+        ),
+        (
+            "no source",
+            &[
+                "pair",
+                "--product",
+                "plug01",
+                "--offline",
+                file.to_str().unwrap(),
+            ],
+            2,
+            "exactly one of",
+        ),
+        (
+            "no cloud key and no offline file",
+            &["pair", "--product", "plug01", "--camera", "0"],
+            2,
+            "--offline",
+        ),
+        (
+            "a bad product key",
+            &[
+                "pair",
+                "--product",
+                "p!",
+                "--offline",
+                file.to_str().unwrap(),
+                "--camera",
+                "0",
+            ],
+            2,
+            "product key",
+        ),
+    ];
+    for (case, args, code, says) in cases {
+        let run = user.run(args);
+        run.exit(*code);
+        assert!(run.stderr.contains(says), "{case}: {}", run.stderr);
+    }
+}
