@@ -154,6 +154,10 @@ pub(crate) fn read_others(img: GrayView<'_>, formats: &[Format]) -> OtherCodes {
             packed.pixels()
         }
     };
+    let source = Luma8Source::new_with_slice(luma, img.width() as u32, img.height() as u32)
+        .expect("a non-empty picture");
+    // One bitmap for every format: it binarizes once, when the first reader asks.
+    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
     for format in others {
         out.passes += 1;
         let run = || {
@@ -162,9 +166,6 @@ pub(crate) fn read_others(img: GrayView<'_>, formats: &[Format]) -> OtherCodes {
                 PossibleFormats: Some([format.rxing()].into_iter().collect()),
                 ..DecodeHints::default()
             };
-            let source = Luma8Source::new_with_slice(luma, img.width() as u32, img.height() as u32)
-                .expect("a non-empty picture");
-            let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
             let read = match format {
                 // The zxing-cpp port finds every Micro QR of the picture itself (one finder
                 // pattern each).
