@@ -33,9 +33,18 @@ fn device(label: &Label, module: &str, code: ModuleCode, order: Order) -> Device
     }
 }
 
-/// The line: 15 device passages of 12 plug01 labels (10 good ones, one repeated), one lamp
-/// label, a smeared module label, and a device whose SN the cloud already holds with another
-/// module.
+/// The line: 16 device passages of 12 plug01 labels (10 good ones, one repeated), one lamp
+/// label, a smeared module label, a device whose SN the cloud already holds with another
+/// module, and a plug01 label with an SN no batch made.
+/// A plug01 label with an SN no batch made.
+fn stranger() -> Label {
+    Label {
+        sn: "ZZZZZZZZZZZZZZZZ".into(),
+        qr_content: "pk=plug01&sn=ZZZZZZZZZZZZZZZZ&v=2&bc=7Q4XK2M9PD".into(),
+        png: std::path::PathBuf::new(),
+    }
+}
+
 fn plan(plugs: &[Label], lamp: &Label, conflicting: &Label) -> Plan {
     use ModuleCode::{Code128, DataMatrix, Smeared};
     use Order::{LabelFirst, ModuleFirst, Together};
@@ -80,6 +89,9 @@ fn plan(plugs: &[Label], lamp: &Label, conflicting: &Label) -> Plan {
             devices.push(device(&plugs[0], &key(0), DataMatrix, Together));
             // A device the cloud has with another module.
             devices.push(device(conflicting, &key(52), Code128, Together));
+            // A label that names this product but an SN the cloud never made (a counterfeit
+            // or another system's label): the cloud answers sn_not_found, the wrong product.
+            devices.push(device(&stranger(), &key(53), DataMatrix, Together));
         }
     }
     Plan {
@@ -88,7 +100,7 @@ fn plan(plugs: &[Label], lamp: &Label, conflicting: &Label) -> Plan {
         counts: vec![
             ("paired", 10),
             ("already_paired", 1),
-            ("wrong_product", 1),
+            ("wrong_product", 2),
             ("unreadable", 1),
             ("conflict", 1),
             ("failed", 0),
@@ -187,6 +199,7 @@ fn a_simulated_line_is_paired_in_the_cloud() {
     assert_eq!(verdict_of(&plugs[10].sn), ["unreadable"]);
     assert_eq!(verdict_of(&lamp.sn), ["wrong_product"]);
     assert_eq!(verdict_of(&conflicting.sn), ["conflict"]);
+    assert_eq!(verdict_of(&stranger().sn), ["wrong_product"]);
 
     // The cloud: exactly the planned pairs, the conflicting device kept its first module, and
     // no key on the unreadable device or on the lamp.
@@ -255,12 +268,16 @@ fn offline_the_pairs_go_to_an_import_file() {
     ]);
     run.ok();
     let summary = events(&run.stdout).last().unwrap()["summary"].clone();
-    // Offline nothing knows the conflicting device's earlier module: it is paired here.
-    assert_eq!(summary["count"]["paired"], 11, "{}", run.stdout);
+    // Offline nothing knows the conflicting device's earlier module, nor which SNs the cloud
+    // made: both are paired here (and the import, as for any SN Bindery did not make,
+    // creates the stranger's device).
+    assert_eq!(summary["count"]["paired"], 12, "{}", run.stdout);
     assert_eq!(summary["count"]["already_paired"], 1, "{}", run.stdout);
     let text = std::fs::read_to_string(&file).unwrap();
     let mut want = plan.pairs.clone();
     want.insert(plugs[11].sn.clone(), imei(35_693_803_564_000 + 52 * 7));
+    let stranger_key = imei(35_693_803_564_000 + 53 * 7);
+    want.insert(stranger().sn, stranger_key.clone());
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
