@@ -44,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 201, description = "Made; the task list names its zip.", body = Object, example = json!({})),
         (status = 400, description = "`invalid_request`: not exactly one of a range, `macs` or `imeis`; a bad, misplaced or repeated entry (named by its place, e.g. `macs[3]`); a range backwards; over 10,000 devices; or devices that already exist.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 async fn create(
@@ -179,7 +179,7 @@ const DEFAULT_TASKS_PER_PAGE: u64 = 10;
             "meta": {"next": null, "previous": null, "skip": 0, "limit": 10, "total": 1},
             "objects": [{"created_at": "1495077738", "updated_at": "1495077738", "file": "/static/zipfiles/1474.zip"}]
         })),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 async fn list(

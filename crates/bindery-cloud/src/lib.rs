@@ -64,6 +64,7 @@ pub mod links;
 pub mod memory;
 pub mod openapi;
 pub mod orgs;
+pub mod pairs;
 pub mod seal;
 pub mod state;
 pub mod support;

@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::{AppState, Limits};
-use crate::{accounts, bindings, developer, gizwits, orgs, support};
+use crate::{accounts, bindings, developer, gizwits, orgs, pairs, support};
 
 /// The security scheme of app calls (`Authorization: Bearer <token>`).
 pub const BEARER: &str = "bearer";
@@ -135,6 +135,7 @@ pub fn api(limits: &Limits) -> OpenApiRouter<AppState> {
         .merge(bindings::router())
         .merge(developer::router(limits))
         .merge(gizwits::router())
+        .merge(pairs::router())
         .merge(support::router())
         .merge(orgs::router())
 }

@@ -146,7 +146,7 @@ pub async fn create_batch(
     responses(
         (status = 201, description = "Made; its archive is ready.", body = Batch),
         (status = 400, description = "`invalid_request`: count out of 1..=10,000.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn create(
@@ -168,7 +168,7 @@ pub async fn create(
     params(("pk" = String, Path, description = "The product key.")),
     responses(
         (status = 200, description = "The product's batches, oldest first.", body = BatchList),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn list(

@@ -285,7 +285,7 @@ pub async fn update_product(
     responses(
         (status = 200, description = "The product as it is now.", body = Product),
         (status = 400, description = "`invalid_request`: a bad name, or a label form the product cannot print (quectel_v1 on a bind_code_required product; url on a cloud without --public-url).", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn update(

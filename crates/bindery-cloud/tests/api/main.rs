@@ -16,6 +16,7 @@ mod label_forms;
 mod links;
 mod misc;
 mod orgs;
+mod pairs;
 mod revocation;
 mod support;
 mod tls;

@@ -272,6 +272,40 @@ pub const IMPORT_TEMPLATE_HEADER: [&str; 7] = [
     "Passcode",
 ];
 
+/// `PUT /v1/products/{pk}/devices/{sn}/device-key`: the DeviceKey to pair with the SN (the
+/// pairing station of issue 18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairRequest {
+    /// The module's IMEI (15 digits, Luhn) or MAC (12 hex digits, any usual spelling).
+    pub device_key: String,
+}
+
+/// Whether a pairing call made the pair or found it made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    /// The SN had no DeviceKey; it has this one now, and can be bound (201).
+    Paired,
+    /// The SN already had exactly this DeviceKey: nothing changed (200).
+    AlreadyPaired,
+}
+
+/// `PUT /v1/products/{pk}/devices/{sn}/device-key` → 201 or 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pair {
+    /// The product.
+    pub product_key: ProductKey,
+    /// The device's SN.
+    pub sn: Sn,
+    /// The DeviceKey, in its canonical form (a MAC in lower case without separators).
+    pub device_key: String,
+    /// Made now, or found made.
+    pub status: PairStatus,
+}
+
 /// One row an import refused: 1-based row number in the file (the header is row 1), the
 /// column's header, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@
 
 pub mod binarize;
 mod engines;
+pub mod formats;
 mod found;
 pub mod prepare;
 mod sample;
@@ -25,6 +26,7 @@ use crate::frame::{GrayImage, GrayView};
 pub use binarize::Method;
 use binarize::Thresholds;
 use engines::{Outcome, RxingBits};
+pub use formats::{parse_formats, Format, UnknownFormat};
 use found::Found;
 pub use found::Point;
 
@@ -37,16 +39,19 @@ pub enum Engine {
     Rxing,
 }
 
-/// A decoded QR code.
+/// A decoded code: a QR code, or another [`Format`] when the decoder was asked for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Code {
+    /// Its symbology.
+    pub format: Format,
     /// The text exactly as decoded.
     pub text: String,
     /// The text read as a Bindery label (or why it is not one).
     pub payload: Result<QrPayload, QrError>,
     /// The code's outline in frame coordinates: four corners (top-left, top-right,
     /// bottom-right, bottom-left) from rqrr and rxing's main reader; three finder-pattern
-    /// centres when ZXing's classic reader was the one that succeeded.
+    /// centres when ZXing's classic reader was the one that succeeded; for a Code 128, the
+    /// two ends of the line it was read on.
     pub corners: Vec<Point>,
     /// The engine that read it first.
     pub engine: Engine,
@@ -248,6 +253,8 @@ pub struct Decoder {
     /// Whether rxing's classic ZXing reader runs when its zxing-cpp port found nothing.
     classic_fallback: bool,
     max_side: usize,
+    /// The symbologies looked for: QR runs `passes`, the others `formats::read_others`.
+    formats: Vec<Format>,
     stats: ScanStats,
 }
 
@@ -283,6 +290,7 @@ impl Decoder {
             stop_early,
             classic_fallback: true,
             max_side: DEFAULT_MAX_SIDE,
+            formats: vec![Format::Qr],
             stats: ScanStats::default(),
         }
     }
@@ -297,6 +305,25 @@ impl Decoder {
     pub fn with_max_side(mut self, max_side: usize) -> Self {
         self.max_side = max_side.max(64);
         self
+    }
+
+    /// Looks for these symbologies (default: QR only). QR is read by the pass cascade; each
+    /// other format costs one more pass over the whole frame, so ask only for what the
+    /// labels carry. An empty list means QR only.
+    pub fn with_formats(mut self, formats: &[Format]) -> Self {
+        let mut formats = formats.to_vec();
+        formats.sort();
+        formats.dedup();
+        if formats.is_empty() {
+            formats.push(Format::Qr);
+        }
+        self.formats = formats;
+        self
+    }
+
+    /// The symbologies it looks for.
+    pub fn formats(&self) -> &[Format] {
+        &self.formats
     }
 
     /// The passes it runs, in order.
@@ -323,7 +350,11 @@ impl Decoder {
         let mut halved: Option<GrayImage> = None;
         // Finder patterns seen that no code read so far accounts for (three per code).
         let mut unexplained = 0;
-        for pass in &self.passes {
+        let qr_passes: &[Pass] = match self.formats.contains(&Format::Qr) {
+            true => &self.passes,
+            false => &[],
+        };
+        for pass in qr_passes {
             let skip = match pass.when {
                 When::Always => false,
                 When::NothingRead => !found.is_empty(),
@@ -367,7 +398,7 @@ impl Decoder {
             self.stats.panics += outcome.panicked as u64;
             let read = outcome.found.len();
             for f in outcome.found {
-                if add_unique(&mut found, f, scale, pass.engine) {
+                if add_unique(&mut found, f, scale, pass.engine, Format::Qr) {
                     unexplained = unexplained.saturating_sub(3);
                 }
             }
@@ -376,6 +407,12 @@ impl Decoder {
             if self.stop_early && read > 0 && outcome.undecoded == 0 && unexplained == 0 {
                 break;
             }
+        }
+        let others = formats::read_others(frame, &self.formats);
+        self.stats.passes += others.passes;
+        self.stats.panics += others.panics;
+        for (format, f) in others.found {
+            add_unique(&mut found, f, 1.0, Engine::Rxing, format);
         }
         self.stats.frames_with_codes += (!found.is_empty()) as u64;
         found
@@ -409,7 +446,7 @@ fn run_pass(pass: &Pass, img: GrayView<'_>, classic_fallback: bool) -> Outcome {
 
 /// Adds `f` (in working coordinates, `scale` frame pixels per working pixel) unless the
 /// same text was already read at about the same place; says whether it was added.
-fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bool {
+fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine, format: Format) -> bool {
     let corners: Vec<Point> = f
         .corners
         .iter()
@@ -419,6 +456,7 @@ fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bo
         })
         .collect();
     let code = Code {
+        format,
         payload: parse_qr(&f.text),
         text: f.text,
         corners,
@@ -428,7 +466,9 @@ fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bo
     let duplicate = codes.iter().any(|old| {
         let o = old.center();
         let near = old.extent().max(code.extent()) / 2.0;
-        old.text == code.text && ((o.x - c.x).powi(2) + (o.y - c.y).powi(2)).sqrt() <= near
+        old.text == code.text
+            && old.format == code.format
+            && ((o.x - c.x).powi(2) + (o.y - c.y).powi(2)).sqrt() <= near
     });
     if !duplicate {
         codes.push(code);

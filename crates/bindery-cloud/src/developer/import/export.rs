@@ -32,7 +32,7 @@ struct ExportRow {
     responses(
         (status = 200, description = "`sn,device_key,device_name,fingerprint,batch_id,imported_at`, one device a row.",
             body = String, content_type = "text/csv"),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn export(

@@ -166,7 +166,7 @@ pub async fn import_file(
     responses(
         (status = 200, description = "Imported; the refused rows are listed by the row a spreadsheet shows.", body = ImportReport),
         (status = 400, description = "`invalid_request`: an unknown mode; a file that is empty, in another encoding, unreadable as XLSX, or whose header names a column the import does not know or no DeviceKey column; a form without a file.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: the file (or form) is over the import limit.", body = ErrorBody),
     ))]
