@@ -195,6 +195,7 @@ try {
       `support/${config.sn}`, "people", "audit", "orgs"];
     result.violations = {};
     result.too_wide = [];
+    result.stray_text = [];
     for (const name of pages) {
       if (name === "products") {
         await page.goto(`${url}/console/sign-in`);
@@ -215,6 +216,9 @@ try {
       if (found.length) result.violations[name] = found;
       const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
       if (wide) result.too_wide.push(name);
+      // A value the page forgot to check shows up as a word a person should never read.
+      const text = await page.locator("main").innerText();
+      if (/\b(null|undefined|NaN)\b|\[object /.test(text)) result.stray_text.push(name);
       result.lang = await page.evaluate(() => document.documentElement.lang);
       await shot(name.replace(/\//g, "-"));
     }

@@ -667,11 +667,12 @@ async function supportDevice(sn, results, slot) {
         render();
       });
     } }, reason, unbindSlot, h("button", { class: "danger", type: "submit" }, t("unbind")))) : null;
-  results.replaceChildren(
+  results.replaceChildren(...[
     h("section", { class: "card" }, h("h2", {}, `SN ${device.sn}`), facts),
     h("section", { class: "card" }, h("h2", {}, t("timeline")),
       attempts.length ? table([t("when"), t("account"), t("outcome"), t("request_id"), ""], attempts) : h("p", { class: "muted" }, t("no_attempts"))),
-    unbind);
+    unbind,
+  ].filter(Boolean));
 }
 
 /** A `bindery-cli replay` recording of a bind attempt: the call as the app made it (the

@@ -288,7 +288,7 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
     assert_eq!(swagger["zip_type"], "application/zip");
 
     // Every page in both languages at 360 px: no serious or critical axe violation, nothing
-    // wider than the screen.
+    // wider than the screen, no `null` or `undefined` where a value should be.
     for (language, lang) in [("en", "en"), ("zh-CN", "zh-CN")] {
         let a11y = phase(
             &browser,
@@ -299,6 +299,7 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
         );
         assert_eq!(a11y["violations"], json!({}), "{language}: {a11y:#}");
         assert_eq!(a11y["too_wide"], json!([]), "{language}: {a11y:#}");
+        assert_eq!(a11y["stray_text"], json!([]), "{language}: {a11y:#}");
         assert_eq!(a11y["lang"], lang);
     }
 }
