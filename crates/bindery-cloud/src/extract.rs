@@ -229,6 +229,26 @@ pub struct OrgCaller {
     pub role: Role,
 }
 
+/// `uid`'s role in `org_id`; `None` when they are not in it.
+pub(crate) async fn member_role(
+    state: &AppState,
+    org_id: &str,
+    uid: &str,
+) -> Result<Option<Role>, ApiError> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND uid = $2")
+            .bind(org_id)
+            .bind(uid)
+            .fetch_optional(&state.db)
+            .await?;
+    role.map(|role| stored_role(&role)).transpose()
+}
+
+/// A role as stored; any other text is the database's fault, not the caller's.
+pub(crate) fn stored_role(role: &str) -> Result<Role, ApiError> {
+    Role::parse(role).ok_or_else(|| ApiError::internal(format!("stored role {role}")))
+}
+
 /// The header that names the organisation a signed-in person acts in.
 pub const ORG_HEADER: &str = "x-bindery-org";
 
@@ -263,13 +283,7 @@ async fn org_caller(parts: &Parts, state: &AppState) -> Result<OrgCaller, ApiErr
                 "name the organisation you act in with the X-Bindery-Org header",
             )
         })?;
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND uid = $2")
-            .bind(org_id)
-            .bind(&user.uid)
-            .fetch_optional(&state.db)
-            .await?;
-    let role = role.as_deref().and_then(Role::parse).ok_or_else(|| {
+    let role = member_role(state, org_id, &user.uid).await?.ok_or_else(|| {
         ApiError::with_message(
             ErrorCode::Forbidden,
             "you are not a member of this organisation; ask one of its owners for an invitation",
@@ -410,13 +424,7 @@ pub struct OrgOwner {
 impl OrgOwner {
     /// Checks that `user` is an owner of `org_id`.
     pub async fn check(state: &AppState, user: &User, org_id: &str) -> Result<OrgOwner, ApiError> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND uid = $2")
-                .bind(org_id)
-                .bind(&user.uid)
-                .fetch_optional(&state.db)
-                .await?;
-        match role.as_deref().and_then(Role::parse) {
+        match member_role(state, org_id, &user.uid).await? {
             Some(Role::Owner) => Ok(OrgOwner {
                 org_id: org_id.to_owned(),
                 uid: user.uid.clone(),

@@ -21,7 +21,7 @@ use crate::audit;
 use crate::db::{from_ms, now_ms, random_hex, secret_hash};
 use crate::developer::keys::{create_org_key, list_org_keys, revoke_api_key};
 use crate::error::ApiError;
-use crate::extract::{Actor, ApiJson, OrgOwner, User};
+use crate::extract::{member_role, stored_role, Actor, ApiJson, OrgOwner, User};
 use crate::state::AppState;
 
 /// How long an invitation code works.
@@ -111,8 +111,7 @@ struct OrgRow {
 impl OrgRow {
     fn api(self) -> Result<Org, ApiError> {
         Ok(Org {
-            role: Role::parse(&self.role)
-                .ok_or_else(|| ApiError::internal(format!("stored role {}", self.role)))?,
+            role: stored_role(&self.role)?,
             org_id: self.org_id,
             name: self.name,
             created_at: from_ms(self.created_at),
@@ -207,8 +206,7 @@ async fn members(
         .into_iter()
         .map(|row| {
             Ok(Member {
-                role: Role::parse(&row.role)
-                    .ok_or_else(|| ApiError::internal(format!("stored role {}", row.role)))?,
+                role: stored_role(&row.role)?,
                 uid: row.uid,
                 email: row.email,
                 added_at: from_ms(row.added_at),
@@ -397,16 +395,9 @@ async fn accept(
             .bind(code_hash)
             .fetch_one(&state.writer)
             .await?;
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| ApiError::internal(format!("stored role {}", row.role)))?;
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND uid = $2")
-            .bind(&row.org_id)
-            .bind(&user.uid)
-            .fetch_optional(&state.writer)
-            .await?;
+    let role = stored_role(&row.role)?;
     // An owner who accepts a lesser invitation stays an owner (it may be the only one).
-    if current.as_deref() != Some("owner") {
+    if member_role(&state, &row.org_id, &user.uid).await? != Some(Role::Owner) {
         put_member(&state, &row.org_id, &user.uid, role).await?;
     }
     let actor = Actor::Person(user.uid.clone());

@@ -195,6 +195,16 @@ pub async fn list(
     Ok(Json(BatchList { batches }))
 }
 
+/// The product of the batch `batch_id`, or `not_found`.
+async fn batch_product(state: &AppState, batch_id: &str) -> Result<String, ApiError> {
+    let pk: Option<String> =
+        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
+            .bind(batch_id)
+            .fetch_optional(&state.db)
+            .await?;
+    pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))
+}
+
 /// A signed link to a batch's package.
 fn batch_link(state: &AppState, batch_id: &str) -> String {
     signed_link(state, &format!("/v1/sn-batches/{batch_id}/archive")).0
@@ -218,12 +228,7 @@ pub async fn archive(
     access: Download,
     Path(batch_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let pk: Option<String> =
-        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
-            .bind(&batch_id)
-            .fetch_optional(&state.db)
-            .await?;
-    let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
+    let pk = batch_product(&state, &batch_id).await?;
     if let Download::Maker(maker) = &access {
         owned_product(&state, maker, &pk).await?;
     }
@@ -288,12 +293,7 @@ pub async fn preview(
     maker: Maker,
     Path(batch_id): Path<String>,
 ) -> Result<Json<LabelPreview>, ApiError> {
-    let pk: Option<String> =
-        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
-            .bind(&batch_id)
-            .fetch_optional(&state.db)
-            .await?;
-    let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
+    let pk = batch_product(&state, &batch_id).await?;
     owned_product(&state, &maker, &pk).await?;
     let archive = open_archive(&state, "SELECT archive FROM batches WHERE batch_id = $1", batch_id)
         .await?;
