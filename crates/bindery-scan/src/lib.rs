@@ -58,7 +58,7 @@ pub mod source;
 pub use frame::{Frame, GrayImage, GrayView};
 pub use pipeline::{
     quiet_engine_panics, Binarization, Code, Decoder, Effort, Engine, Method, Pass, Point, Scale,
-    ScanStats, When,
+    ScanStats, When, LIVE_BUDGET,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use scanner::{ScanEvent, Scanner, ScannerStats};
