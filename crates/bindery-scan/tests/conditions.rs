@@ -1,7 +1,8 @@
 //! The hard conditions of the scanner issue, on generated frames (see
 //! `common/conditions.rs`): nothing is read where there is no code, a live frame's work is
-//! bounded while reading stays what it was over a few frames, and noise no longer turns a
-//! plain wall into a field of false finder-pattern candidates.
+//! bounded while reading stays what it was over a few frames, noise no longer turns a
+//! plain wall into a field of false finder-pattern candidates, and the narrow local means
+//! read what glare rims, hard shadows and dim light left to them.
 //!
 //! Only frames of the *tuning* split are used here: the checking split is for the bench's
 //! figures, which no test may be fitted to.
@@ -9,8 +10,10 @@
 mod common;
 
 use bindery_scan::source::{FolderSource, Pacing};
-use bindery_scan::{Decoder, Effort, FrameSource, GrayImage, Method, LIVE_BUDGET};
-use common::conditions::{code_free_frame, hard_frames, Condition, Split};
+use bindery_scan::{
+    Binarization, Decoder, Effort, FrameSource, GrayImage, Method, Pass, LIVE_BUDGET,
+};
+use common::conditions::{code_free_frame, hard_frame, hard_frames, Condition, Split};
 
 /// Frames a camera shows of one label while the scanner rotates through its located
 /// passes: [`bindery_scan::LIVE_BUDGET`] is sized so four frames try them all.
@@ -148,4 +151,46 @@ fn noise_on_a_plain_wall_is_not_binarized_into_speckle() {
         "only {:.1}% of the code is black",
         code * 100.0
     );
+}
+
+/// Frames of the tuning split that only the narrow local means read (a mean over 5x5
+/// blocks follows a hard shadow edge or a glare rim that wider windows smear; at half
+/// scale with a small offset it reads dim, noisy labels): each must be read by
+/// `Thorough`, and by nothing else in it.
+#[test]
+fn the_narrow_means_read_glare_rims_hard_shadows_and_dim_labels() {
+    let narrow = |p: &Pass| {
+        matches!(
+            p.binarization,
+            Binarization::Local(Method::LocalMean { radius: 2, .. })
+        )
+    };
+    let without: Vec<Pass> = Decoder::new(Effort::Thorough)
+        .passes()
+        .iter()
+        .copied()
+        .filter(|p| !narrow(p))
+        .collect();
+    for (condition, seed) in [
+        (Condition::Glare, 30000),
+        (Condition::Glare, 30014),
+        (Condition::Shadow, 40009),
+        (Condition::Shadow, 40015),
+        (Condition::Noise, 60003),
+        (Condition::Noise, 60009),
+    ] {
+        let what = format!("{} seed {seed}", condition.name());
+        let (text, img) = hard_frame(condition, seed, 1280, 720);
+        let codes = Decoder::new(Effort::Thorough).decode(img.view());
+        assert_eq!(
+            codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+            [text.as_str()],
+            "{what}"
+        );
+        let others = Decoder::with_passes(without.clone(), false).decode(img.view());
+        assert!(
+            others.is_empty(),
+            "{what}: read without the narrow means, so it no longer tests them"
+        );
+    }
 }

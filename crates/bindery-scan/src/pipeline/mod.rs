@@ -208,6 +208,19 @@ const WIDE_MEAN: Binarization = Binarization::Local(Method::LocalMean {
     radius: 6,
     offset: 6,
 });
+/// A mean over 5x5 blocks (40 px): follows a hard shadow edge or the rim of a glare spot
+/// across the code, which both the hybrid rule's window and the wide mean smear over (on
+/// the generated tuning frames: +2 of 20 under glare, +2 under a hard shadow).
+const NARROW_MEAN: Binarization = Binarization::Local(Method::LocalMean {
+    radius: 2,
+    offset: 4,
+});
+/// The same at half scale with a smaller offset, for dim frames where noise is as strong
+/// as the label's contrast (+2 of 20 on the noisy tuning frames).
+const NARROW_MEAN_DIM: Binarization = Binarization::Local(Method::LocalMean {
+    radius: 2,
+    offset: 2,
+});
 
 /// Live frames: rxing's detector at working scale on our hybrid binarization (the same rule
 /// as rxing's own, about 4x cheaper), and at half scale when that read nothing (a quarter
@@ -218,7 +231,9 @@ const WIDE_MEAN: Binarization = Binarization::Local(Method::LocalMean {
 /// scale (its own flood-fill finder search, then our resampling of grids it could not
 /// read), rxing at full resolution (frames shrunk for the working scale), and a wider local
 /// mean for uneven light, tried on a single unexplained pattern too (a blurred code whose
-/// other two patterns no binarization shows).
+/// other two patterns no binarization shows), then the narrow means for hard shadows,
+/// glare rims and dim light. They run under [`LIVE_BUDGET`]: a few a frame, in turn, on
+/// the window around the unexplained patterns (see `region`).
 const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, HYBRID),
     Pass::new(Engine::Rxing, Scale::Half, HYBRID).fallback(),
@@ -228,12 +243,16 @@ const LIVE: &[Pass] = &[
     Pass::new(Engine::Rqrr, Scale::Working, Binarization::Own).if_located(2),
     Pass::new(Engine::Rxing, Scale::Full, HYBRID).if_located(2),
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN).if_located(1),
+    Pass::new(Engine::Rxing, Scale::Working, NARROW_MEAN).if_located(1),
+    Pass::new(Engine::Rxing, Scale::Half, NARROW_MEAN_DIM).if_located(1),
 ];
 /// Files: the passes that each added codes on the bench sets, all run (several codes may
 /// be in one photo), then the fallbacks for when none of them read anything.
 const THOROUGH: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, Binarization::Own),
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN),
+    Pass::new(Engine::Rxing, Scale::Working, NARROW_MEAN),
+    Pass::new(Engine::Rxing, Scale::Half, NARROW_MEAN_DIM).fallback(),
     Pass::new(Engine::Rqrr, Scale::Working, WIDE_MEAN),
     Pass::new(Engine::Rqrr, Scale::Working, HYBRID),
     // rqrr's own row-average threshold locates some blurred codes that local thresholds
