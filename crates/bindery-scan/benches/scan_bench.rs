@@ -1,9 +1,14 @@
 //! The scanner bench: our pipeline against rqrr alone, rxing alone and zxing-cpp (through
-//! Python), on the photo sets in `shared/bench/qr-photos/` and on synthetic camera frames,
-//! in one run, printing the table of the scanner issue with our columns added.
+//! Python), on the photo sets in `shared/bench/qr-photos/`, on synthetic camera frames and
+//! on generated hard conditions (`tests/common/conditions.rs`: motion blur, defocus,
+//! cylinder, glare, shadow, damage, noise, rotation — a tuning and a checking split — plus
+//! code-free frames and 12 MP sheets of 30 labels), in one run, printing the table of the
+//! scanner issue with our columns added. The live decoder sees each photo as
+//! [`LIVE_FRAMES`] successive camera frames (its per-frame budget spreads the costly passes
+//! over frames); its per-frame times give the folder's median and 90th percentile.
 //!
 //! ```text
-//! cargo bench -p bindery-scan --bench scan_bench -- [--data DIR] [--python PATH] [--reps N] [--only NAME]
+//! cargo bench -p bindery-scan --bench scan_bench -- [--data DIR] [--python PATH] [--reps N] [--only NAME] [--hard N]
 //! ```
 //!
 //! The options are described in [`Args`] (`-- --help` prints them); an unknown option or a

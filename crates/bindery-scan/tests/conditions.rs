@@ -58,7 +58,7 @@ fn no_code_is_read_in_a_folder_of_code_free_frames() {
 /// The hard conditions where the live decoder needs its located passes: with the per-frame
 /// budget no frame's located passes do more than a budget's worth of work, or one costly
 /// pass alone (rqrr with its own threshold over the whole working frame, 6 units; the whole
-/// cascade is 13), and within four frames of a label it reads every code the unbounded
+/// cascade is 14), and within four frames of a label it reads every code the unbounded
 /// cascade reads in one, with no wrong text.
 #[test]
 fn live_work_per_frame_is_bounded_and_reads_the_same_within_four_frames() {

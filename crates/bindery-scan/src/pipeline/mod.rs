@@ -216,7 +216,7 @@ const NARROW_MEAN: Binarization = Binarization::Local(Method::LocalMean {
     offset: 4,
 });
 /// The same at half scale with a smaller offset, for dim frames where noise is as strong
-/// as the label's contrast (+2 of 20 on the noisy tuning frames).
+/// as the label's contrast (+2 of 20 on the noisy tuning frames; files only, see `LIVE`).
 const NARROW_MEAN_DIM: Binarization = Binarization::Local(Method::LocalMean {
     radius: 2,
     offset: 2,
@@ -231,9 +231,12 @@ const NARROW_MEAN_DIM: Binarization = Binarization::Local(Method::LocalMean {
 /// scale (its own flood-fill finder search, then our resampling of grids it could not
 /// read), rxing at full resolution (frames shrunk for the working scale), and a wider local
 /// mean for uneven light, tried on a single unexplained pattern too (a blurred code whose
-/// other two patterns no binarization shows), then the narrow means for hard shadows,
-/// glare rims and dim light. They run under [`LIVE_BUDGET`]: a few a frame, in turn, on
-/// the window around the unexplained patterns (see `region`).
+/// other two patterns no binarization shows), then the narrow mean for hard shadows and
+/// glare rims. They run under [`LIVE_BUDGET`]: a few a frame, in turn, on the window
+/// around the unexplained patterns (see `region`). Their costs (1, 1 | 4 | 6 | 1, 1 on a
+/// 720p frame without a window) pack into exactly four frames of the budget; the dim
+/// narrow mean of `THOROUGH` read nothing more live on the tuning frames and would make it
+/// five, which lost a code on each of two shared sets.
 const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, HYBRID),
     Pass::new(Engine::Rxing, Scale::Half, HYBRID).fallback(),
@@ -244,7 +247,6 @@ const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Full, HYBRID).if_located(2),
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN).if_located(1),
     Pass::new(Engine::Rxing, Scale::Working, NARROW_MEAN).if_located(1),
-    Pass::new(Engine::Rxing, Scale::Half, NARROW_MEAN_DIM).if_located(1),
 ];
 /// Files: the passes that each added codes on the bench sets, all run (several codes may
 /// be in one photo), then the fallbacks for when none of them read anything.
@@ -322,12 +324,12 @@ pub struct Decoder {
 
 /// The work a live frame may spend on its [`When::Located`] passes, in [`Pass::cost`]
 /// units (1 = rxing on our binarization at working scale). The located passes together
-/// cost 7 units on a 720p frame (11 on a shrunk one), 3–8x the cheap first pass: run all
-/// at once on every frame that shows a stray finder pattern (noise, text, a code too
-/// blurred to read), they took live frames from zxing-cpp's time to 5–15x it. With this
-/// budget a frame runs the cheap passes and about a quarter of the rest, the next frame
-/// the next quarter, so every pass still gets its try within four frames (a camera
-/// delivers 30 a second) while no single frame stalls the scanner.
+/// cost 14 units on a 720p frame (18 on a frame shrunk 2x), 3–8x the cheap first pass
+/// in CPU time: run all at once on every frame that shows a stray finder pattern (noise,
+/// text, a code too blurred to read), they took live frames from zxing-cpp's time to
+/// 5–15x it. With this budget a frame runs the cheap passes and a quarter of the rest, the
+/// next frame the next quarter, so every pass still gets its try within four frames (a
+/// camera delivers 30 a second) while no single frame stalls the scanner.
 pub const LIVE_BUDGET: f32 = 2.0;
 
 /// Frames larger than this (longer side) are shrunk by an integer factor for the
