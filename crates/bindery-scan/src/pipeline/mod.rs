@@ -10,8 +10,10 @@
 //!
 //! Which passes run is data (a list of [`Pass`]es per [`Effort`]), chosen by measurement on
 //! the bench sets: live frames get one cheap pass, and the costly ones only when its
-//! detector saw finder patterns it could not turn into a code; files get every pass that
-//! added codes plus fallbacks that only run when nothing was read.
+//! detector saw finder patterns it could not turn into a code — then within a per-frame
+//! work budget, in turn across frames, on the window around those patterns (`region`);
+//! files get every pass that added codes plus fallbacks that only run when nothing was
+//! read.
 
 pub mod binarize;
 mod engines;
@@ -156,10 +158,10 @@ pub struct Pass {
 impl Pass {
     /// What the pass costs, relative to rxing on our binarization at working scale, on a
     /// frame `factor` times the working scale: the pixels it looks at times its engine's
-    /// cost a pixel (rqrr's flood fill and resampling cost about twice rxing's row scans,
-    /// and an engine's own binarization half as much again). The weights are rounded from
-    /// the per-pass CPU times the bench's hard frames gave; the budget needs them only to
-    /// be in the right order.
+    /// cost a pixel (rqrr's flood fill and resampling cost four to five times rxing's row
+    /// scans, and an engine's own binarization half as much again). The weights are rounded
+    /// from per-pass CPU times on the generated hard 720p frames; the budget needs them only
+    /// to be in the right order.
     pub fn cost(&self, factor: usize) -> f32 {
         let pixels = match self.scale {
             Scale::Working => 1.0,
@@ -479,8 +481,7 @@ impl Decoder {
                 }
                 _ => (img, (0.0, 0.0)),
             };
-            // Under a budget, one located grid a pass: a grid that does not decode costs up
-            // to ten times a decoded one, and the next frame's passes try again.
+            // Under a budget, few located grids a pass (see `Resampling::LIVE`).
             let limit = match self.budget {
                 Some(_) => engines::Resampling::LIVE,
                 None => engines::Resampling::FULL,
