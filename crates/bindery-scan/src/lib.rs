@@ -58,7 +58,7 @@ pub mod source;
 pub use frame::{Frame, GrayImage, GrayView};
 pub use pipeline::{
     parse_formats, quiet_engine_panics, Binarization, Code, Decoder, Effort, Engine, Format,
-    Method, Pass, Point, Scale, ScanStats, UnknownFormat, When,
+    Method, Pass, Point, Scale, ScanStats, UnknownFormat, When, LIVE_BUDGET,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use scanner::{ScanEvent, Scanner, ScannerStats};
