@@ -32,7 +32,10 @@ fn typed_labels_are_read_as_the_spec_says() {
 fn a_broken_label_says_what_is_wrong_in_the_users_language() {
     match describe(Lang::En, "pk=p1a2b3&sn=BD7&v=1") {
         Reading::Malformed(text) => {
-            assert!(text.starts_with("This does not read as a valid label"), "{text}");
+            assert!(
+                text.starts_with("This does not read as a valid label"),
+                "{text}"
+            );
             assert!(text.contains("at least 6"), "{text}");
         }
         other => panic!("{other:?}"),
@@ -47,7 +50,12 @@ fn a_broken_label_says_what_is_wrong_in_the_users_language() {
 /// §2.3): only the cloud knows, so Continue sends everything typed.
 #[test]
 fn continue_sends_anything_typed_even_a_broken_looking_label() {
-    for typed in ["pk=p1a2b3&sn=BD7&v=1", "hello, world", "VDR7098612099028", "product_key=x&did=&passcode="] {
+    for typed in [
+        "pk=p1a2b3&sn=BD7&v=1",
+        "hello, world",
+        "VDR7098612099028",
+        "product_key=x&did=&passcode=",
+    ] {
         assert!(describe(Lang::En, typed).can_send(), "{typed:?}");
     }
     assert!(!describe(Lang::En, "  \n").can_send());

@@ -442,7 +442,9 @@ async fn console_bench(pg_admin: Option<String>) {
     )];
     match &pg_admin {
         Some(admin) => backends.push(("PostgreSQL", pg::fresh_database(admin).await)),
-        None => println!("console (PostgreSQL): SKIPPED: no server (set BINDERY_TEST_PG_URL or pass --pg URL)"),
+        None => println!(
+            "console (PostgreSQL): SKIPPED: no server (set BINDERY_TEST_PG_URL or pass --pg URL)"
+        ),
     }
     println!("| backend | call | median ms | p90 ms |");
     println!("|---|---|---|---|");
@@ -466,14 +468,21 @@ async fn console_bench(pg_admin: Option<String>) {
             .await
             .unwrap();
         assert_eq!(report.imported, DEVICES);
-        let cloud = bindery_cloud::LoopbackCloud::start(state.clone()).await.unwrap();
+        let cloud = bindery_cloud::LoopbackCloud::start(state.clone())
+            .await
+            .unwrap();
         let http = reqwest::Client::new();
         let page = |query: String| {
             let http = http.clone();
             let url = format!("{}/v1/products/bench01/devices?{query}", cloud.url);
             let key = key.key.clone();
             async move {
-                let answer = http.get(&url).header("x-api-key", &key).send().await.unwrap();
+                let answer = http
+                    .get(&url)
+                    .header("x-api-key", &key)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(answer.status(), 200, "{url}");
                 let body: serde_json::Value = answer.json().await.unwrap();
                 assert!(!body["devices"].as_array().unwrap().is_empty(), "{url}");
@@ -504,7 +513,9 @@ async fn console_bench(pg_admin: Option<String>) {
             }
         };
         let (median, p90) = timed(REPS, offset).await;
-        println!("| {backend} | peer: OFFSET 700,000 (SQL only, no HTTP) | {median:.2} | {p90:.2} |");
+        println!(
+            "| {backend} | peer: OFFSET 700,000 (SQL only, no HTTP) | {median:.2} | {p90:.2} |"
+        );
 
         // 10,000 SNs as the console makes them: the call, then the package by its link.
         let started = Instant::now();

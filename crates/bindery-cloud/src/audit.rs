@@ -128,9 +128,13 @@ pub(crate) async fn list(
         })
         .collect();
     let next_before = if more {
-        events
-            .last()
-            .map(|e| format!("{}.{}", (e.at.unix_timestamp_nanos() / 1_000_000), e.event_id))
+        events.last().map(|e| {
+            format!(
+                "{}.{}",
+                (e.at.unix_timestamp_nanos() / 1_000_000),
+                e.event_id
+            )
+        })
     } else {
         None
     };

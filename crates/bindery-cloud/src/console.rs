@@ -88,7 +88,10 @@ async fn file(UrlPath(rest): UrlPath<String>) -> Response {
 /// `/console/…` and `/doc/…`.
 pub fn router(doc_ui: Option<&Path>) -> Router<AppState> {
     let console = Router::new()
-        .route("/console", get(|| async { Redirect::permanent("/console/") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
         .route("/console/", get(index))
         .route("/console/{*rest}", get(file))
         .layer(SetResponseHeaderLayer::overriding(
@@ -102,7 +105,10 @@ pub fn router(doc_ui: Option<&Path>) -> Router<AppState> {
                 "/doc/swagger-ui-bundle.js",
                 ServeFile::new(dir.join("swagger-ui-bundle.js")),
             )
-            .route_service("/doc/swagger-ui.css", ServeFile::new(dir.join("swagger-ui.css"))),
+            .route_service(
+                "/doc/swagger-ui.css",
+                ServeFile::new(dir.join("swagger-ui.css")),
+            ),
         None => Router::new().route("/doc/", get(|| async { html(NO_DOC) })),
     };
     console

@@ -33,7 +33,10 @@ pub fn signed_link(state: &AppState, path: &str) -> (String, i64) {
     let expires_ms = now_ms() + LINK_TTL.as_millis() as i64;
     let expires = expires_ms / 1000;
     let sig = signature(state, path, expires);
-    (format!("{path}?expires={expires}&sig={sig}"), expires * 1000)
+    (
+        format!("{path}?expires={expires}&sig={sig}"),
+        expires * 1000,
+    )
 }
 
 /// The query of a signed link.
@@ -61,7 +64,9 @@ impl FromRequestParts<AppState> for Download {
             ApiError::invalid("the query must be a download link's expires and sig, once each")
         })?;
         if link.expires.is_none() && link.sig.is_none() {
-            return Ok(Download::Maker(Maker::from_request_parts(parts, state).await?));
+            return Ok(Download::Maker(
+                Maker::from_request_parts(parts, state).await?,
+            ));
         }
         // A link's parts are checked even beside a key: a half or altered link is refused
         // rather than quietly ignored.
@@ -76,7 +81,9 @@ impl FromRequestParts<AppState> for Download {
             .as_deref()
             .ok_or_else(not_valid)?
             .parse()
-            .map_err(|_| ApiError::invalid("expires must be the whole number a download link has"))?;
+            .map_err(|_| {
+                ApiError::invalid("expires must be the whole number a download link has")
+            })?;
         let sig = link.sig.ok_or_else(not_valid)?;
         // Past i64's milliseconds is no expiry a link was ever signed with.
         let expires_ms = expires.checked_mul(1000).ok_or_else(not_valid)?;

@@ -283,12 +283,14 @@ async fn org_caller(parts: &Parts, state: &AppState) -> Result<OrgCaller, ApiErr
                 "name the organisation you act in with the X-Bindery-Org header",
             )
         })?;
-    let role = member_role(state, org_id, &user.uid).await?.ok_or_else(|| {
-        ApiError::with_message(
+    let role = member_role(state, org_id, &user.uid)
+        .await?
+        .ok_or_else(|| {
+            ApiError::with_message(
             ErrorCode::Forbidden,
             "you are not a member of this organisation; ask one of its owners for an invitation",
         )
-    })?;
+        })?;
     Ok(OrgCaller {
         org_id: Some(org_id.to_owned()),
         actor: Actor::Person(user.uid),
@@ -434,7 +436,10 @@ impl OrgOwner {
                 "only an owner of the organisation can do this",
             )),
             // Not a member: the organisation is not confirmed to exist.
-            None => Err(ApiError::with_message(ErrorCode::NotFound, "no such organisation")),
+            None => Err(ApiError::with_message(
+                ErrorCode::NotFound,
+                "no such organisation",
+            )),
         }
     }
 }

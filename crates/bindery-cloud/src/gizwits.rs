@@ -17,12 +17,12 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit;
 use crate::db::{now_ms, retire_after_archive, values_rows};
 use crate::developer::batches::archive_download;
 use crate::developer::products::owned_product;
-use crate::error::ApiError;
-use crate::audit;
 use crate::downloads::{signed_link, Download};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, Maker};
 use crate::labels::{build_archive, LabelSpec};
 use crate::openapi::FileBytes;

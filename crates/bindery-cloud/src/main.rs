@@ -423,7 +423,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .and_then(|k| k.org_id);
             if let Some(email) = owner_email {
                 let org = org.as_deref().ok_or_else(|| {
-                    anyhow::anyhow!("the operator's support keys have no organisation to own; give --org")
+                    anyhow::anyhow!(
+                        "the operator's support keys have no organisation to own; give --org"
+                    )
                 })?;
                 bindery_cloud::orgs::add_member_by_email(
                     &state,

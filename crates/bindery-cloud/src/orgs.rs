@@ -135,7 +135,15 @@ async fn create(
     let org_id = create_org_row(&state, &request.name).await?;
     put_member(&state, &org_id, &user.uid, Role::Owner).await?;
     let actor = Actor::Person(user.uid.clone());
-    audit::record(&state, &org_id, &actor, "org.create", &org_id, request.name.trim()).await?;
+    audit::record(
+        &state,
+        &org_id,
+        &actor,
+        "org.create",
+        &org_id,
+        request.name.trim(),
+    )
+    .await?;
     let org = org_of(&state, &user.uid, &org_id).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
@@ -168,7 +176,10 @@ async fn list(State(state): State<AppState>, user: User) -> Result<Json<OrgList>
     .bind(&user.uid)
     .fetch_all(&state.db)
     .await?;
-    let orgs = rows.into_iter().map(OrgRow::api).collect::<Result<_, _>>()?;
+    let orgs = rows
+        .into_iter()
+        .map(OrgRow::api)
+        .collect::<Result<_, _>>()?;
     Ok(Json(OrgList { orgs }))
 }
 
@@ -402,7 +413,15 @@ async fn accept(
     }
     let actor = Actor::Person(user.uid.clone());
     let detail = format!("role {}", role.as_str());
-    audit::record(&state, &row.org_id, &actor, "member.join", &user.uid, &detail).await?;
+    audit::record(
+        &state,
+        &row.org_id,
+        &actor,
+        "member.join",
+        &user.uid,
+        &detail,
+    )
+    .await?;
     Ok(Json(org_of(&state, &user.uid, &row.org_id).await?))
 }
 

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit;
 use crate::db::from_ms;
 use crate::error::ApiError;
-use crate::audit;
 use crate::extract::{ApiJson, SupportCaller};
 use crate::state::AppState;
 
@@ -355,13 +355,17 @@ async fn unbind(
             .bind(device.product_key.as_str())
             .fetch_one(&state.db)
             .await?;
-    let detail = format!(
-        "from {}: {reason}",
-        masked_email(&binding.account_email)
-    );
+    let detail = format!("from {}: {reason}", masked_email(&binding.account_email));
     if let Some(org) = org {
-        audit::record(&state, &org, &caller.actor, "device.unbind", device.sn.as_str(), &detail)
-            .await?;
+        audit::record(
+            &state,
+            &org,
+            &caller.actor,
+            "device.unbind",
+            device.sn.as_str(),
+            &detail,
+        )
+        .await?;
     }
     tracing::info!(sn = %device.sn, actor = caller.actor.id(), "device unbound by support");
     Ok(StatusCode::NO_CONTENT)

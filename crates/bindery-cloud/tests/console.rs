@@ -149,10 +149,17 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
     assert_eq!(maker["preview_labels"], 4);
     let (rows, png) = read_package(Path::new(maker["package"].as_str().unwrap()));
     assert_eq!(rows.len(), 1000);
-    assert_eq!(decode(&png), rows[0].2, "the label PNG holds the label text");
+    assert_eq!(
+        decode(&png),
+        rows[0].2,
+        "the label PNG holds the label text"
+    );
     let template = std::fs::read_to_string(maker["template"].as_str().unwrap()).unwrap();
     assert!(template.contains("DeviceKey"), "{template}");
-    eprintln!("console: 1,000 SNs to a downloadable package in {} ms", maker["generate_ms"]);
+    eprintln!(
+        "console: 1,000 SNs to a downloadable package in {} ms",
+        maker["generate_ms"]
+    );
 
     // An import file with two bad rows (rows 3 and 5 as a spreadsheet numbers them: a MAC
     // mistyped, another product's key), then the same file fixed.
@@ -183,15 +190,30 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                r[1].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(refused.len(), 2, "{import:#}");
-    assert_eq!(refused[0], ("3".to_owned(), "*DeviceKey".to_owned()), "{import:#}");
+    assert_eq!(
+        refused[0],
+        ("3".to_owned(), "*DeviceKey".to_owned()),
+        "{import:#}"
+    );
     assert_eq!(refused[1].0, "5", "{import:#}");
     let refused_file = import["refused_file"].as_str().unwrap();
     assert!(refused_file.contains("not-a-mac") && refused_file.contains("plug99"));
-    assert_eq!(refused_file.trim_start_matches('\u{feff}').lines().count(), 3);
-    assert!(import["imported_text"].as_str().unwrap().starts_with("4 imported"));
+    assert_eq!(
+        refused_file.trim_start_matches('\u{feff}').lines().count(),
+        3
+    );
+    assert!(import["imported_text"]
+        .as_str()
+        .unwrap()
+        .starts_with("4 imported"));
 
     // A user binds a label through the API; another fails on it (its request id is what the
     // customer reads to support).
@@ -200,7 +222,11 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
         let url = url.clone();
         async move {
             let creds = json!({"email": email, "password": PASSWORD});
-            http.post(format!("{url}/v1/users")).json(&creds).send().await.unwrap();
+            http.post(format!("{url}/v1/users"))
+                .json(&creds)
+                .send()
+                .await
+                .unwrap();
             let answer: Value = http
                 .post(format!("{url}/v1/sessions"))
                 .json(&creds)
@@ -244,10 +270,19 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
         "support",
         json!({"sn": rows[0].0, "request_id": request_id}),
     );
-    assert!(support["owner"].as_str().unwrap().starts_with("a***@example.com"));
-    assert!(support["attempt"].as_str().unwrap().contains("already_bound"));
+    assert!(support["owner"]
+        .as_str()
+        .unwrap()
+        .starts_with("a***@example.com"));
+    assert!(support["attempt"]
+        .as_str()
+        .unwrap()
+        .contains("already_bound"));
     let audit = support["audit_unbind"].as_str().unwrap();
-    assert!(audit.contains("Customer sold the plug (ticket 4411)"), "{audit}");
+    assert!(
+        audit.contains("Customer sold the plug (ticket 4411)"),
+        "{audit}"
+    );
     assert!(audit.contains("maker@example.com"), "{audit}");
 
     // A developer key of another organisation sees none of it.
@@ -265,7 +300,10 @@ async fn a_maker_and_support_do_their_work_in_the_browser() {
         .await
         .unwrap();
     assert_eq!(products["products"], json!([]));
-    for path in ["/v1/products/plug01/devices", "/v1/products/plug01/sn-batches"] {
+    for path in [
+        "/v1/products/plug01/devices",
+        "/v1/products/plug01/sn-batches",
+    ] {
         let answer = http
             .get(format!("{url}{path}"))
             .header("x-api-key", &other)

@@ -18,10 +18,10 @@ use bindery_core::{BindCode, ErrorCode, LabelForm, ProductKey, Sn};
 use sqlx::Connection;
 
 use super::products::owned_product;
-use crate::db::{from_ms, now_ms, random_hex, retire_after_archive, values_rows};
-use crate::error::ApiError;
 use crate::audit;
+use crate::db::{from_ms, now_ms, random_hex, retire_after_archive, values_rows};
 use crate::downloads::{signed_link, Download};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, Maker};
 use crate::labels::{build_archive, LabelSpec};
 use crate::openapi::FileBytes;
@@ -158,8 +158,15 @@ pub async fn create(
     let product = owned_product(&state, &key, &pk).await?;
     let (batch, _) = create_batch(&state, &product.product_key, request.count, |_| {}).await?;
     let detail = format!("{} SNs", batch.count);
-    audit::record(&state, &key.org_id, &key.actor, "batch.create", &batch.batch_id, &detail)
-        .await?;
+    audit::record(
+        &state,
+        &key.org_id,
+        &key.actor,
+        "batch.create",
+        &batch.batch_id,
+        &detail,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
@@ -295,8 +302,12 @@ pub async fn preview(
 ) -> Result<Json<LabelPreview>, ApiError> {
     let pk = batch_product(&state, &batch_id).await?;
     owned_product(&state, &maker, &pk).await?;
-    let archive = open_archive(&state, "SELECT archive FROM batches WHERE batch_id = $1", batch_id)
-        .await?;
+    let archive = open_archive(
+        &state,
+        "SELECT archive FROM batches WHERE batch_id = $1",
+        batch_id,
+    )
+    .await?;
     let labels = tokio::task::spawn_blocking(move || first_labels(&archive, PREVIEW_LABELS))
         .await?
         .map_err(|e| ApiError::internal_in("reading a label archive", e))?;

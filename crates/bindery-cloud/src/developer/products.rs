@@ -8,9 +8,9 @@ use axum::Json;
 use bindery_core::api::{CreateProduct, ErrorBody, Product, ProductList, UpdateProduct};
 use bindery_core::{BindPolicy, ErrorCode, LabelForm, ProductKey};
 
+use crate::audit;
 use crate::db::{from_ms, is_unique_violation, now_ms, random_hex};
 use crate::error::ApiError;
-use crate::audit;
 use crate::extract::{ApiJson, Maker, OrgReader};
 use crate::state::AppState;
 
@@ -217,8 +217,7 @@ pub async fn create(
     maker: Maker,
     ApiJson(request): ApiJson<CreateProduct>,
 ) -> Result<(StatusCode, Json<Product>), ApiError> {
-    let product =
-        create_product_in(&state, Some(&maker.org_id), maker.key_id(), request).await?;
+    let product = create_product_in(&state, Some(&maker.org_id), maker.key_id(), request).await?;
     let detail = format!(
         "{} ({}, {})",
         product.name,
@@ -226,7 +225,15 @@ pub async fn create(
         product.label_form.as_str()
     );
     let pk = product.product_key.as_str();
-    audit::record(&state, &maker.org_id, &maker.actor, "product.create", pk, &detail).await?;
+    audit::record(
+        &state,
+        &maker.org_id,
+        &maker.actor,
+        "product.create",
+        pk,
+        &detail,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(product)))
 }
 
@@ -274,7 +281,15 @@ pub async fn update_product(
         .await?;
     let detail = format!("{} ({})", product.name, product.label_form.as_str());
     let target = product.product_key.as_str();
-    audit::record(state, &maker.org_id, &maker.actor, "product.update", target, &detail).await?;
+    audit::record(
+        state,
+        &maker.org_id,
+        &maker.actor,
+        "product.update",
+        target,
+        &detail,
+    )
+    .await?;
     Ok(product.api())
 }
 

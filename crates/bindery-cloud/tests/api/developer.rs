@@ -467,7 +467,10 @@ async fn gizwits_tasks(s: TestServer) {
     let file = body["objects"][0]["file"].as_str().unwrap().to_owned();
     // Signed, so that it opens in a plain browser tab (`orgs::signed_links_…`).
     let (file, signature) = file.split_once('?').unwrap();
-    assert!(signature.starts_with("expires=") && signature.contains("&sig="), "{signature}");
+    assert!(
+        signature.starts_with("expires=") && signature.contains("&sig="),
+        "{signature}"
+    );
     let file = file.to_owned();
     assert!(
         file.starts_with("/static/zipfiles/") && file.ends_with(".zip"),

@@ -64,10 +64,10 @@ pub use rows::ImportFile;
 pub use template::{template, FormatQuery};
 pub use write::ImportMode;
 
+use crate::audit;
 use crate::db::Backend;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
-use crate::audit;
 use crate::extract::Maker;
 use crate::openapi::FileBytes;
 use crate::state::{AppState, Limits};
@@ -199,6 +199,14 @@ pub async fn import(
         }
     );
     let pk = product.product_key.as_str();
-    audit::record(&state, &key.org_id, &key.actor, "devices.import", pk, &detail).await?;
+    audit::record(
+        &state,
+        &key.org_id,
+        &key.actor,
+        "devices.import",
+        pk,
+        &detail,
+    )
+    .await?;
     Ok(Json(report))
 }

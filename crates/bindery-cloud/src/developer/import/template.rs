@@ -52,10 +52,7 @@ fn header_in(lang: Option<&str>) -> Result<(&'static [&'static str], &'static st
         )),
         (status = 400, description = "`invalid_request`: an unknown format or language, or XLSX from a cloud built without it.", body = ErrorBody),
     ))]
-pub async fn template(
-    _key: Maker,
-    Query(query): Query<FormatQuery>,
-) -> Result<Response, ApiError> {
+pub async fn template(_key: Maker, Query(query): Query<FormatQuery>) -> Result<Response, ApiError> {
     let (titles, suffix) = header_in(query.lang.as_deref())?;
     match query.format.as_deref().unwrap_or("csv") {
         "csv" => {
