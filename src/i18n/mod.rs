@@ -102,7 +102,7 @@ texts! {
     MatterCode => "This is a Matter pairing code, not a Bindery label. Add Matter devices in your Matter app.", "这是 Matter 配对码，不是 Bindery 标签。请在 Matter 应用中添加 Matter 设备。";
     // The cloud may still know it: a maker can register labels other systems printed.
     NotALabel => "Bindery does not print codes like this. If the device's maker registered its label, Continue finds the device; otherwise scan the code on the device or its box.", "Bindery 不打印此类二维码。若设备厂商已登记此标签，点“继续”即可找到设备；否则请扫描设备或包装盒上的二维码。";
-    MalformedLabel => "This is not a valid label: {detail}.", "这不是有效的标签：{detail}。";
+    MalformedLabel => "This does not read as a valid label: {detail}. Continue still asks the cloud, in case the device's maker registered this exact text.", "这不像是有效的标签：{detail}。仍可点击“继续”向云端查询：设备厂商可能登记过这段文字。";
     // Confirm
     ConfirmTitle => "Add this device", "添加此设备";
     Product => "Product", "产品";

@@ -21,6 +21,12 @@ pub fn error_sentence(lang: Lang, code: ErrorCode) -> &'static str {
             ErrorCode::SnNotActivated => "厂商尚未激活此设备。请稍后再试或联系厂商。",
             ErrorCode::AlreadyBound => "此设备已绑定到另一个账号。请先让其所有者解绑。",
             ErrorCode::EmailTaken => "该邮箱已注册。请直接登录，或使用其他邮箱。",
+            ErrorCode::SnAlreadyPaired => {
+                "此设备已与另一个模组配对。请确认模组与标签属于同一台设备。"
+            }
+            ErrorCode::DeviceKeyInUse => {
+                "此模组的 IMEI 或 MAC 已属于另一台设备。请检查模组，或先解除另一台设备的配对。"
+            }
             ErrorCode::InvalidName => "该名称不可用。请使用 1 到 64 个字符，不能换行。",
             ErrorCode::PayloadTooLarge => "上传的内容太大。请拆分成较小的文件。",
             ErrorCode::RateLimited => "尝试次数过多。请稍等片刻再试。",

@@ -19,7 +19,7 @@ pub fn EnterCodeScreen() -> Element {
     let busy = model.read().busy.is_some();
     let mut text = use_signal(String::new);
     let reading = describe(lang, &text.read());
-    let sendable = matches!(reading, Reading::Label { .. } | Reading::NotALabel(_));
+    let sendable = reading.can_send();
     rsx! {
         AppBar { title: t(lang, Text::EnterCodeTitle).to_owned(), back: Some(Screen::Scan) }
         section { class: "screen enter-code",
@@ -91,8 +91,17 @@ pub enum Reading {
     },
     /// A code the parser recognises that is not a device label (or the cloud decides).
     NotALabel(Text),
-    /// A label with a broken field: the sentence says which.
+    /// A label with a broken field: the sentence says which (Continue still asks the cloud).
     Malformed(String),
+}
+
+impl Reading {
+    /// Whether Continue sends the text: anything typed. Even a text the parser finds broken
+    /// may be a label another system printed and the maker adopted (docs/product.md §2.3),
+    /// which only the cloud knows; it answers `bad_qr_content` when the text is no label.
+    pub fn can_send(&self) -> bool {
+        !matches!(self, Reading::Nothing)
+    }
 }
 
 /// Reads a typed label with the shared parser.

@@ -12,11 +12,12 @@ use crate::python;
 use crate::shell::{self, workspace_root, Failure};
 
 pub const USAGE: &str = "\
-usage: cargo xtask bench scan [--data DIR] [--reps N] [--only NAME]
+usage: cargo xtask bench scan [--data DIR] [--reps N] [--only NAME] [--hard N]
 
   --data DIR    the folder holding qr-photos/ (default: ../shared/bench next to the workspace)
   --reps N      repetitions per synthetic frame for the median time (default 25)
   --only NAME   only the photo folders whose name contains NAME (while iterating)
+  --hard N      generated frames per hard condition and split (default 30; 0: none)
 ";
 
 /// What the venv must be able to import, and the PyPI names that provide it.
@@ -52,7 +53,7 @@ fn scan(args: &[String]) -> Result<(), Failure> {
                 return Ok(());
             }
             "--data" => data = Some(PathBuf::from(value(rest.next())?)),
-            "--reps" | "--only" => {
+            "--reps" | "--only" | "--hard" => {
                 let v = value(rest.next())?;
                 passed.extend([flag.clone(), v]);
             }

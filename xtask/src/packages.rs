@@ -19,8 +19,10 @@ pub const APP: &[&str] = &[
 pub const SCAN: &[&str] = &["clang", "libclang-dev"];
 /// The session store's keyring test runs gnome-keyring on a private D-Bus session.
 pub const CLIENT: &[&str] = &["dbus", "gnome-keyring"];
-/// The browser end-to-end tests drive Debian's Chromium (never a downloaded one).
-pub const BROWSER: &[&str] = &["chromium"];
+/// The browser end-to-end tests drive Debian's Chromium (never a downloaded one); a small
+/// Chinese font (4 MB) so that the 简体中文 screens they check and photograph show their
+/// characters rather than empty boxes on a machine without one.
+pub const BROWSER: &[&str] = &["chromium", "fonts-wqy-microhei"];
 /// Node.js runs Playwright; a machine may have it from elsewhere than Debian, so it is
 /// looked for as commands (command, the Debian package that provides it).
 pub const NODE: &[(&str, &str)] = &[("node", "nodejs"), ("npm", "npm")];

@@ -90,6 +90,9 @@ enum Command {
     Qr(commands::qr::QrCommand),
     /// Read QR codes from images, a folder, a .y4m video or a camera; one JSON line each.
     Scan(commands::scan::ScanArgs),
+    /// A pairing station: watch the line, read each device's module IMEI/MAC and label, and
+    /// record the pair (cloud, or an offline import file) with a colour and a sound per device.
+    Pair(commands::pair::PairArgs),
     /// What a label means for the signed-in account (product, SN, status).
     Inspect(commands::devices::LabelArgs),
     /// Bind the labelled device to the signed-in account under a name.
@@ -151,6 +154,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Qr(cmd) => commands::qr::run(cmd),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Pair(args) => commands::pair::run(cli.global, &args),
         command => match Context::new(cli.global) {
             Ok(ctx) => run_with_cloud(&ctx, command),
             Err(outcome) => outcome,
@@ -173,6 +177,8 @@ fn run_with_cloud(ctx: &Context, command: Command) -> Outcome {
         Command::Unbind { did, yes } => devices::unbind(ctx, &did, yes),
         Command::Support(cmd) => support::run(ctx, cmd),
         Command::Replay(args) => replay::run(ctx, &args),
-        Command::Qr(_) | Command::Scan(_) => unreachable!("handled without a cloud"),
+        Command::Qr(_) | Command::Scan(_) | Command::Pair(_) => {
+            unreachable!("handled before a cloud context is made")
+        }
     }
 }

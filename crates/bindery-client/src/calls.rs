@@ -2,8 +2,8 @@
 
 use bindery_core::api::{
     Batch, BatchList, BindRequest, CreateBatch, CreateProduct, Credentials, Device, DeviceEnvelope,
-    DeviceList, ImportReport, InspectRequest, Inspection, Product, ProductList, RenameRequest,
-    Session, SupportDevice, UpdateProduct, UserCreated,
+    DeviceList, ImportReport, InspectRequest, Inspection, Pair, PairRequest, Product, ProductList,
+    RenameRequest, Session, SupportDevice, UpdateProduct, UserCreated,
 };
 use reqwest::{Method, Url};
 use serde::Serialize;
@@ -234,6 +234,23 @@ impl Client {
             bytes: file,
         };
         self.send(Method::POST, url, body, false).await?.json()
+    }
+
+    /// `PUT /v1/products/{pk}/devices/{sn}/device-key` (Developer Center key): pairs the SN
+    /// with a module's IMEI or MAC. The answer's `status` says whether the pair was made now
+    /// or found made; a conflict is `sn_already_paired` or `device_key_in_use`. Retried after
+    /// network failures: the same pair again changes nothing.
+    pub async fn pair_device(
+        &self,
+        product_key: &str,
+        sn: &str,
+        device_key: &str,
+    ) -> Result<Pair, ClientError> {
+        let url = self.endpoint(&["v1", "products", product_key, "devices", sn, "device-key"])?;
+        let body = json(&PairRequest {
+            device_key: device_key.to_owned(),
+        });
+        self.send(Method::PUT, url, body, true).await?.json()
     }
 
     /// `GET /v1/support/devices/{sn}` (support key).

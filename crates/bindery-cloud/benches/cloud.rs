@@ -5,9 +5,13 @@
 //! - `import`: a 1,000,000-row CSV import against `sqlite3 .import` of the same rows into a
 //!   table with the same unique indexes, and on PostgreSQL against `COPY` (psql `\copy`)
 //!   when a server is given (`BINDERY_TEST_PG_URL` or `--pg URL`; skipped otherwise);
-//! - `sn`: `bindery-cloud sn generate --count 10000` against 10,000 `qrencode` runs.
+//! - `sn`: `bindery-cloud sn generate --count 10000` against 10,000 `qrencode` runs;
+//! - `console`: the console's Devices page of a product with 1,000,000 devices over HTTP on
+//!   loopback (first page, a page 700,000 devices in, an SN prefix search, a DeviceKey prefix
+//!   search) against the `OFFSET` query a naive list would run, on SQLite and PostgreSQL; and
+//!   10,000 SNs generated the console's way (the API call, then the package by its link).
 //!
-//! `cargo bench -p bindery-cloud --bench cloud [-- bind import sn] [--pg URL]` (all by
+//! `cargo bench -p bindery-cloud --bench cloud [-- bind import sn console] [--pg URL]` (all by
 //! default). Every peer is measured in the same run, so the ratios hold on a noisy machine.
 
 use std::process::Command;
@@ -403,6 +407,146 @@ fn sn_bench() {
     );
 }
 
+/// The median and 90th percentile of `reps` runs of `call`, in ms.
+async fn timed<F, Fut>(reps: usize, mut call: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    call().await;
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let started = Instant::now();
+        call().await;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    (ms(percentile(&times, 0.5)), ms(percentile(&times, 0.9)))
+}
+
+async fn console_bench(pg_admin: Option<String>) {
+    const DEVICES: u64 = 1_000_000;
+    const REPS: usize = 25;
+    let mut csv = String::with_capacity(DEVICES as usize * 40);
+    csv.push_str("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+    for i in 0..DEVICES {
+        let mac = 0x0700_0000_0000u64 + i;
+        csv.push_str(&format!("{mac:012x},bench01,S{mac:012X},,\n"));
+    }
+    let body = axum::body::Bytes::from(csv);
+    let dir = tempfile::tempdir().unwrap();
+    let mut backends = vec![(
+        "SQLite",
+        bindery_cloud::db::sqlite_url(&dir.path().join("console.sqlite3")),
+    )];
+    match &pg_admin {
+        Some(admin) => backends.push(("PostgreSQL", pg::fresh_database(admin).await)),
+        None => println!(
+            "console (PostgreSQL): SKIPPED: no server (set BINDERY_TEST_PG_URL or pass --pg URL)"
+        ),
+    }
+    println!("| backend | call | median ms | p90 ms |");
+    println!("|---|---|---|---|");
+    for (backend, url) in backends {
+        let state = open_url(url).await;
+        let key = create_api_key(&state, "bench", false).await.unwrap();
+        let pk = products::create_product(
+            &state,
+            Some(&key.key_id),
+            CreateProduct {
+                name: "Bench".into(),
+                product_key: Some("bench01".into()),
+                bind_policy: None,
+                label_form: None,
+            },
+        )
+        .await
+        .unwrap()
+        .product_key;
+        let report = import_file(&state, &pk, body.clone(), ImportMode::Atomic)
+            .await
+            .unwrap();
+        assert_eq!(report.imported, DEVICES);
+        let cloud = bindery_cloud::LoopbackCloud::start(state.clone())
+            .await
+            .unwrap();
+        let http = reqwest::Client::new();
+        let page = |query: String| {
+            let http = http.clone();
+            let url = format!("{}/v1/products/bench01/devices?{query}", cloud.url);
+            let key = key.key.clone();
+            async move {
+                let answer = http
+                    .get(&url)
+                    .header("x-api-key", &key)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status(), 200, "{url}");
+                let body: serde_json::Value = answer.json().await.unwrap();
+                assert!(!body["devices"].as_array().unwrap().is_empty(), "{url}");
+            }
+        };
+        let later = format!("S{:012X}", 0x0700_0000_0000u64 + 700_000);
+        let calls = [
+            ("first page (50)", "limit=50".to_owned()),
+            ("page 700,000 devices in", format!("limit=50&after={later}")),
+            ("SN prefix search", "sn=S07000009C".to_owned()),
+            ("DeviceKey prefix search", "device_key=07000009c".to_owned()),
+        ];
+        for (name, query) in calls {
+            let (median, p90) = timed(REPS, || page(query.clone())).await;
+            println!("| {backend} | {name} | {median:.2} | {p90:.2} |");
+        }
+        // The peer: the same page by OFFSET, as a list without keyset paging would read it.
+        let offset = || {
+            let state = state.clone();
+            async move {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT sn FROM devices WHERE product_key = 'bench01' ORDER BY sn LIMIT 50 OFFSET 700000",
+                )
+                .fetch_all(&state.db)
+                .await
+                .unwrap();
+                assert_eq!(rows.len(), 50);
+            }
+        };
+        let (median, p90) = timed(REPS, offset).await;
+        println!(
+            "| {backend} | peer: OFFSET 700,000 (SQL only, no HTTP) | {median:.2} | {p90:.2} |"
+        );
+
+        // 10,000 SNs as the console makes them: the call, then the package by its link.
+        let started = Instant::now();
+        let made: serde_json::Value = http
+            .post(format!("{}/v1/products/bench01/sn-batches", cloud.url))
+            .header("x-api-key", &key.key)
+            .json(&json!({"count": 10_000}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let link = made["download_url"].as_str().unwrap();
+        let zip = http
+            .get(format!("{}{link}", cloud.url))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(&zip[..2], b"PK");
+        println!(
+            "| {backend} | generate 10,000 SNs + download the package ({:.1} MB) | {:.0} | — |",
+            zip.len() as f64 / 1e6,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let pg_admin = args
@@ -423,9 +567,12 @@ fn main() {
         runtime.block_on(bind_bench());
     }
     if wants("import") {
-        runtime.block_on(import_bench(pg_admin));
+        runtime.block_on(import_bench(pg_admin.clone()));
     }
     if wants("sn") {
         sn_bench();
+    }
+    if wants("console") {
+        runtime.block_on(console_bench(pg_admin.clone()));
     }
 }

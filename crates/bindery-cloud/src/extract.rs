@@ -1,5 +1,6 @@
-//! Request extractors: JSON bodies that fail with docs/product.md §4 errors, and the three kinds of caller
-//! (a signed-in user, a developer key, a support key) plus the client's address.
+//! Request extractors: JSON bodies that fail with docs/product.md §4 errors, the callers (a
+//! signed-in user; a key or a person acting in an organisation, by role) and the client's
+//! address.
 
 use std::net::SocketAddr;
 
@@ -7,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use bindery_core::api::Role;
 use bindery_core::ErrorCode;
 
 use crate::db::{now_ms, secret_hash};
@@ -78,26 +80,30 @@ impl FromRequestParts<AppState> for User {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
-        let token_hash = secret_hash(token);
-        let uid: Option<String> = sqlx::query_scalar(
-            "SELECT uid FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL",
-        )
-        .bind(token_hash.clone())
-        .bind(now_ms())
-        .fetch_optional(&state.db)
-        .await?;
-        match uid {
-            Some(uid) => Ok(User { uid, token_hash }),
-            None => Err(ApiError::new(ErrorCode::Unauthorized)),
-        }
+        user(parts, state).await
+    }
+}
+
+async fn user(parts: &Parts, state: &AppState) -> Result<User, ApiError> {
+    let token = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+    let token_hash = secret_hash(token);
+    let uid: Option<String> = sqlx::query_scalar(
+        "SELECT uid FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL",
+    )
+    .bind(token_hash.clone())
+    .bind(now_ms())
+    .fetch_optional(&state.db)
+    .await?;
+    match uid {
+        Some(uid) => Ok(User { uid, token_hash }),
+        None => Err(ApiError::new(ErrorCode::Unauthorized)),
     }
 }
 
@@ -111,6 +117,8 @@ pub struct AnyKey {
     /// The key's id (safe to log).
     pub key_id: String,
     support: bool,
+    /// The organisation the key works in; `None` for the cloud operator's support keys.
+    pub org_id: Option<String>,
 }
 
 impl FromRequestParts<AppState> for AnyKey {
@@ -126,6 +134,7 @@ impl FromRequestParts<AppState> for AnyKey {
 struct StoredKey {
     key_id: String,
     support: i64,
+    org_id: Option<String>,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
 }
@@ -139,7 +148,7 @@ async fn api_key(parts: &Parts, state: &AppState) -> Result<AnyKey, ApiError> {
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
     let stored: Option<StoredKey> = sqlx::query_as(
-        "SELECT key_id, support, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1",
+        "SELECT key_id, support, org_id, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1",
     )
     .bind(secret_hash(key))
     .fetch_optional(&state.db)
@@ -157,6 +166,7 @@ async fn api_key(parts: &Parts, state: &AppState) -> Result<AnyKey, ApiError> {
     Ok(AnyKey {
         key_id: stored.key_id,
         support: stored.support != 0,
+        org_id: stored.org_id,
     })
 }
 
@@ -189,46 +199,247 @@ fn note_use(state: &AppState, key: &StoredKey) {
     });
 }
 
-/// A Developer Center caller: a developer key (not a support key).
-#[derive(Debug, Clone)]
-pub struct DevKey {
-    /// The key's id (safe to log; products record it as their owner).
-    pub key_id: String,
+/// Who made a console or Developer Center call: a person signed in, or an API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in person, by account id.
+    Person(String),
+    /// An API key, by key id.
+    Key(String),
 }
 
-impl FromRequestParts<AppState> for DevKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = api_key(parts, state).await?;
-        if key.support {
-            return Err(ApiError::with_message(
-                ErrorCode::Forbidden,
-                "a support key cannot use the Developer Center",
-            ));
+impl Actor {
+    /// The id the audit log records (`u_…` or `k_…`).
+    pub fn id(&self) -> &str {
+        match self {
+            Actor::Person(uid) | Actor::Key(uid) => uid,
         }
-        Ok(DevKey { key_id: key.key_id })
     }
 }
 
-/// A support-view caller: a key made with `dev-key create --support`.
+/// A caller acting in an organisation, with the role it acts in: a developer or support key of
+/// the organisation, or a signed-in member who names the organisation in `X-Bindery-Org`.
 #[derive(Debug, Clone)]
-pub struct SupportKey {
-    /// The key's id.
-    pub key_id: String,
+pub struct OrgCaller {
+    /// The organisation; `None` only for the cloud operator's support keys (every device).
+    pub org_id: Option<String>,
+    /// Who is calling.
+    pub actor: Actor,
+    /// The role the call is made in.
+    pub role: Role,
 }
 
-impl FromRequestParts<AppState> for SupportKey {
+/// `uid`'s role in `org_id`; `None` when they are not in it.
+pub(crate) async fn member_role(
+    state: &AppState,
+    org_id: &str,
+    uid: &str,
+) -> Result<Option<Role>, ApiError> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND uid = $2")
+            .bind(org_id)
+            .bind(uid)
+            .fetch_optional(&state.db)
+            .await?;
+    role.map(|role| stored_role(&role)).transpose()
+}
+
+/// A role as stored; any other text is the database's fault, not the caller's.
+pub(crate) fn stored_role(role: &str) -> Result<Role, ApiError> {
+    Role::parse(role).ok_or_else(|| ApiError::internal(format!("stored role {role}")))
+}
+
+/// The header that names the organisation a signed-in person acts in.
+pub const ORG_HEADER: &str = "x-bindery-org";
+
+async fn org_caller(parts: &Parts, state: &AppState) -> Result<OrgCaller, ApiError> {
+    if parts.headers.contains_key("x-api-key") {
+        let key = api_key(parts, state).await?;
+        return Ok(OrgCaller {
+            org_id: key.org_id,
+            actor: Actor::Key(key.key_id),
+            role: if key.support {
+                Role::Support
+            } else {
+                Role::Developer
+            },
+        });
+    }
+    let user = user(parts, state).await.map_err(|_| {
+        ApiError::with_message(
+            ErrorCode::Unauthorized,
+            "send an API key as X-Api-Key, or sign in and name your organisation in X-Bindery-Org",
+        )
+    })?;
+    let org_id = parts
+        .headers
+        .get(ORG_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::with_message(
+                ErrorCode::Forbidden,
+                "name the organisation you act in with the X-Bindery-Org header",
+            )
+        })?;
+    let role = member_role(state, org_id, &user.uid)
+        .await?
+        .ok_or_else(|| {
+            ApiError::with_message(
+            ErrorCode::Forbidden,
+            "you are not a member of this organisation; ask one of its owners for an invitation",
+        )
+        })?;
+    Ok(OrgCaller {
+        org_id: Some(org_id.to_owned()),
+        actor: Actor::Person(user.uid),
+        role,
+    })
+}
+
+/// A caller whose role is one of `allowed`; `what` completes "… cannot" in the refusal.
+async fn caller_in_role(
+    parts: &Parts,
+    state: &AppState,
+    allowed: &[Role],
+    what: &str,
+) -> Result<OrgCaller, ApiError> {
+    let caller = org_caller(parts, state).await?;
+    if !allowed.contains(&caller.role) {
+        let message = match caller.actor {
+            Actor::Key(_) if caller.role == Role::Support => {
+                format!("a support key cannot {what}")
+            }
+            Actor::Key(_) => format!("a developer key cannot {what}"),
+            Actor::Person(_) => format!(
+                "your role ({}) cannot {what}; ask an owner of the organisation",
+                caller.role.as_str()
+            ),
+        };
+        return Err(ApiError::with_message(ErrorCode::Forbidden, message));
+    }
+    Ok(caller)
+}
+
+/// A Developer Center caller (products, batches, imports, QR tasks): a developer key, or a
+/// signed-in owner or developer of the organisation named in `X-Bindery-Org`.
+#[derive(Debug, Clone)]
+pub struct Maker {
+    /// The organisation whose products the call may see and change.
+    pub org_id: String,
+    /// Who is calling (for the audit log).
+    pub actor: Actor,
+}
+
+impl Maker {
+    /// The key id when a key calls (products record the key that made them).
+    pub fn key_id(&self) -> Option<&str> {
+        match &self.actor {
+            Actor::Key(key_id) => Some(key_id),
+            Actor::Person(_) => None,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Maker {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = api_key(parts, state).await?;
-        if !key.support {
-            return Err(ApiError::with_message(
+        let caller = caller_in_role(
+            parts,
+            state,
+            &[Role::Owner, Role::Developer],
+            "use the Developer Center",
+        )
+        .await?;
+        let org_id = caller.org_id.ok_or_else(|| {
+            ApiError::with_message(ErrorCode::Forbidden, "this key belongs to no organisation")
+        })?;
+        Ok(Maker {
+            org_id,
+            actor: caller.actor,
+        })
+    }
+}
+
+/// Anyone of an organisation, whatever the role (reading its products and devices).
+#[derive(Debug, Clone)]
+pub struct OrgReader {
+    /// The organisation.
+    pub org_id: String,
+}
+
+impl FromRequestParts<AppState> for OrgReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = org_caller(parts, state).await?;
+        let org_id = caller.org_id.ok_or_else(|| {
+            ApiError::with_message(
                 ErrorCode::Forbidden,
-                "this call needs a support key",
-            ));
+                "this key belongs to no organisation; use the support calls",
+            )
+        })?;
+        Ok(OrgReader { org_id })
+    }
+}
+
+/// A support caller: a support key (the operator's see every device, an organisation's its
+/// own), or a signed-in owner or support person of the organisation in `X-Bindery-Org`.
+#[derive(Debug, Clone)]
+pub struct SupportCaller {
+    /// The organisation whose devices the call may see; `None`: every device.
+    pub org_id: Option<String>,
+    /// Who is calling (for the audit log).
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for SupportCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = caller_in_role(
+            parts,
+            state,
+            &[Role::Owner, Role::Support],
+            "use the support view",
+        )
+        .await?;
+        Ok(SupportCaller {
+            org_id: caller.org_id,
+            actor: caller.actor,
+        })
+    }
+}
+
+/// An owner of the organisation named in the path (`/v1/orgs/{org_id}/…`): people, keys and
+/// the audit log. Only people are owners; keys never are.
+#[derive(Debug, Clone)]
+pub struct OrgOwner {
+    /// The organisation.
+    pub org_id: String,
+    /// The owner's account id.
+    pub uid: String,
+}
+
+impl OrgOwner {
+    /// Checks that `user` is an owner of `org_id`.
+    pub async fn check(state: &AppState, user: &User, org_id: &str) -> Result<OrgOwner, ApiError> {
+        match member_role(state, org_id, &user.uid).await? {
+            Some(Role::Owner) => Ok(OrgOwner {
+                org_id: org_id.to_owned(),
+                uid: user.uid.clone(),
+            }),
+            Some(_) => Err(ApiError::with_message(
+                ErrorCode::Forbidden,
+                "only an owner of the organisation can do this",
+            )),
+            // Not a member: the organisation is not confirmed to exist.
+            None => Err(ApiError::with_message(
+                ErrorCode::NotFound,
+                "no such organisation",
+            )),
         }
-        Ok(SupportKey { key_id: key.key_id })
     }
 }

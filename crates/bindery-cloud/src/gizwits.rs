@@ -17,11 +17,13 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit;
 use crate::db::{now_ms, retire_after_archive, values_rows};
 use crate::developer::batches::archive_download;
 use crate::developer::products::owned_product;
+use crate::downloads::{signed_link, Download};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, DevKey};
+use crate::extract::{ApiJson, Maker};
 use crate::labels::{build_archive, LabelSpec};
 use crate::openapi::FileBytes;
 use crate::state::AppState;
@@ -36,18 +38,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A QR task: the MACs of a range, or the MACs or IMEIs of a list, become activated devices
 /// (SN = DeviceKey) and a zip of their labels.
-#[utoipa::path(post, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = [])),
+#[utoipa::path(post, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     request_body = CreateQrTask,
     responses(
         (status = 201, description = "Made; the task list names its zip.", body = Object, example = json!({})),
         (status = 400, description = "`invalid_request`: not exactly one of a range, `macs` or `imeis`; a bad, misplaced or repeated entry (named by its place, e.g. `macs[3]`); a range backwards; over 10,000 devices; or devices that already exist.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 async fn create(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
     ApiJson(request): ApiJson<CreateQrTask>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
@@ -139,8 +141,8 @@ async fn create(
     )
     .bind(product.product_key.as_str())
     // The first and last device of the task (of its list, for a list; IMEIs for GPRS).
-    .bind(first)
-    .bind(last)
+    .bind(&first)
+    .bind(&last)
     .bind(state.archive_key.seal(&archive))
     .bind(now)
     .bind(now)
@@ -148,6 +150,10 @@ async fn create(
     .await?;
     tx.commit().await?;
     retire_after_archive(&mut conn, state.backend);
+    drop(conn);
+    let detail = format!("{} devices, {first} to {last}", devices.len());
+    let pk = product.product_key.as_str();
+    audit::record(&state, &key.org_id, &key.actor, "task.create", pk, &detail).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({}))))
 }
 
@@ -166,19 +172,19 @@ struct Paging {
 const DEFAULT_TASKS_PER_PAGE: u64 = 10;
 
 /// The product's QR tasks, newest first, in the shape of Gizwits' task list.
-#[utoipa::path(get, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = [])),
+#[utoipa::path(get, path = "/qrcode/v1/{pk}/tasks", tag = "gizwits", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key."), Paging),
     responses(
         (status = 200, description = "A page of tasks.", body = QrTaskList, example = json!({
             "meta": {"next": null, "previous": null, "skip": 0, "limit": 10, "total": 1},
             "objects": [{"created_at": "1495077738", "updated_at": "1495077738", "file": "/static/zipfiles/1474.zip"}]
         })),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 async fn list(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<QrTaskList>, ApiError> {
@@ -228,23 +234,26 @@ async fn list(
             .map(|(n, created_at, updated_at)| QrTask {
                 created_at: seconds(created_at),
                 updated_at: seconds(updated_at),
-                file: format!("/static/zipfiles/{n}.zip"),
+                file: signed_link(&state, &format!("/static/zipfiles/{n}.zip")).0,
             })
             .collect(),
     }))
 }
 
 /// A QR task's zip of `<pk>/<mac>.png` labels.
-#[utoipa::path(get, path = "/static/zipfiles/{file}", tag = "gizwits", security(("developerKey" = [])),
-    params(("file" = String, Path, description = "`<n>.zip`, as the task list names it.")),
+#[utoipa::path(get, path = "/static/zipfiles/{file}", tag = "gizwits", security(("developerKey" = []), ("bearer" = [], "organisation" = []), ()),
+    params(("file" = String, Path, description = "`<n>.zip`, as the task list names it."),
+        ("expires" = Option<i64>, Query, description = "With `sig`: the signed link the task list gives, no key needed."),
+        ("sig" = Option<String>, Query, description = "The link's signature.")),
     responses(
         (status = 200, description = "The zip.", body = inline(FileBytes), content_type = "application/zip"),
-        (status = 403, description = "`forbidden`: another key's task.", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no key, or an expired or altered signed link.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's task.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such task file.", body = ErrorBody),
     ))]
 async fn download(
     State(state): State<AppState>,
-    key: DevKey,
+    access: Download,
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such task file");
@@ -256,7 +265,10 @@ async fn download(
         .bind(n)
         .fetch_optional(&state.db)
         .await?;
-    owned_product(&state, &key, &pk.ok_or_else(not_found)?).await?;
+    let pk = pk.ok_or_else(not_found)?;
+    if let Download::Maker(maker) = &access {
+        owned_product(&state, maker, &pk).await?;
+    }
     archive_download(
         &state,
         "SELECT archive FROM qr_tasks WHERE n = $1",

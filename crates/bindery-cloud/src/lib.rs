@@ -48,11 +48,14 @@
 
 pub mod accounts;
 pub mod adopted;
+pub mod audit;
 mod bind_writer;
 pub mod bindings;
 pub mod connections;
+pub mod console;
 pub mod db;
 pub mod developer;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod gizwits;
@@ -60,6 +63,8 @@ pub mod labels;
 pub mod links;
 pub mod memory;
 pub mod openapi;
+pub mod orgs;
+pub mod pairs;
 pub mod seal;
 pub mod state;
 pub mod support;
@@ -91,8 +96,10 @@ pub fn app(state: AppState) -> Router {
     };
     // Every route but the web app's and the label links' is declared with its documentation
     // (`openapi::api`).
+    let console = console::router(state.doc_ui.as_deref());
     Router::new()
         .merge(web)
+        .merge(console)
         .merge(links::router())
         .merge(Router::from(openapi::api(&limits)))
         .layer(DefaultBodyLimit::max(limits.json_body_bytes))

@@ -71,6 +71,9 @@ enum Command {
         /// Also serve the web app built by `cargo xtask web` from this folder, at `/app/`.
         #[arg(long, env = "BINDERY_WEB_ROOT")]
         web_root: Option<PathBuf>,
+        /// npm's `swagger-ui-dist` folder: the interactive API reference at `/doc/`.
+        #[arg(long, env = "BINDERY_DOC_UI")]
+        doc_ui: Option<PathBuf>,
         /// Client connections held at once; more wait to be accepted. Keep it under the
         /// process's file-descriptor limit (`ulimit -n`).
         #[arg(long, env = "BINDERY_MAX_CLIENTS", default_value_t = 768)]
@@ -156,9 +159,18 @@ enum DevKeyCommand {
     Create {
         #[arg(long)]
         name: String,
-        /// A support key (the support view) instead of a developer key.
+        /// A support key (the support view) instead of a developer key: without `--org` the
+        /// operator's, which sees every device.
         #[arg(long)]
         support: bool,
+        /// The organisation (`o_…`) the key works in. Without it a developer key gets a new
+        /// organisation of its own, named after the key.
+        #[arg(long)]
+        org: Option<String>,
+        /// Make this existing account (signed up in the app or the console) an owner of the
+        /// key's organisation: the first owner, who then works in the console.
+        #[arg(long)]
+        owner_email: Option<String>,
     },
     /// List every key: id, role, name, when made, last used and revoked (never the secret).
     List,
@@ -339,6 +351,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         listen,
         max_connections,
         web_root,
+        doc_ui,
         max_clients,
         header_timeout,
         signups_per_address,
@@ -377,6 +390,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bindery_cloud::web::check_web_root(root)?;
             config.web_root = Some(root.clone());
         }
+        if let Some(dir) = doc_ui {
+            bindery_cloud::console::check_doc_ui(dir).map_err(anyhow::Error::msg)?;
+            config.doc_ui = Some(dir.clone());
+        }
     }
     let state = AppState::open(config).await?;
     match cli.command {
@@ -385,15 +402,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             None => bindery_cloud::serve(listen, state).await?,
         },
         Command::DevKey {
-            command: DevKeyCommand::Create { name, support },
+            command:
+                DevKeyCommand::Create {
+                    name,
+                    support,
+                    org,
+                    owner_email,
+                },
         } => {
-            let key = developer::create_api_key(&state, &name, support)
+            let key = match &org {
+                Some(org) => developer::create_org_key(&state, org, &name, support, None).await,
+                None => developer::create_api_key(&state, &name, support).await,
+            }
+            .map_err(api_error)?;
+            let org = developer::keys::list_api_keys(&state)
+                .await
+                .map_err(api_error)?
+                .into_iter()
+                .find(|k| k.key_id == key.key_id)
+                .and_then(|k| k.org_id);
+            if let Some(email) = owner_email {
+                let org = org.as_deref().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "the operator's support keys have no organisation to own; give --org"
+                    )
+                })?;
+                bindery_cloud::orgs::add_member_by_email(
+                    &state,
+                    org,
+                    &email,
+                    bindery_core::api::Role::Owner,
+                )
                 .await
                 .map_err(api_error)?;
+                eprintln!("{email} is an owner of {org}");
+            }
             eprintln!(
-                "created {} key {} ({name}); keep it, it is not shown again:",
+                "created {} key {} ({name}) in {}; keep it, it is not shown again:",
                 if support { "support" } else { "developer" },
-                key.key_id
+                key.key_id,
+                org.as_deref().unwrap_or("no organisation (the operator's)"),
             );
             println!("{}", key.key);
         }

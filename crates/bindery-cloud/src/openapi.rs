@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::{AppState, Limits};
-use crate::{accounts, bindings, developer, gizwits, support};
+use crate::{accounts, bindings, developer, gizwits, orgs, pairs, support};
 
 /// The security scheme of app calls (`Authorization: Bearer <token>`).
 pub const BEARER: &str = "bearer";
@@ -36,6 +36,8 @@ pub const BEARER: &str = "bearer";
 pub const DEVELOPER_KEY: &str = "developerKey";
 /// The security scheme of support calls (`X-Api-Key` with a support key).
 pub const SUPPORT_KEY: &str = "supportKey";
+/// With [`BEARER`], how a person signed in to the console names the organisation they act in.
+pub const ORGANISATION: &str = "organisation";
 
 /// The document's frame: info, the shared schemas and the security schemes.
 #[derive(OpenApi)]
@@ -72,14 +74,24 @@ impl utoipa::Modify for SecuritySchemes {
             DEVELOPER_KEY,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Api-Key",
-                "A developer key (`bindery-cloud dev-key create`); it sees only its own products.",
+                "A developer key (made in the console, or by `bindery-cloud dev-key create`); it \
+                 sees only its organisation's products.",
             ))),
         );
         components.add_security_scheme(
             SUPPORT_KEY,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Api-Key",
-                "A support key (`bindery-cloud dev-key create --support`).",
+                "A support key: an organisation's (made in the console) sees its devices, the \
+                 operator's (`bindery-cloud dev-key create --support`) every device.",
+            ))),
+        );
+        components.add_security_scheme(
+            ORGANISATION,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Bindery-Org",
+                "With a session (`bearer`): the organisation (`o_…`) a person signed in to the \
+                 console acts in; their role there decides what they may do.",
             ))),
         );
     }
@@ -123,7 +135,9 @@ pub fn api(limits: &Limits) -> OpenApiRouter<AppState> {
         .merge(bindings::router())
         .merge(developer::router(limits))
         .merge(gizwits::router())
+        .merge(pairs::router())
         .merge(support::router())
+        .merge(orgs::router())
 }
 
 /// The document served at `/v1/openapi.json` (built once).
@@ -280,7 +294,8 @@ pub fn reference(doc: &Value) -> String {
          `BINDERY_BLESS=1 cargo test -p bindery-cloud --lib openapi` to write it again. The\n\
          prose — flows, rules, rate limits, error codes — is in [product.md §4](product.md).\n\n\
          Auth: `bearer` is `Authorization: Bearer <token>` from `POST /v1/sessions`;\n\
-         `developerKey` and `supportKey` are `X-Api-Key` with a developer or a support key.\n\
+         `developerKey` and `supportKey` are `X-Api-Key` with a developer or a support key;\n\
+         `organisation` is `X-Bindery-Org`, sent with `bearer` by a person in the console.\n\
          Every answer carries `x-request-id`; every error answer has the body\n\
          `{\"error\":{\"code\",\"message\",\"request_id\"}}` (`ErrorBody`).\n\n\
          | method | path | auth | request | answers |\n|---|---|---|---|---|\n",

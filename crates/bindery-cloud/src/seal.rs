@@ -37,8 +37,12 @@ pub enum SealError {
     WrongKey,
 }
 
-/// The key archives are sealed with.
-pub struct ArchiveKey(LessSafeKey);
+/// The key archives are sealed with, and the key download links are signed with (derived
+/// from it, so a link cannot be forged from a copy of the database alone either).
+pub struct ArchiveKey {
+    sealing: LessSafeKey,
+    links: ring::hmac::Key,
+}
 
 impl std::fmt::Debug for ArchiveKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,7 +54,12 @@ impl ArchiveKey {
     /// A key from its 32 bytes.
     pub fn from_bytes(bytes: &[u8; 32]) -> ArchiveKey {
         let key = UnboundKey::new(&CHACHA20_POLY1305, bytes).expect("32 bytes is the key size");
-        ArchiveKey(LessSafeKey::new(key))
+        let derive = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes);
+        let link_bytes = ring::hmac::sign(&derive, b"bindery download links v1");
+        ArchiveKey {
+            sealing: LessSafeKey::new(key),
+            links: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, link_bytes.as_ref()),
+        }
     }
 
     /// A key from 64 hex digits; `what` names where they came from, for the error.
@@ -92,6 +101,11 @@ impl ArchiveKey {
         }
     }
 
+    /// The key [`crate::downloads`] signs links with.
+    pub(crate) fn link_key(&self) -> &ring::hmac::Key {
+        &self.links
+    }
+
     /// `archive` sealed: the marker, a random nonce, then the ciphertext and its tag. Sealed
     /// where it will be stored: a full batch's archive is tens of MB, and every extra copy
     /// was that much more memory per batch made.
@@ -104,7 +118,7 @@ impl ArchiveKey {
         sealed.extend_from_slice(&nonce);
         sealed.extend_from_slice(archive);
         let tag = self
-            .0
+            .sealing
             .seal_in_place_separate_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::empty(),
@@ -128,7 +142,7 @@ impl ArchiveKey {
         let nonce = Nonce::try_assume_unique_for_key(&stored[MAGIC.len()..header])
             .map_err(|_| SealError::WrongKey)?;
         let plain = self
-            .0
+            .sealing
             .open_in_place(nonce, Aad::empty(), &mut stored[header..])
             .map_err(|_| SealError::WrongKey)?
             .len();

@@ -152,6 +152,8 @@ pub struct StateConfig {
     pub limits: Limits,
     /// A built web app (`cargo xtask web`) to serve at `/app/`, next to the API it talks to.
     pub web_root: Option<PathBuf>,
+    /// npm's `swagger-ui-dist` folder, for the interactive API reference at `/doc/`.
+    pub doc_ui: Option<PathBuf>,
     /// The key label archives are sealed with, as 64 hex digits; `None` means the key file.
     pub archive_key: Option<String>,
     /// The file of that key (made when missing); `None` means [`seal::default_key_file`].
@@ -213,6 +215,7 @@ impl StateConfig {
             max_connections: 16,
             limits: Limits::default(),
             web_root: None,
+            doc_ui: None,
             archive_key: None,
             archive_key_file: None,
             public_url: None,
@@ -245,6 +248,8 @@ pub struct Inner {
     pub limits: Limits,
     /// The web app served at `/app/`, when there is one.
     pub web_root: Option<PathBuf>,
+    /// Swagger UI's files for `/doc/`, when given.
+    pub doc_ui: Option<PathBuf>,
     /// The address URL labels point at, when one is configured.
     pub public_url: Option<PublicUrl>,
     /// What the `/.well-known` app-link files name.
@@ -313,6 +318,7 @@ impl AppState {
             secret,
             limits: config.limits,
             web_root: config.web_root,
+            doc_ui: config.doc_ui,
             public_url: config.public_url,
             app_links: config.app_links,
         })))

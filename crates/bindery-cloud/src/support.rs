@@ -1,16 +1,27 @@
-//! The support view: everything about one SN, and the bind attempt behind a request id
-//! (the id the app shows on its error screens). Needs a support key.
+//! The support view: find a device by SN, DeviceKey, request id (the id the app shows on its
+//! error screens) or the customer's email; everything about one SN; the bind attempt behind a
+//! request id; and unbinding a device for a customer, with a reason that goes to the audit
+//! log. Callers are support keys (an organisation's see its devices; the operator's, made by
+//! `dev-key create --support`, every device) and the owners and support people of an
+//! organisation in the console. A device of another organisation answers as if it did not
+//! exist, and owners' emails are shown partly masked.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::Json;
-use bindery_core::api::{BindAttempt, CurrentBinding, ErrorBody, SupportDevice};
+use bindery_core::api::{
+    BindAttempt, CurrentBinding, ErrorBody, SupportDevice, SupportMatch, SupportSearch,
+    UnbindRequest,
+};
 use bindery_core::{ErrorCode, ProductKey, Sn};
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit;
 use crate::db::from_ms;
 use crate::error::ApiError;
-use crate::extract::SupportKey;
+use crate::extract::{ApiJson, SupportCaller};
 use crate::state::AppState;
 
 /// `/v1/support/devices/{sn}` and `/v1/support/requests/{request_id}`, each with its
@@ -19,6 +30,20 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(device_view))
         .routes(routes!(request_view))
+        .routes(routes!(search))
+        .routes(routes!(unbind))
+}
+
+/// `ann@example.com` as `a***@example.com`: enough for support to recognise the address a
+/// customer gives, not enough to read someone's address off the screen.
+pub fn masked_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
 }
 
 /// A bind attempt as [`ATTEMPT_SELECT`] reads it.
@@ -55,6 +80,7 @@ struct DeviceRow {
     device_key: Option<String>,
     batch_id: Option<String>,
     imported_at: Option<i64>,
+    org_id: Option<String>,
 }
 
 /// The current binding of a device, as the support view reads it.
@@ -65,17 +91,29 @@ struct BindingRow {
     bound_at: i64,
 }
 
-/// Everything support may see about `sn`; `sn_not_found` if there is no such device.
+/// Everything the operator may see about `sn` (the server's CLI: emails in full);
+/// `sn_not_found` if there is no such device.
 pub async fn support_device(state: &AppState, sn: &str) -> Result<SupportDevice, ApiError> {
+    support_device_in(state, None, sn).await
+}
+
+/// Everything support of `org_id` (`None`: the operator) may see about `sn`; `sn_not_found`
+/// if there is no such device in it.
+pub async fn support_device_in(
+    state: &AppState,
+    org_id: Option<&str>,
+    sn: &str,
+) -> Result<SupportDevice, ApiError> {
     let row: Option<DeviceRow> = sqlx::query_as(
         "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name, \
-         d.device_key AS device_key, d.batch_id AS batch_id, d.imported_at AS imported_at \
+         d.device_key AS device_key, d.batch_id AS batch_id, d.imported_at AS imported_at, \
+         p.org_id AS org_id \
          FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1",
     )
     .bind(sn)
     .fetch_optional(&state.db)
     .await?;
-    let Some(device) = row else {
+    let Some(device) = row.filter(|d| org_id.is_none() || d.org_id.as_deref() == org_id) else {
         return Err(ApiError::new(ErrorCode::SnNotFound));
     };
     let binding: Option<BindingRow> = sqlx::query_as(
@@ -107,39 +145,228 @@ pub async fn support_device(state: &AppState, sn: &str) -> Result<SupportDevice,
     })
 }
 
+/// A support answer as the API shows it: owners' emails partly masked.
+fn masked(mut device: SupportDevice) -> SupportDevice {
+    if let Some(binding) = &mut device.binding {
+        binding.account_email = masked_email(&binding.account_email);
+    }
+    for attempt in &mut device.attempts {
+        attempt.account = attempt.account.as_deref().map(masked_email);
+    }
+    device
+}
+
 /// Everything about one SN: its product, DeviceKey, batch, binding and bind attempts.
-#[utoipa::path(get, path = "/v1/support/devices/{sn}", tag = "support", security(("supportKey" = [])),
+#[utoipa::path(get, path = "/v1/support/devices/{sn}", tag = "support",
+    security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
     params(("sn" = String, Path, description = "The device's SN.")),
     responses(
-        (status = 200, description = "The device.", body = SupportDevice),
-        (status = 404, description = "`sn_not_found`: no device has this SN.", body = ErrorBody),
+        (status = 200, description = "The device; emails partly masked (`a***@example.com`).", body = SupportDevice),
+        (status = 404, description = "`sn_not_found`: no device has this SN (in the caller's organisation).", body = ErrorBody),
     ))]
 async fn device_view(
     State(state): State<AppState>,
-    _key: SupportKey,
+    caller: SupportCaller,
     Path(sn): Path<String>,
 ) -> Result<Json<SupportDevice>, ApiError> {
-    Ok(Json(support_device(&state, &sn).await?))
+    let device = support_device_in(&state, caller.org_id.as_deref(), &sn).await?;
+    Ok(Json(masked(device)))
 }
 
 /// The bind attempt behind a request id (the id the app's error screens show).
-#[utoipa::path(get, path = "/v1/support/requests/{request_id}", tag = "support", security(("supportKey" = [])),
+#[utoipa::path(get, path = "/v1/support/requests/{request_id}", tag = "support",
+    security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
     params(("request_id" = String, Path, description = "`req_` and 24 hex digits.")),
     responses(
-        (status = 200, description = "The attempt.", body = BindAttempt),
-        (status = 404, description = "`not_found`: no bind attempt has this request id.", body = ErrorBody),
+        (status = 200, description = "The attempt; the email partly masked.", body = BindAttempt),
+        (status = 404, description = "`not_found`: no bind attempt has this request id (on a device of the caller's organisation).", body = ErrorBody),
     ))]
 async fn request_view(
     State(state): State<AppState>,
-    _key: SupportKey,
+    caller: SupportCaller,
     Path(request_id): Path<String>,
 ) -> Result<Json<BindAttempt>, ApiError> {
-    let sql = format!("{ATTEMPT_SELECT} WHERE a.request_id = $1");
+    let sql = format!(
+        "{ATTEMPT_SELECT} LEFT JOIN devices d ON d.sn = a.sn \
+         LEFT JOIN products p ON p.product_key = d.product_key \
+         WHERE a.request_id = $1 AND ($2 = '' OR p.org_id = $3)"
+    );
+    let org = caller.org_id.clone().unwrap_or_default();
     let row: Option<AttemptRow> = sqlx::query_as(&sql)
         .bind(&request_id)
+        .bind(&org)
+        .bind(&org)
         .fetch_optional(&state.db)
         .await?;
-    row.map(attempt_from_row).map(Json).ok_or_else(|| {
+    let mut attempt = row.map(attempt_from_row).ok_or_else(|| {
         ApiError::with_message(ErrorCode::NotFound, "no bind attempt has this request id")
-    })
+    })?;
+    attempt.account = attempt.account.as_deref().map(masked_email);
+    Ok(Json(attempt))
+}
+
+/// `?q=` of the support search.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// An SN, a DeviceKey (MAC or IMEI), a request id (`req_…`) or a customer's email.
+    #[param(min_length = 1, max_length = 254, pattern = r"\S")]
+    q: String,
+}
+
+/// What a search row reads.
+#[derive(Debug, sqlx::FromRow)]
+struct MatchRow {
+    sn: String,
+    product_key: String,
+    product_name: String,
+}
+
+/// Most matches a search shows.
+const MAX_MATCHES: i64 = 50;
+
+/// Finds devices by what a customer can tell support: the SN on the label, the DeviceKey,
+/// the request id an error screen showed, or their email (devices they hold or tried to bind).
+#[utoipa::path(get, path = "/v1/support/search", tag = "support",
+    security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "The devices found (in the caller's organisation), at most 50.", body = SupportSearch),
+        (status = 400, description = "`invalid_request`: an empty or over-long query.", body = ErrorBody),
+    ))]
+async fn search(
+    State(state): State<AppState>,
+    caller: SupportCaller,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<SupportSearch>, ApiError> {
+    let q = query.q.trim();
+    if q.is_empty() || q.chars().count() > 254 {
+        return Err(ApiError::invalid(
+            "search by an SN, a DeviceKey, a request id or an email (1 to 254 characters)",
+        ));
+    }
+    let (matched, condition) = if q.starts_with("req_") {
+        (
+            "request_id",
+            "d.sn IN (SELECT a.sn FROM bind_attempts a WHERE a.request_id = $1)",
+        )
+    } else if q.contains('@') {
+        (
+            "email",
+            "d.sn IN (SELECT b.sn FROM bindings b JOIN accounts ac ON ac.uid = b.uid \
+             WHERE ac.email = $1 UNION SELECT a.sn FROM bind_attempts a \
+             JOIN accounts ac ON ac.uid = a.uid WHERE ac.email = $1)",
+        )
+    } else {
+        ("sn", "d.sn = $1")
+    };
+    let value = if matched == "email" {
+        q.to_lowercase()
+    } else {
+        q.to_owned()
+    };
+    let org = caller.org_id.clone().unwrap_or_default();
+    let select = "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name \
+         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE ";
+    let scope = " AND ($2 = '' OR p.org_id = $3) ORDER BY d.sn LIMIT $4";
+    let run = |condition: &str, value: String| {
+        let sql = format!("{select}{condition}{scope}");
+        let state = state.clone();
+        let org = org.clone();
+        async move {
+            sqlx::query_as::<_, MatchRow>(&sql)
+                .bind(value)
+                .bind(&org)
+                .bind(&org)
+                .bind(MAX_MATCHES)
+                .fetch_all(&state.db)
+                .await
+        }
+    };
+    let mut found: Vec<(MatchRow, &str)> = run(condition, value.clone())
+        .await?
+        .into_iter()
+        .map(|row| (row, matched))
+        .collect();
+    if matched == "sn" {
+        // Not an SN (or not only): a DeviceKey, as stored (MACs lower-case).
+        let by_key = run("d.device_key = $1", value.to_lowercase()).await?;
+        found.extend(by_key.into_iter().map(|row| (row, "device_key")));
+        found.dedup_by(|a, b| a.0.sn == b.0.sn);
+    }
+    let matches = found
+        .into_iter()
+        .map(|(row, matched)| {
+            Ok(SupportMatch {
+                sn: Sn::parse(&row.sn).map_err(|e| ApiError::internal_in("stored SN", e))?,
+                product_key: ProductKey::parse(&row.product_key)
+                    .map_err(|e| ApiError::internal_in("stored product key", e))?,
+                product_name: row.product_name,
+                matched: matched.to_owned(),
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(SupportSearch { matches }))
+}
+
+/// Unbinds a device for a customer (who sold it, lost their account…): the binding goes, the
+/// reason goes to the organisation's audit log, and the device can be bound again.
+#[utoipa::path(post, path = "/v1/support/devices/{sn}/unbind", tag = "support",
+    security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
+    params(("sn" = String, Path, description = "The device's SN.")),
+    request_body = UnbindRequest,
+    responses(
+        (status = 204, description = "Unbound."),
+        (status = 400, description = "`invalid_request`: no reason (3 to 500 characters).", body = ErrorBody),
+        (status = 404, description = "`sn_not_found`: no such device in the caller's organisation; `not_found`: it is bound to nobody.", body = ErrorBody),
+    ))]
+async fn unbind(
+    State(state): State<AppState>,
+    caller: SupportCaller,
+    Path(sn): Path<String>,
+    ApiJson(request): ApiJson<UnbindRequest>,
+) -> Result<StatusCode, ApiError> {
+    let reason = request.reason.trim();
+    let length = reason.chars().count();
+    if !(3..=500).contains(&length) || reason.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::invalid(
+            "say why the device is unbound (3 to 500 characters): it is kept in the audit log",
+        ));
+    }
+    let device = support_device_in(&state, caller.org_id.as_deref(), &sn).await?;
+    let Some(binding) = &device.binding else {
+        return Err(ApiError::with_message(
+            ErrorCode::NotFound,
+            "this device is bound to nobody; there is nothing to unbind",
+        ));
+    };
+    let deleted = sqlx::query("DELETE FROM bindings WHERE sn = $1")
+        .bind(device.sn.as_str())
+        .execute(&state.writer)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(ApiError::with_message(
+            ErrorCode::NotFound,
+            "this device is bound to nobody; there is nothing to unbind",
+        ));
+    }
+    let org: Option<String> =
+        sqlx::query_scalar("SELECT org_id FROM products WHERE product_key = $1")
+            .bind(device.product_key.as_str())
+            .fetch_one(&state.db)
+            .await?;
+    let detail = format!("from {}: {reason}", masked_email(&binding.account_email));
+    if let Some(org) = org {
+        audit::record(
+            &state,
+            &org,
+            &caller.actor,
+            "device.unbind",
+            device.sn.as_str(),
+            &detail,
+        )
+        .await?;
+    }
+    tracing::info!(sn = %device.sn, actor = caller.actor.id(), "device unbound by support");
+    Ok(StatusCode::NO_CONTENT)
 }

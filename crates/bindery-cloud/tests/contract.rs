@@ -100,6 +100,17 @@ async fn every_answer_keeps_to_the_openapi_document() {
     .await
     .unwrap();
     assert_eq!(task.status(), 201);
+    // An organisation the signed-in person owns, so the console's calls reach their handlers.
+    let org = http
+        .post(format!("{}/v1/orgs", served.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Contract org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(org.status(), 201);
+    let org: serde_json::Value = org.json().await.unwrap();
+    let org_id = org["org_id"].as_str().unwrap().to_owned();
     let base = served.base.clone();
     let report_dir = report.clone();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
@@ -127,6 +138,7 @@ async fn every_answer_keeps_to_the_openapi_document() {
             .env("BINDERY_CONTRACT_SUPPORT_KEY", &support_key)
             .env("BINDERY_CONTRACT_SIGN_OUT_TOKEN", &sign_out_token)
             .env("BINDERY_CONTRACT_BATCH", &batch_id)
+            .env("BINDERY_CONTRACT_ORG", &org_id)
             .args(["--report", "junit", "--report-dir"])
             .arg(&report_dir)
             .output()

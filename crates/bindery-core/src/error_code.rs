@@ -29,6 +29,10 @@ pub enum ErrorCode {
     AlreadyBound,
     /// 409: an account with this email exists.
     EmailTaken,
+    /// 409: the SN is already paired with another DeviceKey (pairing station, issue 18).
+    SnAlreadyPaired,
+    /// 409: the DeviceKey belongs to another device already.
+    DeviceKeyInUse,
     /// 422: the device name is empty, too long or has control characters.
     InvalidName,
     /// 413: the body is larger than the cloud accepts.
@@ -45,7 +49,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the spec's table.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidRequest,
         ErrorCode::BadQrContent,
         ErrorCode::Unauthorized,
@@ -56,6 +60,8 @@ impl ErrorCode {
         ErrorCode::SnNotActivated,
         ErrorCode::AlreadyBound,
         ErrorCode::EmailTaken,
+        ErrorCode::SnAlreadyPaired,
+        ErrorCode::DeviceKeyInUse,
         ErrorCode::InvalidName,
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
@@ -76,6 +82,8 @@ impl ErrorCode {
             ErrorCode::SnNotActivated => "sn_not_activated",
             ErrorCode::AlreadyBound => "already_bound",
             ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::SnAlreadyPaired => "sn_already_paired",
+            ErrorCode::DeviceKeyInUse => "device_key_in_use",
             ErrorCode::InvalidName => "invalid_name",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
@@ -91,7 +99,11 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::Forbidden | ErrorCode::BadBindCode => 403,
             ErrorCode::NotFound | ErrorCode::SnNotFound => 404,
-            ErrorCode::SnNotActivated | ErrorCode::AlreadyBound | ErrorCode::EmailTaken => 409,
+            ErrorCode::SnNotActivated
+            | ErrorCode::AlreadyBound
+            | ErrorCode::EmailTaken
+            | ErrorCode::SnAlreadyPaired
+            | ErrorCode::DeviceKeyInUse => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::InvalidName => 422,
             ErrorCode::RateLimited => 429,
@@ -127,6 +139,12 @@ impl ErrorCode {
             }
             ErrorCode::EmailTaken => {
                 "An account with this email already exists. Sign in instead, or use another email."
+            }
+            ErrorCode::SnAlreadyPaired => {
+                "This device is already paired with another module. Check that the module and the label belong to the same device."
+            }
+            ErrorCode::DeviceKeyInUse => {
+                "This module's IMEI or MAC already belongs to another device. Check the module, or unpair the other device first."
             }
             ErrorCode::InvalidName => {
                 "That name cannot be used. Use 1 to 64 characters without line breaks."
@@ -187,7 +205,8 @@ mod tests {
             ("invalid_request", 400), ("bad_qr_content", 400), ("unauthorized", 401),
             ("forbidden", 403), ("bad_bind_code", 403), ("not_found", 404),
             ("sn_not_found", 404), ("sn_not_activated", 409), ("already_bound", 409),
-            ("email_taken", 409), ("invalid_name", 422), ("payload_too_large", 413),
+            ("email_taken", 409), ("sn_already_paired", 409), ("device_key_in_use", 409),
+            ("invalid_name", 422), ("payload_too_large", 413),
             ("rate_limited", 429), ("internal", 500), ("unavailable", 503),
         ];
         assert_eq!(spec.len(), ErrorCode::ALL.len());

@@ -44,6 +44,21 @@ pub fn product_name() -> RefOr<Schema> {
     )
 }
 
+/// Why support unbinds a device (`POST /v1/support/devices/{sn}/unbind`): 3–500 characters
+/// after trimming, no control characters but line breaks.
+pub fn unbind_reason() -> RefOr<Schema> {
+    let banned = r"\u0000-\u0009\u000B-\u001F\u007F-\u009F";
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "3 to 500 characters after trimming, without control characters (line breaks are fine).",
+        ))
+        .pattern(Some(format!(
+            r"^\s*[^\s{banned}][^{banned}]{{1,498}}[^\s{banned}]\s*$"
+        )))
+        .into()
+}
+
 /// A MAC address as `DeviceKey::parse` takes one: 12 hex digits, bare or in the `:`, `-` or
 /// `.` spellings.
 pub fn mac() -> RefOr<Schema> {

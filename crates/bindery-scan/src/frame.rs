@@ -181,6 +181,22 @@ impl<'a> GrayView<'a> {
         &self.pixels[y * self.stride..y * self.stride + self.width]
     }
 
+    /// The window `width` x `height` whose top-left pixel is (`x`, `y`), clamped to this
+    /// view; no pixel is copied.
+    pub fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> GrayView<'a> {
+        let x = x.min(self.width);
+        let y = y.min(self.height);
+        let width = width.min(self.width - x);
+        let height = height.min(self.height - y);
+        let start = (y * self.stride + x).min(self.pixels.len());
+        GrayView {
+            width,
+            height,
+            stride: self.stride,
+            pixels: &self.pixels[start..],
+        }
+    }
+
     /// The pixels as one packed slice, when rows have no padding.
     pub fn as_packed(&self) -> Option<&'a [u8]> {
         (self.stride == self.width).then(|| &self.pixels[..self.width * self.height])

@@ -57,8 +57,8 @@ pub mod source;
 
 pub use frame::{Frame, GrayImage, GrayView};
 pub use pipeline::{
-    quiet_engine_panics, Binarization, Code, Decoder, Effort, Engine, Method, Pass, Point, Scale,
-    ScanStats, When,
+    parse_formats, quiet_engine_panics, Binarization, Code, Decoder, Effort, Engine, Format,
+    Method, Pass, Point, Scale, ScanStats, UnknownFormat, When, LIVE_BUDGET,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use scanner::{ScanEvent, Scanner, ScannerStats};

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod devices;
+pub mod pair;
 pub mod qr;
 pub mod replay;
 pub mod scan;

@@ -2,8 +2,9 @@
 //! what each one says, one JSON line per file (or per code found live), so QA and support
 //! can check a label batch or a camera setup from a terminal and pipe the result to `jq`.
 //!
-//! Line shape: `{"file": …, "codes": [{"text": …, "payload": {…}|null, "error"?: …,
-//! "corners": [[x, y], …]}], "ms": …}`; a file that cannot be read gets `"error"` and no
+//! Line shape: `{"file": …, "codes": [{"format": "qr"|…, "text": …, "payload": {…}|null,
+//! "error"?: …, "corners": [[x, y], …]}], "ms": …}`; `--formats` adds Micro QR, Data Matrix
+//! and Code 128 (module labels carry the IMEI in those); a file that cannot be read gets `"error"` and no
 //! codes. Exit code: 0 when every file gave a code (and a live source gave one), 1 when some
 //! gave none, 2 when a file or source could not be read.
 
@@ -13,7 +14,9 @@ use std::time::Instant;
 #[cfg(feature = "camera")]
 use bindery_scan::source::camera::{CameraRequest, CameraSource};
 use bindery_scan::source::{is_image_path, load_image, Pacing, Y4mSource};
-use bindery_scan::{Code, Decoder, Effort, FrameSource, ScanEvent, Scanner, SourceError};
+use bindery_scan::{
+    parse_formats, Code, Decoder, Effort, Format, FrameSource, ScanEvent, Scanner, SourceError,
+};
 use serde_json::{json, Value};
 
 use crate::Outcome;
@@ -41,6 +44,18 @@ pub struct ScanArgs {
     /// With --camera or --video: report every new code, not just the first.
     #[arg(long)]
     pub all: bool,
+    /// The symbologies to read, comma-separated: qr, micro_qr, data_matrix, code128.
+    #[arg(long, default_value = "qr", value_parser = formats_arg)]
+    pub formats: Formats,
+}
+
+/// The `--formats` list, parsed.
+#[derive(Debug, Clone)]
+pub struct Formats(pub Vec<Format>);
+
+/// Parses `--formats` for clap.
+pub fn formats_arg(text: &str) -> Result<Formats, String> {
+    parse_formats(text).map(Formats).map_err(|e| e.to_string())
 }
 
 /// Scans the files (a folder stands for the images in it), then the video and/or camera
@@ -57,7 +72,8 @@ pub fn run(args: &ScanArgs) -> Outcome {
     let (files, camera, video, all) = (&args.files, args.camera, args.video.clone(), args.all);
     bindery_scan::quiet_engine_panics();
     let mut status = OK;
-    let mut decoder = Decoder::new(Effort::Thorough);
+    let formats = args.formats.0.clone();
+    let mut decoder = Decoder::new(Effort::Thorough).with_formats(&formats);
     for path in expand(files) {
         let started = Instant::now();
         let line = match load_image(&path) {
@@ -87,22 +103,22 @@ pub fn run(args: &ScanArgs) -> Outcome {
     if let Some(video) = video {
         let name = video.display().to_string();
         let open = move || Y4mSource::open(&video, false, Pacing::RealTime);
-        status = status.max(live(&name, open, all));
+        status = status.max(live(&name, open, all, &formats));
     }
     if let Some(index) = camera {
-        status = status.max(camera_scan(index, all));
+        status = status.max(camera_scan(index, all, &formats));
     }
     status
 }
 
 #[cfg(feature = "camera")]
-fn camera_scan(index: usize, all: bool) -> Outcome {
+fn camera_scan(index: usize, all: bool, formats: &[Format]) -> Outcome {
     let open = move || CameraSource::open(index, CameraRequest::default());
-    live(&format!("camera {index}"), open, all)
+    live(&format!("camera {index}"), open, all, formats)
 }
 
 #[cfg(not(feature = "camera"))]
-fn camera_scan(index: usize, _all: bool) -> Outcome {
+fn camera_scan(index: usize, _all: bool, _formats: &[Format]) -> Outcome {
     println!(
         "{}",
         json!({ "file": format!("camera {index}"), "codes": [], "error": "this build of bindery-cli has no camera support (built without the `camera` feature); scan a --video or image files instead" })
@@ -136,13 +152,13 @@ fn expand(files: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Scans a live source on the scanner's worker threads, printing each new code.
-fn live<S, F>(name: &str, open: F, all: bool) -> Outcome
+fn live<S, F>(name: &str, open: F, all: bool, formats: &[Format]) -> Outcome
 where
     S: FrameSource,
     F: FnOnce() -> Result<S, SourceError> + Send + 'static,
 {
     let started = Instant::now();
-    let scanner = Scanner::start_with(open, Decoder::new(Effort::Live));
+    let scanner = Scanner::start_with(open, Decoder::new(Effort::Live).with_formats(formats));
     let mut status = NO_CODE;
     for event in scanner.events() {
         match event {
@@ -186,15 +202,18 @@ where
     status
 }
 
-fn code_json(code: &Code) -> Value {
+/// A code as one element of a line's `codes`.
+pub fn code_json(code: &Code) -> Value {
     let corners: Vec<[f32; 2]> = code.corners.iter().map(|p| [p.x, p.y]).collect();
     match &code.payload {
         Ok(payload) => json!({
+            "format": code.format,
             "text": code.text,
             "payload": payload,
             "corners": corners,
         }),
         Err(e) => json!({
+            "format": code.format,
             "text": code.text,
             "payload": Value::Null,
             "error": e.to_string(),

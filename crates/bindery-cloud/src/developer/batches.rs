@@ -18,9 +18,11 @@ use bindery_core::{BindCode, ErrorCode, LabelForm, ProductKey, Sn};
 use sqlx::Connection;
 
 use super::products::owned_product;
+use crate::audit;
 use crate::db::{from_ms, now_ms, random_hex, retire_after_archive, values_rows};
+use crate::downloads::{signed_link, Download};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, DevKey};
+use crate::extract::{ApiJson, Maker};
 use crate::labels::{build_archive, LabelSpec};
 use crate::openapi::FileBytes;
 use crate::state::AppState;
@@ -128,6 +130,7 @@ pub async fn create_batch(
     retire_after_archive(&mut conn, state.backend);
     Ok((
         Batch {
+            download_url: Some(batch_link(state, &batch_id)),
             batch_id,
             count,
             created_at: from_ms(created_at),
@@ -137,37 +140,47 @@ pub async fn create_batch(
 }
 
 /// `POST /v1/products/{pk}/sn-batches`: a batch of fresh SNs, each with its bind code.
-#[utoipa::path(post, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(post, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     request_body = CreateBatch,
     responses(
         (status = 201, description = "Made; its archive is ready.", body = Batch),
         (status = 400, description = "`invalid_request`: count out of 1..=10,000.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
     ApiJson(request): ApiJson<CreateBatch>,
 ) -> Result<(StatusCode, Json<Batch>), ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
     let (batch, _) = create_batch(&state, &product.product_key, request.count, |_| {}).await?;
+    let detail = format!("{} SNs", batch.count);
+    audit::record(
+        &state,
+        &key.org_id,
+        &key.actor,
+        "batch.create",
+        &batch.batch_id,
+        &detail,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
 /// `GET /v1/products/{pk}/sn-batches`: the product's batches.
-#[utoipa::path(get, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(get, path = "/v1/products/{pk}/sn-batches", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     responses(
         (status = 200, description = "The product's batches, oldest first.", body = BatchList),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
 ) -> Result<Json<BatchList>, ApiError> {
     let product = owned_product(&state, &key, &pk).await?;
@@ -180,6 +193,7 @@ pub async fn list(
     let batches = rows
         .into_iter()
         .map(|(batch_id, count, created_at)| Batch {
+            download_url: Some(batch_link(&state, &batch_id)),
             batch_id,
             count: count as u32,
             created_at: from_ms(created_at),
@@ -188,27 +202,43 @@ pub async fn list(
     Ok(Json(BatchList { batches }))
 }
 
-/// `GET /v1/sn-batches/{batch_id}/archive`: the zip made with the batch.
-#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/archive", tag = "developer", security(("developerKey" = [])),
-    params(("batch_id" = String, Path, description = "The batch's id.")),
+/// The product of the batch `batch_id`, or `not_found`.
+async fn batch_product(state: &AppState, batch_id: &str) -> Result<String, ApiError> {
+    let pk: Option<String> =
+        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
+            .bind(batch_id)
+            .fetch_optional(&state.db)
+            .await?;
+    pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))
+}
+
+/// A signed link to a batch's package.
+fn batch_link(state: &AppState, batch_id: &str) -> String {
+    signed_link(state, &format!("/v1/sn-batches/{batch_id}/archive")).0
+}
+
+/// `GET /v1/sn-batches/{batch_id}/archive`: the zip made with the batch; with a key, or by the
+/// batch's signed `download_url` in a plain browser tab.
+#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/archive", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = []), ()),
+    params(("batch_id" = String, Path, description = "The batch's id."),
+        ("expires" = Option<i64>, Query, description = "With `sig`: a signed link (the batch's `download_url`), no key needed."),
+        ("sig" = Option<String>, Query, description = "The link's signature.")),
     responses(
         (status = 200, description = "The zip: `sn_list.csv` (sn, bind_code, qr_content) and `qr/<SN>.png`.",
             body = inline(FileBytes), content_type = "application/zip"),
-        (status = 403, description = "`forbidden`: another key's batch.", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no key, or an expired or altered signed link.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's batch.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such batch.", body = ErrorBody),
     ))]
 pub async fn archive(
     State(state): State<AppState>,
-    key: DevKey,
+    access: Download,
     Path(batch_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let pk: Option<String> =
-        sqlx::query_scalar("SELECT product_key FROM batches WHERE batch_id = $1")
-            .bind(&batch_id)
-            .fetch_optional(&state.db)
-            .await?;
-    let pk = pk.ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such batch"))?;
-    owned_product(&state, &key, &pk).await?;
+    let pk = batch_product(&state, &batch_id).await?;
+    if let Download::Maker(maker) = &access {
+        owned_product(&state, maker, &pk).await?;
+    }
     let sql = "SELECT archive FROM batches WHERE batch_id = $1";
     archive_download(&state, sql, batch_id.clone(), &format!("{batch_id}.zip")).await
 }
@@ -226,6 +256,15 @@ pub(crate) async fn archive_download<K>(
 where
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 {
+    let archive = open_archive(state, sql, key).await?;
+    Ok(zip_response(archive, filename))
+}
+
+/// The archive `sql` selects by `key`, opened (see [`archive_download`]).
+async fn open_archive<K>(state: &AppState, sql: &str, key: K) -> Result<Vec<u8>, ApiError>
+where
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
     let place = state.archives.enter().await?;
     let mut conn = state.db.acquire().await?;
     let stored: Vec<u8> = sqlx::query_scalar(sql)
@@ -240,7 +279,78 @@ where
         .map_err(|e| ApiError::internal_in("opening a label archive", e))?;
     // The copies are gone; what is left is the one being sent.
     drop(place);
-    Ok(zip_response(archive, filename))
+    Ok(archive)
+}
+
+/// How many labels a preview shows.
+const PREVIEW_LABELS: usize = 4;
+
+/// `GET /v1/sn-batches/{batch_id}/preview`: the first few label images of a batch, as they
+/// will print, for the console to show before anyone downloads the package.
+#[utoipa::path(get, path = "/v1/sn-batches/{batch_id}/preview", tag = "developer",
+    security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
+    params(("batch_id" = String, Path, description = "The batch's id.")),
+    responses(
+        (status = 200, description = "Up to four labels, PNG in base64.", body = LabelPreview),
+        (status = 403, description = "`forbidden`: another organisation's batch.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such batch.", body = ErrorBody),
+    ))]
+pub async fn preview(
+    State(state): State<AppState>,
+    maker: Maker,
+    Path(batch_id): Path<String>,
+) -> Result<Json<LabelPreview>, ApiError> {
+    let pk = batch_product(&state, &batch_id).await?;
+    owned_product(&state, &maker, &pk).await?;
+    let archive = open_archive(
+        &state,
+        "SELECT archive FROM batches WHERE batch_id = $1",
+        batch_id,
+    )
+    .await?;
+    let labels = tokio::task::spawn_blocking(move || first_labels(&archive, PREVIEW_LABELS))
+        .await?
+        .map_err(|e| ApiError::internal_in("reading a label archive", e))?;
+    Ok(Json(LabelPreview { labels }))
+}
+
+/// The first `n` `qr/<SN>.png` of an archive.
+fn first_labels(archive: &[u8], n: usize) -> Result<Vec<PreviewLabel>, zip::result::ZipError> {
+    use base64::Engine;
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive))?;
+    let mut names: Vec<String> = zip
+        .file_names()
+        .filter(|name| name.starts_with("qr/") && name.ends_with(".png"))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    let mut labels = Vec::new();
+    for name in names.into_iter().take(n) {
+        let mut png = Vec::new();
+        zip.by_name(&name)?.read_to_end(&mut png)?;
+        labels.push(PreviewLabel {
+            sn: name["qr/".len()..name.len() - ".png".len()].to_owned(),
+            png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+        });
+    }
+    Ok(labels)
+}
+
+/// `GET /v1/sn-batches/{batch_id}/preview` → 200.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LabelPreview {
+    /// The first labels of the batch, in SN order.
+    pub labels: Vec<PreviewLabel>,
+}
+
+/// One label of a preview.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PreviewLabel {
+    /// The label's SN.
+    pub sn: String,
+    /// The label image as printed, a PNG in base64.
+    pub png_base64: String,
 }
 
 /// A zip download.

@@ -1,7 +1,8 @@
 //! Developer and support keys: made by `bindery-cloud dev-key create`, shown once, stored
 //! only as SHA-256; listed with their last use and revoked by `dev-key list` / `dev-key
 //! revoke`, and a holder can revoke the key it holds (`DELETE /v1/developer/keys/current`,
-//! for a key that leaked).
+//! for a key that leaked). An organisation's owners make, list and revoke its keys in the
+//! console (`orgs`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,26 +23,75 @@ pub struct NewApiKey {
     pub key: String,
 }
 
-/// Creates a developer key, or a support key when `support`.
+/// Creates a developer key, or a support key when `support`, the way `dev-key create` does: a
+/// developer key gets an organisation of its own (named after it), a support key is the cloud
+/// operator's (every device). Keys of an existing organisation come from [`create_org_key`].
 pub async fn create_api_key(
     state: &AppState,
     name: &str,
     support: bool,
 ) -> Result<NewApiKey, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid("the key name must be 1 to 64 characters"));
+    let name = checked_key_name(name)?;
+    let org_id = if support {
+        None
+    } else {
+        Some(crate::orgs::create_org_row(state, name).await?)
+    };
+    insert_key(state, name, support, org_id.as_deref(), None).await
+}
+
+/// Creates a key of `org_id`, made by `created_by` (a person's uid; `None` from the CLI).
+pub async fn create_org_key(
+    state: &AppState,
+    org_id: &str,
+    name: &str,
+    support: bool,
+    created_by: Option<&str>,
+) -> Result<NewApiKey, ApiError> {
+    let name = checked_key_name(name)?;
+    let known: Option<String> = sqlx::query_scalar("SELECT org_id FROM orgs WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_optional(&state.db)
+        .await?;
+    if known.is_none() {
+        return Err(ApiError::with_message(
+            bindery_core::ErrorCode::NotFound,
+            format!("no organisation has the id {org_id}"),
+        ));
     }
+    insert_key(state, name, support, Some(org_id), created_by).await
+}
+
+fn checked_key_name(name: &str) -> Result<&str, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "the key name must be 1 to 64 characters without control characters",
+        ));
+    }
+    Ok(name)
+}
+
+async fn insert_key(
+    state: &AppState,
+    name: &str,
+    support: bool,
+    org_id: Option<&str>,
+    created_by: Option<&str>,
+) -> Result<NewApiKey, ApiError> {
     let key_id = format!("k_{}", random_hex(8));
     let key = format!("bk_{}", random_hex(32));
     sqlx::query(
-        "INSERT INTO api_keys (key_id, key_hash, name, support, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO api_keys (key_id, key_hash, name, support, created_at, org_id, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&key_id)
     .bind(secret_hash(&key))
     .bind(name)
     .bind(i64::from(support))
     .bind(now_ms())
+    .bind(org_id)
+    .bind(created_by)
     .execute(&state.writer)
     .await?;
     Ok(NewApiKey { key_id, key })
@@ -74,14 +124,27 @@ pub struct ApiKeyListing {
     pub last_used_at: Option<i64>,
     /// When it was revoked; `None` while it works.
     pub revoked_at: Option<i64>,
+    /// Its organisation; `None` for the operator's support keys.
+    pub org_id: Option<String>,
 }
 
 /// Every key, oldest first.
 pub async fn list_api_keys(state: &AppState) -> Result<Vec<ApiKeyListing>, ApiError> {
     Ok(sqlx::query_as(
-        "SELECT key_id, name, support, created_at, last_used_at, revoked_at FROM api_keys \
+        "SELECT key_id, name, support, created_at, last_used_at, revoked_at, org_id FROM api_keys \
          ORDER BY created_at, key_id",
     )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+/// The keys of `org_id`, oldest first.
+pub async fn list_org_keys(state: &AppState, org_id: &str) -> Result<Vec<ApiKeyListing>, ApiError> {
+    Ok(sqlx::query_as(
+        "SELECT key_id, name, support, created_at, last_used_at, revoked_at, org_id FROM api_keys \
+         WHERE org_id = $1 ORDER BY created_at, key_id",
+    )
+    .bind(org_id)
     .fetch_all(&state.db)
     .await?)
 }
@@ -133,6 +196,11 @@ pub(crate) async fn revoke_current(
     key: AnyKey,
 ) -> Result<StatusCode, ApiError> {
     revoke_api_key(&state, &key.key_id).await?;
+    if let Some(org_id) = &key.org_id {
+        let actor = crate::extract::Actor::Key(key.key_id.clone());
+        let detail = "revoked by its holder";
+        crate::audit::record(&state, org_id, &actor, "key.revoke", &key.key_id, detail).await?;
+    }
     tracing::info!(key_id = %key.key_id, "API key revoked by its holder");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -78,9 +78,16 @@ async fn the_router_serves_exactly_the_documented_operations() {
 
 /// The routes declared with a plain `.route("…")` that are not API calls: pages and files for
 /// browsers and phones, which the document leaves out.
-const NOT_API: [&str; 4] = [
+const NOT_API: [&str; 10] = [
     // web.rs: to the web app.
     "/",
+    // console.rs: the console's pages and files, and the API reference's.
+    "/console",
+    "/console/",
+    "/console/{*rest}",
+    "/doc",
+    "/doc/",
+    "/doc/swagger-ui-bundle.js",
     // links.rs: URL labels and the app-link files.
     "/b",
     "/.well-known/assetlinks.json",

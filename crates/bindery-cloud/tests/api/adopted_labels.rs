@@ -15,6 +15,7 @@ both_backends!(
     foreign_labels_nobody_adopted_are_refused_as_before,
     an_imported_passcode_is_checked,
     wrong_passcodes_count_as_failed_binds,
+    an_adopted_text_that_reads_as_a_broken_label_binds,
 );
 
 /// The header of the files below: the template's columns that matter here.
@@ -416,4 +417,30 @@ async fn wrong_passcodes_count_as_failed_binds(s: TestServer) {
         .assert_error(429, "rate_limited");
     let owner = s.user("owner@example.com").await;
     assert_eq!(bind(&s, &owner, right).await.status, 201);
+}
+
+/// Another system's label may look like a Bindery or Quectel label with a broken field (here
+/// an SN too short for §3): the parser refuses it, but the maker adopted that exact text, so
+/// it binds (the app's Enter code sends it for this reason); a text nobody adopted is still
+/// `bad_qr_content`.
+async fn an_adopted_text_that_reads_as_a_broken_label_binds(s: TestServer) {
+    const BROKEN_LOOKING: &str = "pk=gzs004&sn=AB&v=1";
+    assert!(bindery_core::parse_qr(BROKEN_LOOKING).is_err());
+    let key = s.key("migrating", false).await;
+    s.product(&key, "gzs004", "sn_only").await;
+    let report = import(
+        &s,
+        &key,
+        "gzs004",
+        "atomic",
+        &format!("{},gzs004,FAN-000001,{BROKEN_LOOKING},\n", next_mac()),
+    )
+    .await;
+    assert_eq!(report["imported"], 1, "{report}");
+    let ann = s.user("ann@example.com").await;
+    let bound = bind(&s, &ann, BROKEN_LOOKING).await;
+    assert_eq!(bound.assert_status(201)["device"]["sn"], "FAN-000001");
+    inspect(&s, &ann, "pk=gzs004&sn=CD&v=1")
+        .await
+        .assert_error(400, "bad_qr_content");
 }

@@ -465,6 +465,13 @@ async fn gizwits_tasks(s: TestServer) {
     let body = list.assert_status(200);
     assert_eq!(body["meta"]["total"], 1);
     let file = body["objects"][0]["file"].as_str().unwrap().to_owned();
+    // Signed, so that it opens in a plain browser tab (`orgs::signed_links_…`).
+    let (file, signature) = file.split_once('?').unwrap();
+    assert!(
+        signature.starts_with("expires=") && signature.contains("&sig="),
+        "{signature}"
+    );
+    let file = file.to_owned();
     assert!(
         file.starts_with("/static/zipfiles/") && file.ends_with(".zip"),
         "{file}"
@@ -563,9 +570,10 @@ async fn key_scope(s: TestServer) {
         s.send(method.clone(), &path, Auth::Key(&support), clone(&body))
             .await
             .assert_error(403, "forbidden");
+        // A session alone names no organisation: signed in, but not allowed.
         s.send(method.clone(), &path, Auth::Bearer(&user), clone(&body))
             .await
-            .assert_error(401, "unauthorized");
+            .assert_error(403, "forbidden");
         s.send(method.clone(), &path, Auth::None, clone(&body))
             .await
             .assert_error(401, "unauthorized");
@@ -575,10 +583,10 @@ async fn key_scope(s: TestServer) {
     }
     s.get("/v1/products", Auth::Bearer(&user))
         .await
-        .assert_error(401, "unauthorized");
+        .assert_error(403, "forbidden");
     s.get("/v1/import-template", Auth::Bearer(&user))
         .await
-        .assert_error(401, "unauthorized");
+        .assert_error(403, "forbidden");
     // Nothing was imported by the refused calls.
     let devices: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE device_key = 'aabbccddee09'")

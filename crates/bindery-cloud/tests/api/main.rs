@@ -15,6 +15,8 @@ mod import_files;
 mod label_forms;
 mod links;
 mod misc;
+mod orgs;
+mod pairs;
 mod revocation;
 mod support;
 mod tls;

@@ -29,12 +29,23 @@ pub(crate) struct Outcome {
     /// Finder-pattern candidates rxing's detector saw that no code it read explains: the
     /// cheap sign that a code is there for costlier passes to try (see `When::Located`).
     pub finder_patterns: usize,
+    /// Those patterns: centre and size (the 1:1:3:1:1 run's width) in the pass's pixels.
+    pub patterns: Vec<Stray>,
     pub panicked: bool,
+}
+
+/// A finder-pattern candidate no decoded code explains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Stray {
+    pub x: f32,
+    pub y: f32,
+    pub size: f32,
 }
 
 /// rqrr on `img` binarized with `thresholds`; the binarization is written straight into
 /// rqrr's own buffer (its buffer trait is private, so this is the one copy there is).
-pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
+/// `limit` bounds the resampling of grids it located but could not read.
+pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds, limit: Resampling) -> Outcome {
     let run = || {
         let (w, h) = (img.width(), img.height());
         let mut row = img.row(0);
@@ -46,7 +57,7 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
             }
             thresholds.is_black(x, y, row[x])
         });
-        collect_rqrr(prepared.detect_grids(), Some((img, thresholds)))
+        collect_rqrr(prepared.detect_grids(), Some((img, thresholds)), limit)
     };
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
@@ -58,7 +69,7 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds) -> Outcome {
 }
 
 /// rqrr with its own row-average threshold (it locates some blurred codes ours does not).
-pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
+pub(crate) fn rqrr_own(img: GrayView<'_>, limit: Resampling) -> Outcome {
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
     }
@@ -69,7 +80,7 @@ pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
             });
         // Resampling falls back to the local thresholds rqrr's own binarization lacks.
         let thresholds = Thresholds::compute(img, Method::Hybrid);
-        collect_rqrr(prepared.detect_grids(), Some((img, &thresholds)))
+        collect_rqrr(prepared.detect_grids(), Some((img, &thresholds)), limit)
     };
     catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
         panicked: true,
@@ -78,14 +89,42 @@ pub(crate) fn rqrr_own(img: GrayView<'_>) -> Outcome {
 }
 
 /// Located grids a pass resamples itself at most (photos of textured surfaces can yield
-/// dozens of false finder-pattern triples; each costs about a millisecond).
+/// dozens of false finder-pattern triples; each costs about a millisecond, and one that
+/// does not decode up to ten: every size and sampling is tried).
 const MAX_RESAMPLED: usize = 8;
+
+/// How much resampling a pass may do on grids rqrr located but could not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resampling {
+    /// Grids resampled at most.
+    pub grids: usize,
+    /// Whether sizes 4 modules off the counted one are tried too (each costs as much
+    /// again; slant and blur can make the count a version off).
+    pub other_sizes: bool,
+}
+
+impl Resampling {
+    /// Everything that can still read a code (files).
+    pub const FULL: Resampling = Resampling {
+        grids: MAX_RESAMPLED,
+        other_sizes: true,
+    };
+    /// Two grids: a grid that does not decode costs up to ten times a decoded one, and a
+    /// live frame's budget is a few milliseconds (the next frames try again). Every size
+    /// is still tried: leaving out the sizes 4 modules off saved a fifth of the time of
+    /// the slowest frames but lost 3 of 160 codes on the tuning frames.
+    pub const LIVE: Resampling = Resampling {
+        grids: 2,
+        other_sizes: true,
+    };
+}
 
 /// The grids rqrr decoded; with `resample`, those it located but could not read get our
 /// own sampling (see `sample`).
 fn collect_rqrr<G: rqrr::BitGrid>(
     grids: Vec<rqrr::Grid<G>>,
     resample: Option<(GrayView<'_>, &Thresholds)>,
+    limit: Resampling,
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let mut resampled = 0;
@@ -103,13 +142,13 @@ fn collect_rqrr<G: rqrr::BitGrid>(
             Err(_) => {
                 let size = rqrr::BitGrid::size(&grid.grid);
                 let again = match resample {
-                    Some((img, thresholds)) if resampled < MAX_RESAMPLED => {
+                    Some((img, thresholds)) if resampled < limit.grids => {
                         resampled += 1;
                         let located = sample::Located {
                             corners: outer_corners(corners, size),
                             size,
                         };
-                        sample::resample(img, &located, thresholds)
+                        sample::resample(img, &located, thresholds, limit.other_sizes)
                     }
                     _ => None,
                 };
@@ -236,7 +275,16 @@ fn read_rxing<B: Binarizer>(
             corners,
         });
     }
-    outcome.finder_patterns = patterns.iter().filter(|p| !explained.contains(p)).count();
+    outcome.patterns = patterns
+        .iter()
+        .filter(|p| !explained.contains(p))
+        .map(|p| Stray {
+            x: p.p.x,
+            y: p.p.y,
+            size: p.size as f32,
+        })
+        .collect();
+    outcome.finder_patterns = outcome.patterns.len();
     if outcome.found.is_empty() && classic_fallback {
         if let Ok(r) = QRCodeReader.decode_with_hints(&mut bitmap, hints) {
             outcome.found.push(Found {
@@ -369,13 +417,21 @@ mod tests {
         let runs = [
             (
                 "hybrid",
-                rqrr(img.view(), &Thresholds::compute(img.view(), Method::Hybrid)),
+                rqrr(
+                    img.view(),
+                    &Thresholds::compute(img.view(), Method::Hybrid),
+                    Resampling::FULL,
+                ),
             ),
             (
                 "wide mean",
-                rqrr(img.view(), &Thresholds::compute(img.view(), wide_mean)),
+                rqrr(
+                    img.view(),
+                    &Thresholds::compute(img.view(), wide_mean),
+                    Resampling::FULL,
+                ),
             ),
-            ("own threshold", rqrr_own(img.view())),
+            ("own threshold", rqrr_own(img.view(), Resampling::FULL)),
         ];
         for (what, outcome) in runs {
             assert!(

@@ -10,13 +10,17 @@
 //!
 //! Which passes run is data (a list of [`Pass`]es per [`Effort`]), chosen by measurement on
 //! the bench sets: live frames get one cheap pass, and the costly ones only when its
-//! detector saw finder patterns it could not turn into a code; files get every pass that
-//! added codes plus fallbacks that only run when nothing was read.
+//! detector saw finder patterns it could not turn into a code — then within a per-frame
+//! work budget, in turn across frames, on the window around those patterns (`region`);
+//! files get every pass that added codes plus fallbacks that only run when nothing was
+//! read.
 
 pub mod binarize;
 mod engines;
+pub mod formats;
 mod found;
 pub mod prepare;
+mod region;
 mod sample;
 
 use bindery_core::{parse_qr, QrError, QrPayload};
@@ -24,7 +28,8 @@ use bindery_core::{parse_qr, QrError, QrPayload};
 use crate::frame::{GrayImage, GrayView};
 pub use binarize::Method;
 use binarize::Thresholds;
-use engines::{Outcome, RxingBits};
+use engines::{Outcome, RxingBits, Stray};
+pub use formats::{parse_formats, Format, UnknownFormat};
 use found::Found;
 pub use found::Point;
 
@@ -37,16 +42,19 @@ pub enum Engine {
     Rxing,
 }
 
-/// A decoded QR code.
+/// A decoded code: a QR code, or another [`Format`] when the decoder was asked for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Code {
+    /// Its symbology.
+    pub format: Format,
     /// The text exactly as decoded.
     pub text: String,
     /// The text read as a Bindery label (or why it is not one).
     pub payload: Result<QrPayload, QrError>,
     /// The code's outline in frame coordinates: four corners (top-left, top-right,
     /// bottom-right, bottom-left) from rqrr and rxing's main reader; three finder-pattern
-    /// centres when ZXing's classic reader was the one that succeeded.
+    /// centres when ZXing's classic reader was the one that succeeded; for a Code 128, the
+    /// two ends of the line it was read on.
     pub corners: Vec<Point>,
     /// The engine that read it first.
     pub engine: Engine,
@@ -97,6 +105,21 @@ pub enum Scale {
     Double,
 }
 
+impl Scale {
+    /// Whether a pass at this scale has anything to add on `frame`, which the working scale
+    /// shrinks `factor` times.
+    fn applies(self, frame: GrayView<'_>, factor: usize) -> bool {
+        match self {
+            Scale::Working => true,
+            // Too few pixels left for a code.
+            Scale::Half => frame.width().min(frame.height()) / (2 * factor) >= 64,
+            // At factor 1 the working-scale passes already saw these pixels.
+            Scale::Full => factor > 1,
+            Scale::Double => frame.width().max(frame.height()) <= SMALL_SIDE,
+        }
+    }
+}
+
 /// Which binarization an engine gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binarization {
@@ -138,6 +161,28 @@ pub struct Pass {
 }
 
 impl Pass {
+    /// What the pass costs, relative to rxing on our binarization at working scale, on a
+    /// frame `factor` times the working scale: the pixels it looks at times its engine's
+    /// cost a pixel (rqrr's flood fill and resampling cost four to five times rxing's row
+    /// scans, and an engine's own binarization half as much again). The weights are rounded
+    /// from per-pass CPU times on the generated hard 720p frames; the budget needs them only
+    /// to be in the right order.
+    pub fn cost(&self, factor: usize) -> f32 {
+        let pixels = match self.scale {
+            Scale::Working => 1.0,
+            Scale::Half => 0.25,
+            Scale::Full => (factor * factor) as f32,
+            Scale::Double => 4.0,
+        };
+        let engine = match (self.engine, self.binarization) {
+            (Engine::Rxing, Binarization::Local(_)) => 1.0,
+            (Engine::Rxing, _) => 1.5,
+            (Engine::Rqrr, Binarization::Local(_)) => 4.0,
+            (Engine::Rqrr, _) => 6.0,
+        };
+        pixels * engine
+    }
+
     /// A pass that always runs.
     pub const fn new(engine: Engine, scale: Scale, binarization: Binarization) -> Self {
         Pass {
@@ -170,6 +215,19 @@ const WIDE_MEAN: Binarization = Binarization::Local(Method::LocalMean {
     radius: 6,
     offset: 6,
 });
+/// A mean over 5x5 blocks (40 px): follows a hard shadow edge or the rim of a glare spot
+/// across the code, which both the hybrid rule's window and the wide mean smear over (on
+/// the generated tuning frames: +2 of 20 under glare, +2 under a hard shadow).
+const NARROW_MEAN: Binarization = Binarization::Local(Method::LocalMean {
+    radius: 2,
+    offset: 4,
+});
+/// The same at half scale with a smaller offset, for dim frames where noise is as strong
+/// as the label's contrast (+2 of 20 on the noisy tuning frames; files only, see `LIVE`).
+const NARROW_MEAN_DIM: Binarization = Binarization::Local(Method::LocalMean {
+    radius: 2,
+    offset: 2,
+});
 
 /// Live frames: rxing's detector at working scale on our hybrid binarization (the same rule
 /// as rxing's own, about 4x cheaper), and at half scale when that read nothing (a quarter
@@ -180,7 +238,12 @@ const WIDE_MEAN: Binarization = Binarization::Local(Method::LocalMean {
 /// scale (its own flood-fill finder search, then our resampling of grids it could not
 /// read), rxing at full resolution (frames shrunk for the working scale), and a wider local
 /// mean for uneven light, tried on a single unexplained pattern too (a blurred code whose
-/// other two patterns no binarization shows).
+/// other two patterns no binarization shows), then the narrow mean for hard shadows and
+/// glare rims. They run under [`LIVE_BUDGET`]: a few a frame, in turn, on the window
+/// around the unexplained patterns (see `region`). Their costs (1, 1 | 4 | 6 | 1, 1 on a
+/// 720p frame without a window) pack into exactly four frames of the budget; the dim
+/// narrow mean of `THOROUGH` read nothing more live on the tuning frames and would make it
+/// five, which lost a code on each of two shared sets.
 const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, HYBRID),
     Pass::new(Engine::Rxing, Scale::Half, HYBRID).fallback(),
@@ -190,12 +253,15 @@ const LIVE: &[Pass] = &[
     Pass::new(Engine::Rqrr, Scale::Working, Binarization::Own).if_located(2),
     Pass::new(Engine::Rxing, Scale::Full, HYBRID).if_located(2),
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN).if_located(1),
+    Pass::new(Engine::Rxing, Scale::Working, NARROW_MEAN).if_located(1),
 ];
 /// Files: the passes that each added codes on the bench sets, all run (several codes may
 /// be in one photo), then the fallbacks for when none of them read anything.
 const THOROUGH: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, Binarization::Own),
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN),
+    Pass::new(Engine::Rxing, Scale::Working, NARROW_MEAN),
+    Pass::new(Engine::Rxing, Scale::Half, NARROW_MEAN_DIM).fallback(),
     Pass::new(Engine::Rqrr, Scale::Working, WIDE_MEAN),
     Pass::new(Engine::Rqrr, Scale::Working, HYBRID),
     // rqrr's own row-average threshold locates some blurred codes that local thresholds
@@ -237,6 +303,12 @@ pub struct ScanStats {
     pub panics: u64,
     /// Passes run over all frames: with [`ScanStats::frames`], what the cascade costs.
     pub passes: u64,
+    /// Passes a frame wanted but left to the next frames, its work budget being spent
+    /// (see [`Decoder::with_budget`]).
+    pub deferred: u64,
+    /// Work the [`When::Located`] passes did, in thousandths of a [`Pass::cost`] unit
+    /// (scaled by the share of the frame they looked at).
+    pub located_work: u64,
 }
 
 /// The decode pipeline. Cheap to create; keep one per worker to accumulate [`ScanStats`].
@@ -248,8 +320,26 @@ pub struct Decoder {
     /// Whether rxing's classic ZXing reader runs when its zxing-cpp port found nothing.
     classic_fallback: bool,
     max_side: usize,
+    /// The symbologies looked for: QR runs `passes`, the others `formats::read_others`.
+    formats: Vec<Format>,
+    /// Work allowed per frame for the [`When::Located`] passes, in [`Pass::cost`] units;
+    /// `None`: no limit.
+    budget: Option<f32>,
+    /// The rotating schedule: the index in `passes` of the located pass the next frame
+    /// starts with, so that what one frame had no budget for is the next frame's first try.
+    next_located: usize,
     stats: ScanStats,
 }
+
+/// The work a live frame may spend on its [`When::Located`] passes, in [`Pass::cost`]
+/// units (1 = rxing on our binarization at working scale). The located passes together
+/// cost 14 units on a 720p frame (18 on a frame shrunk 2x), 3–8x the cheap first pass
+/// in CPU time: run all at once on every frame that shows a stray finder pattern (noise,
+/// text, a code too blurred to read), they took live frames from zxing-cpp's time to
+/// 5–15x it. With this budget a frame runs the cheap passes and a quarter of the rest, the
+/// next frame the next quarter, so every pass still gets its try within four frames (a
+/// camera delivers 30 a second) while no single frame stalls the scanner.
+pub const LIVE_BUDGET: f32 = 2.0;
 
 /// Frames larger than this (longer side) are shrunk by an integer factor for the
 /// [`Scale::Working`] passes: a label needs ~3 px a module, and a 12 MP photo spends most
@@ -268,6 +358,7 @@ impl Decoder {
             // 1.45x zxing-cpp's time; on a camera the next frame is the retry.
             Effort::Live => Decoder {
                 classic_fallback: false,
+                budget: Some(LIVE_BUDGET),
                 ..Decoder::with_passes(LIVE.to_vec(), true)
             },
             Effort::Thorough => Decoder::with_passes(THOROUGH.to_vec(), false),
@@ -283,8 +374,21 @@ impl Decoder {
             stop_early,
             classic_fallback: true,
             max_side: DEFAULT_MAX_SIDE,
+            formats: vec![Format::Qr],
+            budget: None,
+            next_located: 0,
             stats: ScanStats::default(),
         }
+    }
+
+    /// Limits the work of each frame's [`When::Located`] passes to `budget` units of
+    /// [`Pass::cost`] (`None`: no limit). A frame always runs the first located pass it
+    /// tries, whatever its cost; the passes it has no budget left for are deferred, and the
+    /// next frame that needs located passes starts with them (the schedule rotates through
+    /// the list). State is kept here, per decoder: keep one decoder per camera.
+    pub fn with_budget(mut self, budget: Option<f32>) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// Whether rxing's classic ZXing reader runs when its zxing-cpp port read nothing.
@@ -297,6 +401,25 @@ impl Decoder {
     pub fn with_max_side(mut self, max_side: usize) -> Self {
         self.max_side = max_side.max(64);
         self
+    }
+
+    /// Looks for these symbologies (default: QR only). QR is read by the pass cascade; each
+    /// other format costs one more pass over the whole frame, so ask only for what the
+    /// labels carry. An empty list means QR only.
+    pub fn with_formats(mut self, formats: &[Format]) -> Self {
+        let mut formats = formats.to_vec();
+        formats.sort();
+        formats.dedup();
+        if formats.is_empty() {
+            formats.push(Format::Qr);
+        }
+        self.formats = formats;
+        self
+    }
+
+    /// The symbologies it looks for.
+    pub fn formats(&self) -> &[Format] {
+        &self.formats
     }
 
     /// The passes it runs, in order.
@@ -321,16 +444,48 @@ impl Decoder {
         let shrunk: Option<GrayImage> = (factor > 1).then(|| prepare::shrink(frame, factor));
         let mut doubled: Option<GrayImage> = None;
         let mut halved: Option<GrayImage> = None;
-        // Finder patterns seen that no code read so far accounts for (three per code).
+        // Finder patterns seen that no code read so far accounts for (three per code), and
+        // where they are (frame pixels), for the window the budgeted passes look at.
         let mut unexplained = 0;
-        for pass in &self.passes {
+        let mut strays: Vec<Stray> = Vec::new();
+        let mut window: Option<Option<region::Window>> = None;
+        // QR runs the passes (on their schedule) only when it is asked for.
+        let order = match self.formats.contains(&Format::Qr) {
+            true => self.schedule(),
+            false => Vec::new(),
+        };
+        let mut spent = 0.0f32;
+        let mut deferred = false;
+        for index in order {
+            let pass = &self.passes[index];
             let skip = match pass.when {
                 When::Always => false,
                 When::NothingRead => !found.is_empty(),
                 When::Located { min_finders } => unexplained < min_finders,
             };
-            if skip {
+            if skip || !pass.scale.applies(frame, factor) {
                 continue;
+            }
+            if let (When::Located { .. }, Some(budget)) = (pass.when, self.budget) {
+                let cost = pass.cost(factor);
+                // The window is chosen once a frame, from what the cheap passes saw.
+                let w = *window.get_or_insert_with(|| {
+                    let turn = self.stats.frames;
+                    region::window(&strays, turn, frame.width(), frame.height())
+                });
+                let share = w.map_or(1.0, |w| {
+                    (w.x1 - w.x0) * (w.y1 - w.y0) / (frame.width() * frame.height()) as f32
+                });
+                if deferred || (spent > 0.0 && spent + cost * share > budget) {
+                    if !deferred {
+                        self.next_located = index;
+                        deferred = true;
+                    }
+                    self.stats.deferred += 1;
+                    continue;
+                }
+                spent += cost * share;
+                self.stats.located_work += (cost * share * 1000.0).round() as u64;
             }
             let (img, scale) = match pass.scale {
                 Scale::Working => match &shrunk {
@@ -338,57 +493,100 @@ impl Decoder {
                     None => (frame, 1.0),
                 },
                 Scale::Half => {
-                    if frame.width().min(frame.height()) / (2 * factor) < 64 {
-                        continue;
-                    }
                     let img = halved.get_or_insert_with(|| prepare::shrink(frame, 2 * factor));
                     (img.view(), (2 * factor) as f32)
                 }
-                Scale::Full => {
-                    if factor == 1 {
-                        continue; // the working-scale passes already saw these pixels
-                    }
-                    (frame, 1.0)
-                }
-                Scale::Double => {
-                    if frame.width().max(frame.height()) > SMALL_SIDE {
-                        continue;
-                    }
-                    (
-                        doubled
-                            .get_or_insert_with(|| prepare::enlarge2(frame))
-                            .view(),
-                        0.5,
-                    )
-                }
+                Scale::Full => (frame, 1.0),
+                Scale::Double => (
+                    doubled
+                        .get_or_insert_with(|| prepare::enlarge2(frame))
+                        .view(),
+                    0.5,
+                ),
             };
-            let outcome = run_pass(pass, img, self.classic_fallback);
+            // Budgeted located passes look only at the window (see `region`).
+            let (img, origin) = match window.flatten() {
+                Some(w) if matches!(pass.when, When::Located { .. }) => {
+                    let (x, y, width, height) = w.at_scale(scale, img.width(), img.height());
+                    (img.crop(x, y, width, height), (x as f32, y as f32))
+                }
+                _ => (img, (0.0, 0.0)),
+            };
+            // Under a budget, few located grids a pass (see `Resampling::LIVE`).
+            let limit = match self.budget {
+                Some(_) => engines::Resampling::LIVE,
+                None => engines::Resampling::FULL,
+            };
+            let mut outcome = run_pass(pass, img, self.classic_fallback, limit);
             self.stats.passes += 1;
             self.stats.panics += outcome.panicked as u64;
             let read = outcome.found.len();
-            for f in outcome.found {
-                if add_unique(&mut found, f, scale, pass.engine) {
+            for mut f in outcome.found {
+                for p in &mut f.corners {
+                    p.x += origin.0;
+                    p.y += origin.1;
+                }
+                if add_unique(&mut found, f, scale, pass.engine, Format::Qr) {
                     unexplained = unexplained.saturating_sub(3);
                 }
             }
             // After the subtraction: this pass's own count already leaves out its codes.
+            if outcome.finder_patterns >= unexplained && window.is_none() {
+                strays = std::mem::take(&mut outcome.patterns)
+                    .into_iter()
+                    .map(|p| Stray {
+                        x: (p.x + origin.0 + 0.5) * scale - 0.5,
+                        y: (p.y + origin.1 + 0.5) * scale - 0.5,
+                        size: p.size * scale,
+                    })
+                    .collect();
+            }
             unexplained = unexplained.max(outcome.finder_patterns);
             if self.stop_early && read > 0 && outcome.undecoded == 0 && unexplained == 0 {
                 break;
             }
         }
+        let others = formats::read_others(frame, &self.formats);
+        self.stats.passes += others.passes;
+        self.stats.panics += others.panics;
+        for (format, f) in others.found {
+            add_unique(&mut found, f, 1.0, Engine::Rxing, format);
+        }
         self.stats.frames_with_codes += (!found.is_empty()) as u64;
         found
     }
+
+    /// The order this frame tries the passes in: the list's, except that with a budget the
+    /// located passes come after the others, starting where the last frame's budget ran out.
+    fn schedule(&self) -> Vec<usize> {
+        let located = |i: &usize| matches!(self.passes[*i].when, When::Located { .. });
+        let all = 0..self.passes.len();
+        if self.budget.is_none() {
+            return all.collect();
+        }
+        let start = self.next_located.min(self.passes.len());
+        let mut order: Vec<usize> = all.clone().filter(|i| !located(i)).collect();
+        order.extend((start..self.passes.len()).chain(0..start).filter(located));
+        order
+    }
 }
 
-fn run_pass(pass: &Pass, img: GrayView<'_>, classic_fallback: bool) -> Outcome {
+/// Runs `pass` on `img`; rqrr resamples the grids it located but could not read within
+/// `limit`.
+fn run_pass(
+    pass: &Pass,
+    img: GrayView<'_>,
+    classic_fallback: bool,
+    limit: engines::Resampling,
+) -> Outcome {
     match (pass.engine, pass.binarization) {
         (Engine::Rqrr, Binarization::Local(method)) => {
-            engines::rqrr(img, &Thresholds::compute(img, method))
+            engines::rqrr(img, &Thresholds::compute(img, method), limit)
         }
-        (Engine::Rqrr, Binarization::Own) => engines::rqrr_own(img),
-        (Engine::Rqrr, Binarization::Inverted) => engines::rqrr_own(prepare::invert(img).view()),
+        (Engine::Rqrr, Binarization::Own) => engines::rqrr_own(img, limit),
+        (Engine::Rqrr, Binarization::Inverted) => {
+            engines::rqrr_own(prepare::invert(img).view(), limit)
+        }
         (Engine::Rxing, Binarization::Own) => {
             engines::rxing(img, RxingBits::Own, true, classic_fallback)
         }
@@ -409,7 +607,7 @@ fn run_pass(pass: &Pass, img: GrayView<'_>, classic_fallback: bool) -> Outcome {
 
 /// Adds `f` (in working coordinates, `scale` frame pixels per working pixel) unless the
 /// same text was already read at about the same place; says whether it was added.
-fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bool {
+fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine, format: Format) -> bool {
     let corners: Vec<Point> = f
         .corners
         .iter()
@@ -419,6 +617,7 @@ fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bo
         })
         .collect();
     let code = Code {
+        format,
         payload: parse_qr(&f.text),
         text: f.text,
         corners,
@@ -428,7 +627,9 @@ fn add_unique(codes: &mut Vec<Code>, f: Found, scale: f32, engine: Engine) -> bo
     let duplicate = codes.iter().any(|old| {
         let o = old.center();
         let near = old.extent().max(code.extent()) / 2.0;
-        old.text == code.text && ((o.x - c.x).powi(2) + (o.y - c.y).powi(2)).sqrt() <= near
+        old.text == code.text
+            && old.format == code.format
+            && ((o.x - c.x).powi(2) + (o.y - c.y).powi(2)).sqrt() <= near
     });
     if !duplicate {
         codes.push(code);

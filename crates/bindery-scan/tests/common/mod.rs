@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod bench_data;
+pub mod conditions;
 
 use bindery_scan::GrayImage;
 

@@ -10,7 +10,7 @@ use bindery_core::ProductKey;
 use crate::db::from_ms;
 use crate::developer::products::{owned_product, product};
 use crate::error::ApiError;
-use crate::extract::DevKey;
+use crate::extract::Maker;
 use crate::labels::csv_safe;
 use crate::state::AppState;
 
@@ -27,17 +27,17 @@ struct ExportRow {
 
 /// `GET /v1/products/{pk}/devices/export`: the product's devices as CSV. Free-text cells are
 /// neutralised against formula injection, so a name typed as `=HYPERLINK(…)` stays text.
-#[utoipa::path(get, path = "/v1/products/{pk}/devices/export", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(get, path = "/v1/products/{pk}/devices/export", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(("pk" = String, Path, description = "The product key.")),
     responses(
         (status = 200, description = "`sn,device_key,device_name,fingerprint,batch_id,imported_at`, one device a row.",
             body = String, content_type = "text/csv"),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
     ))]
 pub async fn export(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
 ) -> Result<Response, ApiError> {
     let product = owned_product(&state, &key, &pk).await?;

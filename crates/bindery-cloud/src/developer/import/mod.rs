@@ -64,10 +64,11 @@ pub use rows::ImportFile;
 pub use template::{template, FormatQuery};
 pub use write::ImportMode;
 
+use crate::audit;
 use crate::db::Backend;
 use crate::developer::products::owned_product;
 use crate::error::ApiError;
-use crate::extract::DevKey;
+use crate::extract::Maker;
 use crate::openapi::FileBytes;
 use crate::state::{AppState, Limits};
 
@@ -152,7 +153,7 @@ pub async fn import_file(
 
 /// `POST /v1/products/{pk}/devices/import?mode=atomic|partial`: the DeviceKey↔SN file (CSV
 /// or XLSX) as the body, or as the `file` field of a browser's form.
-#[utoipa::path(post, path = "/v1/products/{pk}/devices/import", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(post, path = "/v1/products/{pk}/devices/import", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(
         ("pk" = String, Path, description = "The product key."),
         ModeQuery,
@@ -165,13 +166,13 @@ pub async fn import_file(
     responses(
         (status = 200, description = "Imported; the refused rows are listed by the row a spreadsheet shows.", body = ImportReport),
         (status = 400, description = "`invalid_request`: an unknown mode; a file that is empty, in another encoding, unreadable as XLSX, or whose header names a column the import does not know or no DeviceKey column; a form without a file.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: another key's product.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another organisation's product.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such product.", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: the file (or form) is over the import limit.", body = ErrorBody),
     ))]
 pub async fn import(
     State(state): State<AppState>,
-    key: DevKey,
+    key: Maker,
     Path(pk): Path<String>,
     Query(query): Query<ModeQuery>,
     request: Request,
@@ -188,5 +189,24 @@ pub async fn import(
         }
     };
     let report = import_file(&state, &product.product_key, upload.file, mode).await?;
+    let detail = format!(
+        "{} imported, {} refused ({})",
+        report.imported,
+        report.rejected.len(),
+        match mode {
+            ImportMode::Atomic => "atomic",
+            ImportMode::Partial => "partial",
+        }
+    );
+    let pk = product.product_key.as_str();
+    audit::record(
+        &state,
+        &key.org_id,
+        &key.actor,
+        "devices.import",
+        pk,
+        &detail,
+    )
+    .await?;
     Ok(Json(report))
 }

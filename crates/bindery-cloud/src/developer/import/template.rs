@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::error::FileError;
 use super::header::IMPORT_TEMPLATE_HEADER_ZH;
 use crate::error::ApiError;
-use crate::extract::DevKey;
+use crate::extract::Maker;
 use crate::openapi::FileBytes;
 
 /// `?format=csv|xlsx&lang=en|zh`.
@@ -43,7 +43,7 @@ fn header_in(lang: Option<&str>) -> Result<(&'static [&'static str], &'static st
 }
 
 /// `GET /v1/import-template?format=csv|xlsx&lang=en|zh`: the import file's header row.
-#[utoipa::path(get, path = "/v1/import-template", tag = "developer", security(("developerKey" = [])),
+#[utoipa::path(get, path = "/v1/import-template", tag = "developer", security(("developerKey" = []), ("bearer" = [], "organisation" = [])),
     params(FormatQuery),
     responses(
         (status = 200, description = "The template: CSV, or XLSX with `?format=xlsx`; its header in English, or in Simplified Chinese with `?lang=zh`.", content(
@@ -52,10 +52,7 @@ fn header_in(lang: Option<&str>) -> Result<(&'static [&'static str], &'static st
         )),
         (status = 400, description = "`invalid_request`: an unknown format or language, or XLSX from a cloud built without it.", body = ErrorBody),
     ))]
-pub async fn template(
-    _key: DevKey,
-    Query(query): Query<FormatQuery>,
-) -> Result<Response, ApiError> {
+pub async fn template(_key: Maker, Query(query): Query<FormatQuery>) -> Result<Response, ApiError> {
     let (titles, suffix) = header_in(query.lang.as_deref())?;
     match query.format.as_deref().unwrap_or("csv") {
         "csv" => {
@@ -180,8 +177,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_xlsx_template_is_a_400_when_built_without_xlsx() {
-        let key = DevKey {
-            key_id: "k_test".into(),
+        let key = Maker {
+            org_id: "o_test".into(),
+            actor: crate::extract::Actor::Key("k_test".into()),
         };
         let query = Query(FormatQuery {
             format: Some("xlsx".into()),

@@ -97,6 +97,8 @@ pub enum Auth<'a> {
     None,
     Bearer(&'a str),
     Key(&'a str),
+    /// A person's session acting in an organisation (`X-Bindery-Org`), as the console calls.
+    Member(&'a str, &'a str),
 }
 
 impl TestServer {
@@ -174,6 +176,7 @@ impl TestServer {
             Auth::None => request,
             Auth::Bearer(token) => request.bearer_auth(token),
             Auth::Key(key) => request.header("x-api-key", key),
+            Auth::Member(token, org) => request.bearer_auth(token).header("x-bindery-org", org),
         };
         request = match body {
             None => request,

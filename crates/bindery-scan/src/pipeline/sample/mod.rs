@@ -30,12 +30,15 @@ pub(crate) fn resample(
     img: GrayView<'_>,
     located: &Located,
     thresholds: &Thresholds,
+    other_sizes: bool,
 ) -> Option<Found> {
     // The size comes from counting timing modules, which slant and blur can put one
     // version off.
     let n = located.size;
+    let tries = if other_sizes { 3 } else { 1 };
     [n, n.wrapping_sub(4), n + 4]
         .into_iter()
+        .take(tries)
         .filter(|n| (21..=177).contains(n) && (n - 17) % 4 == 0)
         .find_map(|n| resample_as(img, located.corners, n, thresholds))
 }
@@ -288,7 +291,7 @@ mod tests {
                 corners: rough,
                 size,
             };
-            let found = resample(img.view(), &located, &thresholds);
+            let found = resample(img.view(), &located, &thresholds, true);
             assert_eq!(
                 found.map(|f| f.text).as_deref(),
                 Some(text),
@@ -301,6 +304,6 @@ mod tests {
             corners: rough,
             size: n,
         };
-        assert!(resample(blank.view(), &located, &thresholds).is_none());
+        assert!(resample(blank.view(), &located, &thresholds, true).is_none());
     }
 }

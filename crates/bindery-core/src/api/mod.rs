@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 
 use crate::{BindPolicy, ErrorCode, LabelForm, ProductKey, Sn};
 
+mod console;
+pub use console::*;
+
 /// `POST /v1/users` and `POST /v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -239,6 +242,10 @@ pub struct Batch {
     /// When it was made.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// A link that downloads the package in a plain browser tab, without a key, for a few
+    /// minutes ([`DownloadLink`]); relative to the cloud's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
 }
 
 /// `GET /v1/products/{pk}/sn-batches` → 200.
@@ -264,6 +271,40 @@ pub const IMPORT_TEMPLATE_HEADER: [&str; 7] = [
     "Label",
     "Passcode",
 ];
+
+/// `PUT /v1/products/{pk}/devices/{sn}/device-key`: the DeviceKey to pair with the SN (the
+/// pairing station of issue 18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairRequest {
+    /// The module's IMEI (15 digits, Luhn) or MAC (12 hex digits, any usual spelling).
+    pub device_key: String,
+}
+
+/// Whether a pairing call made the pair or found it made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    /// The SN had no DeviceKey; it has this one now, and can be bound (201).
+    Paired,
+    /// The SN already had exactly this DeviceKey: nothing changed (200).
+    AlreadyPaired,
+}
+
+/// `PUT /v1/products/{pk}/devices/{sn}/device-key` → 201 or 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pair {
+    /// The product.
+    pub product_key: ProductKey,
+    /// The device's SN.
+    pub sn: Sn,
+    /// The DeviceKey, in its canonical form (a MAC in lower case without separators).
+    pub device_key: String,
+    /// Made now, or found made.
+    pub status: PairStatus,
+}
 
 /// One row an import refused: 1-based row number in the file (the header is row 1), the
 /// column's header, and why.
@@ -327,7 +368,8 @@ pub struct QrTask {
         schema(example = "1495077738", pattern = "^[0-9]+$")
     )]
     pub updated_at: String,
-    /// `/static/zipfiles/<n>.zip`
+    /// `/static/zipfiles/<n>.zip`, signed (`?expires=…&sig=…`) so that it downloads in a
+    /// plain browser tab for a few minutes; with `X-Api-Key` the path alone works too.
     pub file: String,
 }
 
