@@ -127,7 +127,11 @@ async fn every_answer_keeps_to_the_openapi_document() {
             .args(["--exclude-checks", "unsupported_method"])
             .args(["--max-examples", EXAMPLES])
             .args(["--seed", "1"])
-            .args(["--workers", "2"])
+            // One worker: with two, Hypothesis (under Debian's Python 3.11) describes its
+            // filter lambdas by parsing their source on both threads at once, and CPython
+            // 3.11's parser then fails with "AST constructor recursion depth mismatch" — an
+            // error of the tool, not of the cloud, in two of three runs of this session.
+            .args(["--workers", "1"])
             .args(["--request-timeout", "30"])
             .args(["--generation-database", "none"])
             .arg("--no-color")
