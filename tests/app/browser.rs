@@ -442,6 +442,9 @@ async fn the_prerendered_sign_in_gives_way_to_the_live_app_keeping_what_was_type
     assert_eq!(result["live_email"], "prerender-pixel-7@example.com");
     assert_eq!(result["focused"], "email", "the focus stays in the field");
     assert_eq!(result["email_boxes"], 1, "the prerendered form is gone");
+    // Pressed on the copy before the app was live, "Create an account" still opened Sign-up.
+    let sign_up = bindery::i18n::t(Lang::En, bindery::i18n::Text::SignUpTitle);
+    assert_eq!(result["early_press_title"], sign_up, "{result:#}");
     assert_eq!(result["violations"], serde_json::json!({}), "{result:#}");
     assert_eq!(
         result["console_errors"],

@@ -193,6 +193,30 @@ async function prerender() {
   await page.reload(WAIT);
   await page.locator(".screen.home").waitFor(WAIT);
   result.prerendered_signed_in = await page.evaluate(() => window.__binderyPrerendered);
+
+  // A press on the copy before the app is live (a slow phone) is made on the live screen
+  // when it arrives, not lost: "Create an account" pressed early opens Sign-up.
+  const early = await browser.newContext(devices[config.device] ?? {});
+  const fresh = await early.newPage();
+  let go;
+  const wasm = new Promise((resolve) => (go = resolve));
+  await fresh.route("**/*.wasm", async (route) => {
+    await wasm;
+    await route.continue();
+  });
+  await fresh.goto(`${url}/app/`, { waitUntil: "domcontentloaded" });
+  await fresh.locator("#bindery-boot .switch-mode").click();
+  go();
+  await fresh.locator("#main .screen.auth").waitFor(WAIT);
+  await fresh.waitForFunction(() => !document.getElementById("bindery-boot"), null, WAIT);
+  // The live screen first shows Sign-in, then the replayed press turns it to Sign-up.
+  await fresh.waitForFunction(
+    (signIn) => document.querySelector("#main .screen.auth h2")?.textContent.trim() !== signIn,
+    result.prerendered_title,
+    WAIT,
+  );
+  result.early_press_title = (await fresh.locator("#main .screen.auth h2").textContent())?.trim();
+  await early.close();
 }
 
 // Which build the page is and which build folders its files came from (as paths).
