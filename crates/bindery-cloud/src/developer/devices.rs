@@ -1,7 +1,7 @@
 //! A product's devices, a page at a time, for the console's Devices page: in SN order with
 //! keyset paging (`after` = the last SN seen), searched by SN or DeviceKey prefix, each with
-//! where it stands (not activated, activated, bound). Every page is an index range on
-//! `(product_key, sn)` or `(product_key, device_key)`, so the first page, the ten-thousandth
+//! where it stands (not activated, activated, bound). Every page is an index range, on
+//! `(product_key, sn)` or on the unique `device_key`, so the first page, the ten-thousandth
 //! and a search cost the same at a million devices; an `OFFSET` would read every row it skips.
 
 use axum::extract::{Path, Query, State};
@@ -46,13 +46,14 @@ struct DeviceRow {
 
 /// One page: `{column}` (the SN or the DeviceKey) from `$2` (`{from}`: `>` past the previous
 /// page, `>=` at a prefix) up to `$3` (past the prefix), in `{column}` order: one range of the
-/// `(product_key, {column})` index. The lower bound is one parameter, chosen here: given both
+/// `(product_key, sn)` index, or of the unique index on `device_key` (filtered to the
+/// product). The lower bound is one parameter, chosen here: given both
 /// `> after` and `>= prefix`, SQLite ranged over the first and filtered a million rows by
 /// the second (80 ms instead of 0.4).
 const PAGE_SQL: &str = "SELECT d.sn AS sn, d.device_key AS device_key, d.batch_id AS batch_id, \
      d.imported_at AS imported_at, \
      (CASE WHEN EXISTS (SELECT 1 FROM bindings b WHERE b.sn = d.sn) THEN 1 ELSE 0 END) AS bound \
-     FROM devices d WHERE d.product_key = $1 AND d.{column}{c} {from} $2 \
+     FROM devices d WHERE {product} = $1 AND d.{column}{c} {from} $2 \
      AND d.{column}{c} < $3 ORDER BY d.{column}{c} LIMIT $4";
 
 /// Past every value that starts with `prefix`: SNs, MACs and IMEIs are ASCII, and DEL sorts
@@ -112,9 +113,25 @@ pub async fn list(
         (None, Some(key)) => ("device_key", key.to_ascii_lowercase()),
         (None, None) => ("sn", String::new()),
     };
-    let collate = match state.backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " COLLATE \"C\"",
+    let (collate, end) = if column == "sn" {
+        let collate = match state.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " COLLATE \"C\"",
+        };
+        (collate, prefix_end(&prefix))
+    } else {
+        // DeviceKeys are stored as lower-case hex digits (a MAC) or digits (an IMEI), which
+        // every collation orders alike: the search ranges over the unique index on
+        // device_key as it is, up to `g`, past every hex digit. A prefix with any other
+        // character names no DeviceKey.
+        if !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(Json(MakerDeviceList {
+                product_key: product.product_key,
+                devices: Vec::new(),
+                next_after: None,
+            }));
+        }
+        ("", format!("{prefix}g"))
     };
     let after = query.after.unwrap_or_default();
     let (from, lower) = if after.as_str() >= prefix.as_str() && !after.is_empty() {
@@ -122,14 +139,23 @@ pub async fn list(
     } else {
         (">=", prefix.clone())
     };
+    // For a DeviceKey search the product is a filter, not the index to use: written as an
+    // expression, `product_key` cannot pick its own index (both planners otherwise chose
+    // `(product_key, sn)` and sorted the product's million devices: 150 ms instead of 1).
+    let product_filter = if column == "sn" {
+        "d.product_key"
+    } else {
+        "(d.product_key || '')"
+    };
     let sql = PAGE_SQL
         .replace("{column}", column)
         .replace("{c}", collate)
-        .replace("{from}", from);
+        .replace("{from}", from)
+        .replace("{product}", product_filter);
     let mut rows: Vec<DeviceRow> = sqlx::query_as(&sql)
         .bind(product.product_key.as_str())
         .bind(lower)
-        .bind(prefix_end(&prefix))
+        .bind(end)
         .bind(limit + 1)
         .fetch_all(&state.db)
         .await?;
