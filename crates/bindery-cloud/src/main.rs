@@ -415,12 +415,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => developer::create_api_key(&state, &name, support).await,
             }
             .map_err(api_error)?;
-            let org = developer::keys::list_api_keys(&state)
-                .await
-                .map_err(api_error)?
-                .into_iter()
-                .find(|k| k.key_id == key.key_id)
-                .and_then(|k| k.org_id);
+            let org = key.org_id.clone();
             if let Some(email) = owner_email {
                 let org = org.as_deref().ok_or_else(|| {
                     anyhow::anyhow!(

@@ -24,6 +24,9 @@ use crate::error::ApiError;
 use crate::extract::{member_role, stored_role, Actor, ApiJson, OrgOwner, User};
 use crate::state::AppState;
 
+/// The most organisations one person may own.
+pub const MAX_OWNED_ORGS: i64 = 20;
+
 /// How long an invitation code works.
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
@@ -124,7 +127,7 @@ impl OrgRow {
     request_body = CreateOrg,
     responses(
         (status = 201, description = "Made; the caller is its owner.", body = Org),
-        (status = 400, description = "`invalid_request`: a bad name.", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a bad name, or the caller already owns 20 organisations.", body = ErrorBody),
         (status = 401, description = "`unauthorized`: not signed in.", body = ErrorBody),
     ))]
 async fn create(
@@ -132,6 +135,19 @@ async fn create(
     user: User,
     ApiJson(request): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<Org>), ApiError> {
+    // Any signed-in account may make organisations, so one account must not be able to
+    // fill the database with them.
+    let owned: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM org_members WHERE uid = $1 AND role = 'owner'")
+            .bind(&user.uid)
+            .fetch_one(&state.db)
+            .await?;
+    if owned >= MAX_OWNED_ORGS {
+        return Err(ApiError::invalid(format!(
+            "you already own {MAX_OWNED_ORGS} organisations, the most one person may; \
+             use one of them, or hand one over to someone else first"
+        )));
+    }
     let org_id = create_org_row(&state, &request.name).await?;
     put_member(&state, &org_id, &user.uid, Role::Owner).await?;
     let actor = Actor::Person(user.uid.clone());

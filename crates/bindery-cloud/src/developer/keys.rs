@@ -21,6 +21,8 @@ pub struct NewApiKey {
     pub key_id: String,
     /// The secret the caller sends as `X-Api-Key` (`bk_…`).
     pub key: String,
+    /// The organisation it works in; `None` for the operator's support keys.
+    pub org_id: Option<String>,
 }
 
 /// Creates a developer key, or a support key when `support`, the way `dev-key create` does: a
@@ -94,7 +96,11 @@ async fn insert_key(
     .bind(created_by)
     .execute(&state.writer)
     .await?;
-    Ok(NewApiKey { key_id, key })
+    Ok(NewApiKey {
+        key_id,
+        key,
+        org_id: org_id.map(str::to_owned),
+    })
 }
 
 /// The id of the working (not revoked) key whose secret is `key`, if any.

@@ -54,6 +54,24 @@ async fn an_owner_runs_an_organisation_from_the_console(s: TestServer) {
     let (owner, org) = owner_with_org(&s, "olga@example.com", "Acme Plugs").await;
     let listed = s.get("/v1/orgs", Auth::Bearer(&owner)).await;
     assert_eq!(listed.assert_status(200)["orgs"][0]["name"], "Acme Plugs");
+    // One person cannot fill the cloud with organisations.
+    let spammer = s.user("spam@example.com").await;
+    for n in 0..bindery_cloud::orgs::MAX_OWNED_ORGS {
+        s.post(
+            "/v1/orgs",
+            Auth::Bearer(&spammer),
+            json!({"name": format!("Org {n}")}),
+        )
+        .await
+        .assert_status(201);
+    }
+    s.post(
+        "/v1/orgs",
+        Auth::Bearer(&spammer),
+        json!({"name": "One more"}),
+    )
+    .await
+    .assert_error(400, "invalid_request");
 
     // A key made in the console is shown once, listed without its secret, and works.
     let made = s
