@@ -30,6 +30,9 @@
 //                   kept build's; online, the new build's, and its worker replaces the old
 //                   cache; offline again, the new build's
 //
+// `chromium_args` are added to Chromium's command line (the HTTPS run maps a LAN name to the
+// cloud and trusts its self-signed certificate by its key).
+//
 // `device` names one of Playwright's device profiles (viewport, scale, touch, mobile user
 // agent); without it, a 390x844 window.
 
@@ -61,6 +64,8 @@ const launchArgs = {
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-video-capture=${video}`,
+    // The HTTPS run: a LAN name for the cloud and the pin of its self-signed certificate.
+    ...(config.chromium_args ?? []),
   ],
 };
 // Chromium offers to install only from a real profile (a fresh context counts as incognito),
@@ -75,6 +80,7 @@ const result = {
   console_errors: [],
   audited: [],
   violations: {},
+  layout: {},
 };
 let page;
 let context;
@@ -87,9 +93,35 @@ async function shot(name) {
 }
 const text = (selector) => page.locator(selector).first().innerText(WAIT);
 
-// axe-core's serious and critical violations on the page as it is now, kept under `name`.
+// How the screen as it is now sits in a phone user's hand, kept under `name`: where the
+// boxes of `targets` are, as fractions of the viewport's height from its top; whether
+// anything is wider than the screen; and every visible control smaller than 48 px.
+async function layout(name, targets) {
+  result.layout[name] = await page.evaluate((targets) => {
+    const height = window.innerHeight;
+    const boxes = Object.fromEntries(
+      targets.map((target) => {
+        const box = document.querySelector(target)?.getBoundingClientRect();
+        return [target, box ? { top: box.top / height, bottom: box.bottom / height } : null];
+      }),
+    );
+    const controls = document.querySelectorAll("button, input, select, textarea, a[href], .file-button");
+    const small = [...controls]
+      .filter((control) => control.getClientRects().length > 0 && getComputedStyle(control).opacity !== "0")
+      .filter((control) => {
+        const box = control.getBoundingClientRect();
+        return box.height < 48 || box.width < 48;
+      })
+      .map((control) => `${control.tagName.toLowerCase()}.${control.className}`);
+    return { boxes, wide: document.documentElement.scrollWidth > window.innerWidth, small };
+  }, targets);
+}
+
+// axe-core's serious and critical violations on the page as it is now, kept under `name`,
+// and its layout (above) with the boxes of `targets`.
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-async function audit(name) {
+async function audit(name, targets = []) {
+  await layout(name, targets);
   await page.addScriptTag({ content: AXE });
   const found = await page.evaluate(async () => {
     const report = await window.axe.run(document, { resultTypes: ["violations"] });
@@ -274,7 +306,10 @@ async function update() {
 try {
   if (config.device && !devices[config.device]) throw new Error(`no device profile ${config.device}`);
   const device = config.device ? devices[config.device] : { viewport: { width: 390, height: 844 } };
-  const profile = config.locale ? { ...device, locale: config.locale } : device;
+  // `viewport` narrows a profile to a smaller phone of the same kind (320 px: the narrowest
+  // the app is laid out for).
+  const sized = config.viewport ? { ...device, viewport: config.viewport, screen: config.viewport } : device;
+  const profile = config.locale ? { ...sized, locale: config.locale } : sized;
   context = persistent
     ? await chromium.launchPersistentContext(profileDir, { ...launchArgs, ...profile })
     : await browser.newContext(profile);
@@ -304,6 +339,9 @@ try {
     // press made before the app was live).
     await page.locator("#main .screen.auth").waitFor(WAIT);
     result.first_url = page.url();
+    // The camera and the service worker are offered to secure pages only.
+    result.secure_context = await page.evaluate(() => window.isSecureContext);
+    result.origin = await page.evaluate(() => location.origin);
     result.history_at_start = await page.evaluate(() => history.length);
     await shot("sign-in");
     if (a11y) await audit("sign-in");
@@ -405,7 +443,8 @@ try {
     } else if (scenario === "a11y") {
       await openScan();
       await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
-      await audit("scan");
+      await shot("a11y-scan");
+      await audit("scan", [".scan-actions", ".viewfinder"]);
       await page.locator(".screen.scan .enter-code").click();
       await page.locator(".screen.enter-code").waitFor(WAIT);
       await audit("enter-code");
@@ -413,7 +452,7 @@ try {
       await page.locator(".continue").click();
       await page.locator(".screen.confirm .sn").waitFor(WAIT);
       await shot("a11y-confirm");
-      await audit("confirm");
+      await audit("confirm", [".confirm-bind", ".name-box"]);
       await page.locator(".name-box").fill("Hall light");
       await page.locator(".confirm-bind").click();
       await page.locator(".screen.home .device.highlighted").waitFor(WAIT);

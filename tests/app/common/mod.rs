@@ -61,6 +61,26 @@ impl TestCloud {
         TestCloud::start_with(None, form).await
     }
 
+    /// [`TestCloud::start_serving`] over HTTPS with a self-signed certificate made for
+    /// 127.0.0.1 (`bindery-cloud serve --tls-self-signed`); also returns the certificate's
+    /// public key pin, for a browser told to trust it.
+    pub async fn start_serving_https(web_root: std::path::PathBuf) -> (TestCloud, SpkiPin) {
+        let mut cloud = TestCloud::start_with(Some(web_root), LabelForm::BinderyV2).await;
+        let https = bindery_cloud::tls::self_signed(
+            cloud._dir.path(),
+            "127.0.0.1:0".parse().expect("an address"),
+        )
+        .expect("a self-signed certificate");
+        let pin = SpkiPin::of_key_file(&https.key_file);
+        // The same cloud and database, now behind TLS only.
+        cloud.server.stop().await;
+        cloud.server = LoopbackCloud::start_tls(cloud.state.clone(), https.config)
+            .await
+            .expect("cloud serves HTTPS on loopback");
+        cloud.url = cloud.server.url.clone();
+        (cloud, pin)
+    }
+
     async fn start_with(web_root: Option<std::path::PathBuf>, form: LabelForm) -> TestCloud {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = bindery_cloud::db::sqlite_url(&dir.path().join("cloud.sqlite3"));
@@ -158,6 +178,22 @@ impl TestCloud {
             .await;
         assert!(model.account.is_some(), "{:?}", model.failure);
         model
+    }
+}
+
+/// The SHA-256 of a certificate's public key (its DER SubjectPublicKeyInfo), in base64: what
+/// Chromium's `--ignore-certificate-errors-spki-list` takes to trust exactly that certificate,
+/// as a phone trusts a self-signed cloud once its user accepted it.
+pub struct SpkiPin(pub String);
+
+impl SpkiPin {
+    fn of_key_file(key_file: &std::path::Path) -> SpkiPin {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let pem = std::fs::read_to_string(key_file).expect("the key file reads");
+        let key = rcgen::KeyPair::from_pem(&pem).expect("the key parses");
+        let digest = sha2::Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key));
+        SpkiPin(base64::prelude::BASE64_STANDARD.encode(digest))
     }
 }
 
