@@ -240,6 +240,33 @@ pub fn retire_after_archive(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>, ba
     }
 }
 
+/// The condition that the device row `alias` is live: not a row of an import still being
+/// written in chunks (SQLite's staged imports; `migrations/sqlite/0009_staged_imports.sql`).
+/// Every read that shows, binds or counts devices has it; the import's own checks and the
+/// unique indexes do not, since a staged row already holds its SN and DeviceKey.
+pub fn live(alias: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM import_pending ip WHERE ip.import_id = {alias}.pending_import)"
+    )
+}
+
+/// Removes what imports cut short by the end of the process left behind: their staged rows
+/// (never visible) and their `import_pending` entries. Run at start, before serving.
+pub async fn drop_unfinished_imports(writer: &AnyPool) -> Result<u64, sqlx::Error> {
+    let mut tx = writer.begin().await?;
+    let removed = sqlx::query(
+        "DELETE FROM devices WHERE pending_import IN (SELECT import_id FROM import_pending)",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM import_pending")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
 /// Now, in the Unix milliseconds the tables store.
 pub fn now_ms() -> i64 {
     to_ms(OffsetDateTime::now_utc())

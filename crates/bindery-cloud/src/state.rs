@@ -292,6 +292,23 @@ impl AppState {
                     .map_err(DbError::Connect)?,
             ),
         };
+        if backend == Backend::Sqlite {
+            // Only SQLite stages imports, and only one process serves a SQLite file.
+            let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_pending")
+                .fetch_one(&writer)
+                .await
+                .map_err(DbError::Query)?;
+            if pending > 0 {
+                let removed = db::drop_unfinished_imports(&writer)
+                    .await
+                    .map_err(DbError::Query)?;
+                tracing::warn!(
+                    imports = pending,
+                    devices = removed,
+                    "removed the rows of imports the last process did not finish"
+                );
+            }
+        }
         let secret = db::server_secret(&writer, config.secret.as_deref()).await?;
         let archive_key = match (&config.archive_key, &config.archive_key_file) {
             (Some(hex), _) => ArchiveKey::from_hex(hex, "BINDERY_ARCHIVE_KEY")?,

@@ -104,12 +104,13 @@ pub async fn support_device_in(
     org_id: Option<&str>,
     sn: &str,
 ) -> Result<SupportDevice, ApiError> {
-    let row: Option<DeviceRow> = sqlx::query_as(
+    let row: Option<DeviceRow> = sqlx::query_as(&format!(
         "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name, \
          d.device_key AS device_key, d.batch_id AS batch_id, d.imported_at AS imported_at, \
          p.org_id AS org_id \
-         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1",
-    )
+         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1 AND {}",
+        crate::db::live("d")
+    ))
     .bind(sn)
     .fetch_optional(&state.db)
     .await?;
@@ -266,8 +267,11 @@ async fn search(
         q.to_owned()
     };
     let org = caller.org_id.clone().unwrap_or_default();
-    let select = "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name \
-         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE ";
+    let live = crate::db::live("d");
+    let select = format!(
+        "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name \
+         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE {live} AND "
+    );
     let scope = " AND ($2 = '' OR p.org_id = $3) ORDER BY d.sn LIMIT $4";
     let run = |condition: &str, value: String| {
         let sql = format!("{select}{condition}{scope}");

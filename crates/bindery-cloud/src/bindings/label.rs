@@ -14,6 +14,7 @@ use bindery_core::{
 };
 
 use crate::adopted::{LabelHash, PasscodeHash};
+use crate::db::live;
 use crate::error::ApiError;
 
 /// A device as the bind API sees it.
@@ -163,8 +164,10 @@ pub(super) const TARGET_COLUMNS: &str = "d.sn AS sn, d.product_key AS product_ke
 /// rather than naming the wrong device.
 pub(super) fn device_of_label(hash: usize, sn: usize) -> String {
     format!(
-        "d.sn = COALESCE((SELECT s.sn FROM devices s WHERE s.sn = ${sn}), \
-         (SELECT a.sn FROM devices a WHERE a.label_hash = ${hash}))"
+        "d.sn = COALESCE((SELECT s.sn FROM devices s WHERE s.sn = ${sn} AND {}), \
+         (SELECT a.sn FROM devices a WHERE a.label_hash = ${hash} AND {}))",
+        live("s"),
+        live("a")
     )
 }
 

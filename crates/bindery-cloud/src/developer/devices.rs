@@ -54,7 +54,7 @@ const PAGE_SQL: &str = "SELECT d.sn AS sn, d.device_key AS device_key, d.batch_i
      d.imported_at AS imported_at, \
      (CASE WHEN EXISTS (SELECT 1 FROM bindings b WHERE b.sn = d.sn) THEN 1 ELSE 0 END) AS bound \
      FROM devices d WHERE {product} = $1 AND d.{column}{c} {from} $2 \
-     AND d.{column}{c} < $3 ORDER BY d.{column}{c} LIMIT $4";
+     AND d.{column}{c} < $3 AND {live} ORDER BY d.{column}{c} LIMIT $4";
 
 /// Past every value that starts with `prefix`: SNs, MACs and IMEIs are ASCII, and DEL sorts
 /// after every printable ASCII character in byte order — SQLite's, and PostgreSQL's `"C"`
@@ -151,7 +151,8 @@ pub async fn list(
         .replace("{column}", column)
         .replace("{c}", collate)
         .replace("{from}", from)
-        .replace("{product}", product_filter);
+        .replace("{product}", product_filter)
+        .replace("{live}", &crate::db::live("d"));
     let mut rows: Vec<DeviceRow> = sqlx::query_as(&sql)
         .bind(product.product_key.as_str())
         .bind(lower)

@@ -18,6 +18,7 @@ mod misc;
 mod orgs;
 mod pairs;
 mod revocation;
+mod staged_import;
 mod support;
 mod tls;
 mod web;

@@ -58,10 +58,11 @@ pub async fn export(
 /// The CSV of a product's devices.
 pub async fn export_csv(state: &AppState, product_key: &ProductKey) -> Result<String, ApiError> {
     product(state, product_key.as_str()).await?;
-    let rows: Vec<ExportRow> = sqlx::query_as(
-        "SELECT sn, device_key, device_name, fingerprint, batch_id, imported_at FROM devices \
-         WHERE product_key = $1 ORDER BY created_at, sn",
-    )
+    let rows: Vec<ExportRow> = sqlx::query_as(&format!(
+        "SELECT sn, device_key, device_name, fingerprint, batch_id, imported_at FROM devices d \
+             WHERE product_key = $1 AND {} ORDER BY created_at, sn",
+        crate::db::live("d")
+    ))
     .bind(product_key.as_str())
     .fetch_all(&state.db)
     .await?;
