@@ -172,6 +172,10 @@ async fn run(
     }
     let mut decoding = Decoding::start(events.clone());
     let mut torch_on = false;
+    // Until the feed is dropped (`stopped` resolves) or the page's last message. Not a
+    // `while let`: its condition's temporaries (which borrow the page and `stopped`) would
+    // live through the body, which uses both.
+    #[allow(clippy::while_let_loop)]
     loop {
         let message = match select(pin!(page.recv::<PageMessage>()), &mut stopped).await {
             Either::Left((message, _)) => message,
