@@ -141,6 +141,7 @@ pub fn App() -> Element {
             if route == target {
                 arrived.set(None);
                 // The entry is right; only a `/b` link's bind code leaves the address.
+                tracing::info!(screen = %route.path(), "screen");
                 host.show_location(&route.path(), route.state(), true);
                 shown.set(Some(route));
                 return;
@@ -161,6 +162,8 @@ pub fn App() -> Element {
                     || (matches!(before, Route::Confirm { .. }) && route == Route::Home)
             }
         };
+        // What QA and the desktop tests read to follow the flow (Confirm names the SN).
+        tracing::info!(screen = %route.path(), "screen");
         host.show_location(&route.path(), route.state(), replace);
         shown.set(Some(route));
     });

@@ -37,7 +37,18 @@ fn main() {
                 HostHandle(Arc::new(web::WebHost)),
             )
         };
-        #[cfg(not(all(feature = "web", target_arch = "wasm32")))]
+        // Phones: the camera is the webview's, decoded natively.
+        #[cfg(all(feature = "mobile", not(target_arch = "wasm32")))]
+        let (url, lang, host) = (
+            built_in.to_owned(),
+            Lang::En,
+            HostHandle(Arc::new(bindery::host::mobile::MobileHost)),
+        );
+        // The web feature built for this machine rather than a browser: a type-check only.
+        #[cfg(not(any(
+            all(feature = "web", target_arch = "wasm32"),
+            all(feature = "mobile", not(target_arch = "wasm32"))
+        )))]
         let (url, lang, host) = (built_in.to_owned(), Lang::En, HostHandle::bare());
         let cloud = Cloud {
             url,

@@ -236,10 +236,12 @@ fn run(
         },
         Decoder::new(Effort::Live),
     );
+    let mut rate = super::rate::RateLog::new("native");
     loop {
         if stop.load(Ordering::SeqCst) {
             break;
         }
+        rate.observe(scanner.stats().decoded);
         match scanner.events().recv_timeout(Duration::from_millis(100)) {
             Ok(ScanEvent::Code { code, .. }) => {
                 if tx.unbounded_send(FeedEvent::Code(code.text)).is_err() {

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 use super::sandbox::Sandbox;
-use super::{CameraFeed, Host, HostHandle};
+use super::{CameraFeed, Host, HostHandle, VIDEO_ID};
 use crate::i18n::Lang;
 use crate::state::preferences::{Preferences, PreferencesFile};
 use crate::state::{Cloud, Model, ScanProblem};
@@ -26,13 +26,31 @@ pub struct Options {
     #[arg(long, env = "BINDERY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// Use an image, a folder of images or a .y4m video as the camera (QA).
+    /// Use an image, a folder of images or a .y4m video as the camera (QA). With
+    /// `--camera webview`, an image or a .y4m video, played to the page as its camera.
     #[arg(long, env = "BINDERY_CAMERA_FILE")]
     pub camera_file: Option<PathBuf>,
+
+    /// Which camera path to use: the desktop's own (native) or the webview's getUserMedia,
+    /// the one the phones use (webview).
+    #[arg(long, env = "BINDERY_CAMERA", value_enum, default_value_t = CameraPath::Native)]
+    pub camera: CameraPath,
 
     /// The language: en or zh-CN (default: from LANG).
     #[arg(long, env = "BINDERY_LANG")]
     pub lang: Option<String>,
+}
+
+/// Where the desktop's camera frames come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CameraPath {
+    /// The computer's camera through nokhwa (or the QA source), decoded on threads of the
+    /// app, the preview sent to the page as images.
+    #[default]
+    Native,
+    /// The webview's `getUserMedia`, played by the page and decoded natively: what the
+    /// phones run (see [`super::webview`]); here to test that path in a real webview.
+    Webview,
 }
 
 /// The desktop's capabilities.
@@ -40,6 +58,7 @@ pub struct DesktopHost {
     sandbox: Option<Sandbox>,
     qa_source: Mutex<Option<PathBuf>>,
     preferences: Option<PreferencesFile>,
+    camera: CameraPath,
 }
 
 impl DesktopHost {
@@ -50,7 +69,14 @@ impl DesktopHost {
             sandbox,
             qa_source: Mutex::new(qa_source),
             preferences: None,
+            camera: CameraPath::Native,
         }
+    }
+
+    /// Takes camera frames from `camera`.
+    pub fn with_camera(mut self, camera: CameraPath) -> DesktopHost {
+        self.camera = camera;
+        self
     }
 
     /// Remembers Settings choices in `file`.
@@ -106,7 +132,14 @@ impl Host for DesktopHost {
     }
 
     fn open_camera(&self, index: usize) -> Option<Box<dyn CameraFeed>> {
-        Some(super::camera::open(index, self.qa_source()))
+        Some(match self.camera {
+            CameraPath::Native => super::camera::open(index, self.qa_source()),
+            CameraPath::Webview => super::webview::open(index, self.qa_source()),
+        })
+    }
+
+    fn video_preview(&self) -> Option<&'static str> {
+        (self.camera == CameraPath::Webview).then_some(VIDEO_ID)
     }
 
     fn qa_source(&self) -> Option<PathBuf> {
@@ -230,7 +263,7 @@ pub fn main() {
     if let Some(detail) = sandbox_error {
         model.sandbox_failed(detail);
     }
-    let mut desktop = DesktopHost::new(sandbox, options.camera_file);
+    let mut desktop = DesktopHost::new(sandbox, options.camera_file).with_camera(options.camera);
     if let Some(file) = preferences {
         desktop = desktop.with_preferences(file);
     }

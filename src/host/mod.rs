@@ -7,21 +7,60 @@
 pub mod camera;
 #[cfg(feature = "desktop")]
 pub mod desktop;
+#[cfg(all(feature = "mobile", not(target_arch = "wasm32")))]
+pub mod mobile;
 #[cfg(any(
     all(feature = "scan", not(target_arch = "wasm32")),
     all(feature = "web", target_arch = "wasm32")
 ))]
 pub mod picture;
+#[cfg(any(
+    all(feature = "scan", not(target_arch = "wasm32")),
+    all(feature = "mobile", not(target_arch = "wasm32"))
+))]
+mod rate;
 #[cfg(all(feature = "sandbox", not(target_arch = "wasm32")))]
 pub mod sandbox;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub mod web;
+#[cfg(all(
+    any(feature = "desktop", feature = "mobile"),
+    not(target_arch = "wasm32")
+))]
+pub mod webview;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::state::{CameraState, Cloud, ScanProblem};
+
+/// The id of the `<video>` element the Scan screen renders for cameras the page plays itself
+/// (the browser's, and the webview's on phones): see [`Host::video_preview`].
+pub const VIDEO_ID: &str = "bindery-camera";
+
+/// What a refused `getUserMedia` means for the Scan screen, from the `DOMException`'s name
+/// (and its message, shown when the name says nothing known). The browser and the webview
+/// cameras share it, so a refusal reads the same on every platform.
+pub fn camera_refusal(name: &str, message: &str) -> CameraState {
+    match name {
+        "NotAllowedError" | "SecurityError" | "PermissionDeniedError" => {
+            CameraState::PermissionDenied
+        }
+        // WebKitGTK with no camera at all says OverconstrainedError, even for `video: true`.
+        "NotFoundError" | "OverconstrainedError" | "DevicesNotFoundError" => CameraState::NoCamera,
+        "NotReadableError" | "AbortError" | "TrackStartError" => CameraState::InUse,
+        // The page's own names (the webview camera's script): no camera API on this page
+        // (not a secure one), or no `<video>` to play into.
+        "NoMediaDevices" => CameraState::InsecurePage,
+        "NoVideoElement" => CameraState::PageBroken,
+        // The platform's own words, when it gives any; otherwise it is as good as busy.
+        _ if !message.is_empty() => CameraState::Stopped {
+            detail: message.to_owned(),
+        },
+        _ => CameraState::InUse,
+    }
+}
 
 /// Something the camera feed reports to the Scan screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +211,7 @@ pub trait Host: Send + Sync {
     }
 }
 
-/// A host with nothing: phones (until their camera is wired) and tests.
+/// A host with nothing: tests, and builds without a platform.
 #[derive(Debug, Default)]
 pub struct BareHost;
 
@@ -193,5 +232,37 @@ impl std::ops::Deref for HostHandle {
     type Target = dyn Host;
     fn deref(&self) -> &(dyn Host + 'static) {
         &*self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row: the `DOMException` name (and message) a camera refusal came with, and the
+    /// Scan screen's state for it.
+    #[test]
+    fn camera_refusals_read_as_the_scan_screens_states() {
+        let rows = [
+            ("NotAllowedError", "", CameraState::PermissionDenied),
+            ("SecurityError", "", CameraState::PermissionDenied),
+            ("NotFoundError", "", CameraState::NoCamera),
+            ("OverconstrainedError", "", CameraState::NoCamera),
+            ("NotReadableError", "busy", CameraState::InUse),
+            ("AbortError", "", CameraState::InUse),
+            ("NoMediaDevices", "", CameraState::InsecurePage),
+            ("NoVideoElement", "", CameraState::PageBroken),
+            (
+                "ScriptError",
+                "TypeError: x is undefined",
+                CameraState::Stopped {
+                    detail: "TypeError: x is undefined".into(),
+                },
+            ),
+            ("", "", CameraState::InUse),
+        ];
+        for (name, message, state) in rows {
+            assert_eq!(camera_refusal(name, message), state, "{name} {message:?}");
+        }
     }
 }

@@ -11,3 +11,4 @@ mod prerender;
 mod routes;
 mod screens;
 mod ui;
+mod webview_camera;

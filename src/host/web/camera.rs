@@ -155,25 +155,18 @@ async fn video_inputs(media_devices: &MediaDevices) -> Vec<String> {
         .collect()
 }
 
-/// What a refused `getUserMedia` means for the Scan screen.
+/// What a refused `getUserMedia` means for the Scan screen (the rule every camera of the app
+/// shares: [`crate::host::camera_refusal`]).
 fn camera_refusal(error: JsValue) -> CameraState {
     let name = error
         .dyn_ref::<DomException>()
         .map(|e| e.name())
         .unwrap_or_default();
-    match name.as_str() {
-        "NotAllowedError" | "SecurityError" => CameraState::PermissionDenied,
-        "NotFoundError" | "OverconstrainedError" => CameraState::NoCamera,
-        "NotReadableError" | "AbortError" => CameraState::InUse,
-        // The browser's own words, when it gives any; otherwise the camera is as good as busy.
-        _ => match error
-            .as_string()
-            .or_else(|| error.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
-        {
-            Some(detail) => CameraState::Stopped { detail },
-            None => CameraState::InUse,
-        },
-    }
+    let message = error
+        .as_string()
+        .or_else(|| error.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
+        .unwrap_or_default();
+    crate::host::camera_refusal(&name, &message)
 }
 
 /// The stream's camera track.

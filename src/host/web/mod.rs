@@ -23,7 +23,7 @@ use crate::state::ScanProblem;
 pub use storage::remembered_preferences;
 
 /// The id of the `<video>` element the Scan screen renders for the camera.
-pub const VIDEO_ID: &str = "bindery-camera";
+pub use super::VIDEO_ID;
 
 /// The performance mark set when the camera's first frame is on screen: where the browser
 /// end-to-end test starts its scan-to-confirm clock.
