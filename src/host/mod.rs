@@ -9,10 +9,7 @@ pub mod camera;
 pub mod desktop;
 #[cfg(all(feature = "mobile", not(target_arch = "wasm32")))]
 pub mod mobile;
-#[cfg(any(
-    all(feature = "scan", not(target_arch = "wasm32")),
-    all(feature = "web", target_arch = "wasm32")
-))]
+#[cfg(all(feature = "scan", not(target_arch = "wasm32")))]
 pub mod picture;
 #[cfg(any(
     all(feature = "scan", not(target_arch = "wasm32")),
@@ -61,6 +58,10 @@ pub fn camera_refusal(name: &str, message: &str) -> CameraState {
         _ => CameraState::InUse,
     }
 }
+
+/// What [`Host::read_image_bytes`] gives: the code's text once the picture has been read.
+pub type Reading =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, ScanProblem>>>>;
 
 /// Something the camera feed reports to the Scan screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,11 +160,11 @@ pub trait Host: Send + Sync {
         false
     }
 
-    /// Reads the QR code in the bytes of a picture the user picked in the page.
-    fn read_image_bytes(&self, file: &str, _bytes: &[u8]) -> Result<String, ScanProblem> {
-        Err(ScanProblem::ImagesUnsupported {
-            file: file.to_owned(),
-        })
+    /// Reads the QR code in the bytes of a picture the user picked in the page. The answer
+    /// comes later: the browser reads pictures off the page's thread.
+    fn read_image_bytes(&self, file: &str, _bytes: &[u8]) -> Reading {
+        let file = file.to_owned();
+        Box::pin(async move { Err(ScanProblem::ImagesUnsupported { file }) })
     }
 
     /// The address the app was opened at, on hosts that have addresses (the browser). See

@@ -97,6 +97,11 @@ impl Failure {
                 Text::ImageUnreadable,
                 &[("file", file), ("detail", detail)],
             ),
+            FailureKind::Scan(ScanProblem::ScannerUnavailable { file, detail }) => tf(
+                lang,
+                Text::PictureScannerUnavailable,
+                &[("file", file), ("detail", detail)],
+            ),
             FailureKind::Scan(ScanProblem::ImagesUnsupported { file }) => {
                 tf(lang, Text::ImagesUnsupported, &[("file", file)])
             }

@@ -82,6 +82,8 @@ texts! {
     InsecurePageHint => "This browser offers the camera only to pages opened over HTTPS or from localhost. Open the app at such an address, or open a photo of the label, or type the code.", "此浏览器只允许通过 HTTPS 或 localhost 打开的页面使用摄像头。请通过这样的网址打开应用，或打开标签照片，或输入代码。";
     CameraInUse => "The camera is in use by another app or could not start. Close that app and open Scan again.", "摄像头正被其他应用使用或无法启动。请关闭该应用后重新打开扫描。";
     PageBroken => "The page could not show the camera. Reload the page.", "页面无法显示摄像头画面。请重新加载页面。";
+    ScannerUnavailable => "The scanner could not be loaded ({detail}). Check the connection and open Scan again, or type the code.", "无法加载扫描器（{detail}）。请检查网络连接后重新打开扫描，或输入代码。";
+    PictureScannerUnavailable => "{file} was not read: the scanner could not be loaded ({detail}). Check the connection and try again, or type the code.", "未读取 {file}：无法加载扫描器（{detail}）。请检查网络连接后重试，或输入代码。";
     ImagesUnsupported => "This version of the app cannot read images, so {file} was not opened. Scan with the camera, or type the code printed under the QR code.", "此版本的应用无法读取图片，因此未打开 {file}。请用摄像头扫描，或输入二维码下方印刷的代码。";
     NoCodeInImage => "No QR code was found in {file}. Try a sharper photo, or enter the code.", "在 {file} 中没有找到二维码。请换一张更清晰的照片，或输入代码。";
     ImageUnreadable => "{file} could not be opened as an image: {detail}", "无法将 {file} 作为图片打开：{detail}";

@@ -68,6 +68,13 @@ pub enum ScanProblem {
         /// Why it could not be read, in the decoder's or the system's own words.
         detail: String,
     },
+    /// The browser's scanner (loaded when first needed) could not be loaded to read it.
+    ScannerUnavailable {
+        /// The picture the user picked, which was not read.
+        file: String,
+        /// Why, in the browser's own words.
+        detail: String,
+    },
     /// This build of the app reads no images at all.
     ImagesUnsupported {
         /// The file the user tried to open, which was not opened.

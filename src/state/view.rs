@@ -74,6 +74,12 @@ pub enum CameraState {
     InUse,
     /// The page could not show the camera (its window, document or video element is gone).
     PageBroken,
+    /// The browser's scanner (loaded when first needed) could not be loaded: no network and
+    /// not kept for offline use, or a browser without what it needs.
+    ScannerUnavailable {
+        /// Why, in the browser's own words.
+        detail: String,
+    },
     /// The camera (or QA source) stopped.
     Stopped {
         /// Why, in the system's own words.

@@ -141,7 +141,7 @@ fn run_with(
     let Phone { device, locale } = phone;
     let work = tempfile::tempdir().unwrap();
     // The camera sees the label except where the scenario wants a live Scan screen to stay.
-    let camera_sees_label = !matches!(scenario, "open_image" | "a11y");
+    let camera_sees_label = !matches!(scenario, "open_image" | "a11y" | "scanner_missing");
     let (png, video) = label_files(label, work.path(), camera_sees_label);
     // One name per run: its screenshots' folder and its account.
     let slug = [Some(scenario), device, locale]
@@ -318,6 +318,34 @@ async fn a_label_photo_opened_in_the_browser_reaches_confirm() {
     assert_eq!(result["torch_buttons"], u64::from(has_torch), "{result:#}");
 }
 
+/// The scanner is a module of its own that the app loads when it first scans: when it does
+/// not arrive, both ways of scanning say so in the user's words, and the next try loads it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scanner_that_does_not_load_is_explained_and_loaded_on_the_next_try() {
+    let Some((browser, cloud)) = browser_and_cloud().await else {
+        return;
+    };
+    let label = cloud.labels[0].clone();
+    let result = run(&browser, &cloud, "scanner_missing", &label, 1);
+    let says = |key: &str, text: bindery::i18n::Text| {
+        let shown = result[key].as_str().unwrap_or_default();
+        // The sentence up to its first blank ({detail} is the browser's).
+        let sentence = bindery::i18n::t(Lang::En, text);
+        let fixed = sentence.split('{').next().unwrap_or_default();
+        assert!(
+            !fixed.is_empty() && shown.contains(fixed),
+            "{key}: {shown:?} lacks {fixed:?}"
+        );
+    };
+    says("scan_note", bindery::i18n::Text::ScannerUnavailable);
+    let picture = result["picture_error"].as_str().unwrap_or_default();
+    assert!(
+        picture.contains(&format!("{}.png was not read", label.sn)),
+        "{picture}"
+    );
+    assert_eq!(result["sn_from_image"], label.sn.as_str(), "{result:#}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_phone_back_returns_to_scan_and_a_reload_keeps_confirm() {
     let Some((browser, cloud)) = browser_and_cloud().await else {
@@ -385,6 +413,9 @@ async fn the_web_app_is_installable_and_opens_offline_saying_so() {
     // The kept app started and said why it shows nothing new.
     let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::UnreachableTitle);
     assert!(offline.contains(title), "{offline}");
+    // Offline, the kept scanner read the camera's label.
+    assert_eq!(result["offline_scan_read"], true, "{result:#}");
+    assert_eq!(result["offline_scanner_notes"], 0, "{result:#}");
 }
 
 /// The name a phone on the laptop's network would open the cloud by: not localhost, so the

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::common::{TestCloud, PASSWORD, PRODUCT_NAME};
 use crate::ui::{escape, Ui};
 use bindery::host::{CameraFeed, FeedEvent, Host, HostHandle, TorchSwitch};
-use bindery::i18n::{error_sentence, t, Lang, Text};
+use bindery::i18n::{error_sentence, t, tf, Lang, Text};
 use bindery::state::preferences::Preferences;
 use bindery::state::{
     Action, CameraState, Cloud, Failure, FailureKind, Model, Notice, ScanProblem, Screen, Secret,
@@ -390,6 +390,23 @@ async fn scan_with_permission_denied_and_live_cameras() {
         };
         let ui = scan_screen(in_lang(model.clone(), lang), host).await;
         assert!(ui.html().contains("unplugged"));
+
+        // The browser's scanner did not load: the note says so with the browser's words.
+        let host = TestHost {
+            camera: Some(CameraState::ScannerUnavailable {
+                detail: "its files did not arrive".into(),
+            }),
+            labels: vec![],
+        };
+        let ui = scan_screen(in_lang(model.clone(), lang), host).await;
+        let html = ui.html();
+        let sentence = tf(
+            lang,
+            Text::ScannerUnavailable,
+            &[("detail", "its files did not arrive")],
+        );
+        assert!(html.contains("viewfinder stopped"), "{html}");
+        assert!(html.contains(&sentence), "{html}");
 
         // The browser's refusals are the app's own sentences, in the user's language.
         for (state, class, text) in [

@@ -11,6 +11,10 @@
 //   bound_to_other  the label is someone else's: Confirm explains it, no name box
 //   network_down    the cloud cannot be reached: the error says so and Retry recovers
 //   open_image      the camera sees no label; "Open image…" picks the label's PNG
+//   scanner_missing the scanner's worker script does not arrive (404; no service worker):
+//                   the Scan screen and "Open image…" say the scanner could not be loaded;
+//                   once it arrives again, opening Scan again starts it and the picked
+//                   picture reaches Confirm
 //   routes          Back from Confirm returns to a running Scan, a reload of Confirm's
 //                   address shows the label again, the label's URL form opened as a link
 //                   (/b?…) lands on Confirm, Back from Home leaves no signed-out screen
@@ -20,7 +24,8 @@
 //                   language (`locale`): the serious and critical violations, by screen
 //   installable     Chromium finds the app installable (manifest, icons, service worker);
 //                   with the network cut, a reload opens the kept app, which says it
-//                   cannot reach the cloud
+//                   cannot reach the cloud, and its scanner (never loaded online) still
+//                   reads the label the camera shows
 //   prerender       the wasm is held back: the Sign-in screen the page carries is there
 //                   first (and passes axe); an email typed into it is still in the live
 //                   form that replaces it, in the same place, with the focus, and signs up;
@@ -309,7 +314,9 @@ try {
   // `viewport` narrows a profile to a smaller phone of the same kind (320 px: the narrowest
   // the app is laid out for).
   const sized = config.viewport ? { ...device, viewport: config.viewport, screen: config.viewport } : device;
-  const profile = config.locale ? { ...sized, locale: config.locale } : sized;
+  let profile = config.locale ? { ...sized, locale: config.locale } : sized;
+  // Without a service worker, a file the network does not deliver stays missing.
+  if (scenario === "scanner_missing") profile = { ...profile, serviceWorkers: "block" };
   context = persistent
     ? await chromium.launchPersistentContext(profileDir, { ...launchArgs, ...profile })
     : await browser.newContext(profile);
@@ -411,6 +418,25 @@ try {
       result.sn_from_image = await text(".screen.confirm .sn");
       result.status = await page.locator(".screen.confirm .status").getAttribute("data-status");
       await shot("confirm-from-image");
+    } else if (scenario === "scanner_missing") {
+      await page.route("**/scanner-worker.js", (route) => route.fulfill({ status: 404 }));
+      await openScan();
+      await page.locator(".viewfinder.stopped").waitFor(WAIT);
+      result.scan_note = await text(".viewfinder .camera-note");
+      await shot("scanner-missing");
+      await page.locator(".open-image-file").setInputFiles(image);
+      await page.locator(".error-panel").waitFor(WAIT);
+      result.picture_error = await text(".error-panel");
+      await shot("picture-scanner-missing");
+      await page.unroute("**/scanner-worker.js");
+      await page.locator(".cancel").click();
+      await page.locator(".screen.home").waitFor(WAIT);
+      await openScan();
+      await page.locator(".viewfinder.live").waitFor(WAIT);
+      await page.locator(".open-image-file").setInputFiles(image);
+      await page.locator(".screen.confirm .sn").waitFor(WAIT);
+      result.sn_from_image = await text(".screen.confirm .sn");
+      await shot("confirm-after-scanner-arrived");
     } else if (scenario === "routes") {
       result.home_url = page.url();
       await timedScan(".scan-a-device");
@@ -479,6 +505,17 @@ try {
       await page.locator(".error-panel").waitFor(WAIT);
       result.offline_text = await text(".error-panel");
       await shot("offline");
+      // The scanner was never started online; offline, its worker and module come from the
+      // kept build, and the camera's label is read (the vibration of a read code), after
+      // which the check with the cloud fails, as it must.
+      const vibrations = await page.evaluate(() => window.__binderyVibrations);
+      // Home's toolbar button: the empty list's one waits for the list, which never comes.
+      await page.locator(".toolbar .add").click();
+      await page.locator(".screen.scan").waitFor(WAIT);
+      await page.waitForFunction((before) => window.__binderyVibrations > before, vibrations, WAIT);
+      result.offline_scan_read = true;
+      result.offline_scanner_notes = await page.locator(".viewfinder.stopped").count();
+      await shot("offline-scan");
       await context.setOffline(false);
     } else {
       throw new Error(`unknown scenario ${scenario}`);

@@ -1,21 +1,22 @@
 //! The browser as the app's host: the camera through `getUserMedia`, played into the Scan
-//! screen's own `<video>` element and sampled into a canvas for bindery-scan's decoder; a
-//! picked picture's bytes decoded the same way; Settings' choices kept in `localStorage`.
+//! screen's own `<video>` element and sampled into a canvas for the scanner (bindery-scan
+//! built as a module of its own, run in a worker the app starts when it first scans); a
+//! picked picture's bytes read by the same scanner; Settings' choices kept in `localStorage`.
 //!
-//! One module per seam: `camera` opens the camera and runs the feed, `scan` decodes its
-//! frames, `torch` switches a phone's torch, `storage` keeps the choices, `history` keeps the
-//! address in step with the screen. This module is the
+//! One module per seam: `camera` opens the camera and runs the feed, `scan` hands its frames
+//! to the scanner, `scanner` starts the scanner's worker and talks to it, `torch` switches a
+//! phone's torch, `storage` keeps the choices, `history` keeps the address in step with the
+//! screen. This module is the
 //! [`Host`] the screens see and what `main` asks the page before the app starts.
 
 mod camera;
 mod history;
 mod scan;
+mod scanner;
 mod storage;
 mod torch;
 
-use bindery_scan::source::decode_image;
-
-use super::{CameraFeed, Host, Location};
+use super::{CameraFeed, Host, Location, Reading};
 use crate::i18n::Lang;
 use crate::state::preferences::Preferences;
 use crate::state::ScanProblem;
@@ -46,9 +47,11 @@ impl Host for WebHost {
         true
     }
 
-    fn read_image_bytes(&self, file: &str, bytes: &[u8]) -> Result<String, ScanProblem> {
-        let image = decode_image(std::path::Path::new(file), bytes);
-        super::picture::read_code(file, image)
+    fn read_image_bytes(&self, file: &str, bytes: &[u8]) -> Reading {
+        let file = file.to_owned();
+        // Copied out of the app's memory now; the scanner gets this copy's buffer.
+        let bytes = js_sys::Uint8Array::from(bytes);
+        Box::pin(async move { read_picture(file, bytes).await })
     }
 
     fn save_preferences(&self, preferences: &Preferences) {
@@ -80,4 +83,34 @@ pub fn browser_language() -> Option<Lang> {
         .language()
         .as_deref()
         .and_then(Lang::from_tag)
+}
+
+/// Reads the code in a picked picture's bytes in the scanner's worker (the thorough effort).
+async fn read_picture(file: String, bytes: js_sys::Uint8Array) -> Result<String, ScanProblem> {
+    let message = js_sys::Object::new();
+    let buffer = bytes.buffer();
+    for (key, value) in [
+        ("kind", wasm_bindgen::JsValue::from_str("picture")),
+        ("name", file.as_str().into()),
+        ("bytes", buffer.clone().into()),
+    ] {
+        let _ = js_sys::Reflect::set(&message, &key.into(), &value);
+    }
+    let field = |answer: &js_sys::Object, name: &str| {
+        js_sys::Reflect::get(answer, &name.into())
+            .ok()
+            .and_then(|value| value.as_string())
+    };
+    match scanner::ask(&message, Some(&buffer)).await {
+        Ok(answer) => match (field(&answer, "text"), field(&answer, "unreadable")) {
+            (Some(text), _) => Ok(text),
+            (None, Some(detail)) => Err(ScanProblem::ImageUnreadable { file, detail }),
+            (None, None) => Err(ScanProblem::NoCodeIn { file }),
+        },
+        // The decoder stopped on this picture: as far as the user can tell, no code was read.
+        Err(scanner::ScannerError::Crashed(_)) => Err(ScanProblem::NoCodeIn { file }),
+        Err(scanner::ScannerError::Unavailable(detail)) => {
+            Err(ScanProblem::ScannerUnavailable { file, detail })
+        }
+    }
 }

@@ -1,20 +1,23 @@
 //! Decoding the camera in the page. The browser draws the live preview from the `<video>`
-//! itself, so the preview never waits for the decoder. Pages get no threads without a
-//! separately built worker bundle, so the decoder runs on the page's thread, once per new
-//! camera frame at most (the page repaints twice as often as a 30 fps camera delivers) and
-//! always on the newest frame (latest frame wins); a 720p frame decodes in a few tens of
-//! milliseconds.
+//! itself, so the preview never waits for the decoder. The decoder runs in the scanner's
+//! worker (`scanner`), so decoding never holds up the page's thread either: this loop copies
+//! each new camera frame into a canvas and hands its pixels over to the worker, one frame at
+//! a time. A frame shown while the worker is busy waits for it, and a newer one replaces it
+//! (latest frame wins); when the answer comes, the waiting frame goes at once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use bindery_scan::{Decoder, Effort, GrayImage};
 use futures_channel::mpsc::UnboundedSender;
-use js_sys::{Object, Promise, Reflect};
+use futures_util::future::{select, Either};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream};
 
 use super::camera::video_track;
+use super::scanner::{ask, ScannerError};
 use super::torch::{has_torch, switch_torch};
 use super::{FIRST_FRAME_MARK, VIDEO_ID};
 use crate::host::{FeedEvent, TorchSwitch};
@@ -26,6 +29,20 @@ const DECODE_MAX_WIDTH: u32 = 1280;
 
 /// The longest wait for a camera frame before the scan loop looks at its stop flag again.
 const FRAME_WAIT_MS: i32 = 200;
+
+/// The number of the next camera session: the worker starts a new live decoder for each.
+static NEXT_FEED: AtomicU32 = AtomicU32::new(0);
+
+/// The worker's answer about one frame, on its way.
+type Decoding = Pin<Box<dyn Future<Output = Result<Object, ScannerError>>>>;
+
+/// What woke the scan loop.
+enum Wake {
+    /// The video showed a new frame (true) or the wait timed out (false).
+    Frame(bool),
+    /// The worker answered about the frame it was given.
+    Answer(Result<Object, ScannerError>),
+}
 
 /// Plays `stream` into the screen's `<video>` and decodes each new frame until the feed is
 /// dropped.
@@ -72,10 +89,34 @@ pub(super) async fn scan(
         .and_then(|c| c.dyn_into().ok())
         .ok_or(CameraState::PageBroken)?;
     let performance = window.performance();
-    let mut decoder = Decoder::new(Effort::Live);
+    let feed = NEXT_FEED.fetch_add(1, Ordering::Relaxed);
     let mut first_frame_seen = false;
+    let mut frame_wait = Box::pin(next_video_frame(&window, &video));
+    let mut decoding: Option<Decoding> = None;
+    // A frame is shown that the worker has not been given.
+    let mut fresh = false;
     loop {
-        let new_frame = next_video_frame(&window, &video).await;
+        let wake = match decoding.as_mut() {
+            None => Wake::Frame(frame_wait.as_mut().await),
+            Some(answer) => match select(answer.as_mut(), frame_wait.as_mut()).await {
+                Either::Left((answer, _)) => Wake::Answer(answer),
+                Either::Right((shown, _)) => Wake::Frame(shown),
+            },
+        };
+        match wake {
+            Wake::Frame(shown) => {
+                frame_wait = Box::pin(next_video_frame(&window, &video));
+                fresh |= shown;
+            }
+            Wake::Answer(answer) => {
+                decoding = None;
+                for code in codes(answer)? {
+                    if events.unbounded_send(FeedEvent::Code(code)).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
         if stop.load(Ordering::SeqCst) || events.is_closed() {
             return Ok(());
         }
@@ -85,13 +126,11 @@ pub(super) async fn scan(
                 switch_torch(track, torch_on);
             }
         }
-        if !new_frame {
-            continue;
-        }
         // HAVE_CURRENT_DATA: a frame is there to draw.
-        if video.ready_state() < 2 || video.video_width() == 0 {
+        if !fresh || decoding.is_some() || video.ready_state() < 2 || video.video_width() == 0 {
             continue;
         }
+        fresh = false;
         if !first_frame_seen {
             first_frame_seen = true;
             if let Some(performance) = &performance {
@@ -118,15 +157,48 @@ pub(super) async fn scan(
         let Ok(pixels) = context.get_image_data(0.0, 0.0, width.into(), height.into()) else {
             continue;
         };
-        let Some(frame) = GrayImage::from_rgba(width as usize, height as usize, &pixels.data())
+        // The pixels' buffer goes to the worker as it is: not copied into this wasm's
+        // memory, nor copied again into the message.
+        let Some(buffer) = Reflect::get(&pixels, &"data".into())
+            .and_then(|data| Reflect::get(&data, &"buffer".into()))
+            .ok()
         else {
             continue;
         };
-        for code in decoder.decode(frame.view()) {
-            if events.unbounded_send(FeedEvent::Code(code.text)).is_err() {
-                return Ok(());
-            }
+        let message = Object::new();
+        for (key, value) in [
+            ("kind", JsValue::from_str("frame")),
+            ("feed", feed.into()),
+            ("width", width.into()),
+            ("height", height.into()),
+            ("pixels", buffer.clone()),
+        ] {
+            let _ = Reflect::set(&message, &key.into(), &value);
         }
+        decoding = Some(Box::pin(async move { ask(&message, Some(&buffer)).await }));
+    }
+}
+
+/// The texts the worker read in a frame. A frame the decoder crashed on reads nothing (the
+/// next frame gets a new worker); a scanner that cannot load ends the scan, with the Scan
+/// screen saying so.
+fn codes(answer: Result<Object, ScannerError>) -> Result<Vec<String>, CameraState> {
+    match answer {
+        Ok(answer) => Ok(Reflect::get(&answer, &"codes".into())
+            .ok()
+            .filter(Array::is_array)
+            .map(|codes| {
+                Array::from(&codes)
+                    .iter()
+                    .filter_map(|code| code.as_string())
+                    .collect()
+            })
+            .unwrap_or_default()),
+        Err(ScannerError::Crashed(why)) => {
+            web_sys::console::warn_1(&format!("the scanner stopped on a frame: {why}").into());
+            Ok(Vec::new())
+        }
+        Err(ScannerError::Unavailable(detail)) => Err(CameraState::ScannerUnavailable { detail }),
     }
 }
 

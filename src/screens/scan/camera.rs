@@ -88,6 +88,7 @@ pub fn Viewfinder(lang: Lang, state: CameraState, preview: Signal<Option<String>
         CameraState::PermissionDenied => "permission-denied",
         CameraState::InsecurePage => "insecure-page",
         CameraState::InUse | CameraState::PageBroken => "stopped",
+        CameraState::ScannerUnavailable { .. } => "stopped",
         CameraState::Stopped { .. } => "stopped",
     };
     let framed = matches!(state, CameraState::Live { .. } | CameraState::Starting);
@@ -146,6 +147,11 @@ fn CameraNote(lang: Lang, state: CameraState) -> Element {
         },
         CameraState::PageBroken => rsx! {
             div { class: "camera-note", p { {t(lang, Text::PageBroken)} } }
+        },
+        CameraState::ScannerUnavailable { detail } => rsx! {
+            div { class: "camera-note",
+                p { {tf(lang, Text::ScannerUnavailable, &[("detail", &detail)])} }
+            }
         },
         CameraState::Stopped { detail } => rsx! {
             div { class: "camera-note",

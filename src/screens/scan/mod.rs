@@ -189,7 +189,7 @@ async fn read_picked(mut model: Signal<Model>, host: &HostHandle, event: FormEve
     };
     let name = file.name();
     let read = match file.read_bytes().await {
-        Ok(bytes) => host.read_image_bytes(&name, &bytes),
+        Ok(bytes) => host.read_image_bytes(&name, &bytes).await,
         Err(error) => Err(ScanProblem::ImageUnreadable {
             file: name,
             detail: error.to_string(),

@@ -41,22 +41,26 @@ const PRELOAD_MARK: &str = "<!--__BINDERY_PRELOAD__-->";
 const BUILD_PREFIX: &str = "build-";
 
 /// The build's folder name: the prefix and a hash of everything the bundle is made from
-/// (the wasm and its glue in `staged`, the page, worker, manifest, icons, prerendered
-/// screens and stylesheet under `root`), so a change to any of them is a new build whose
-/// worker replaces the installed one.
+/// (the app's and the scanner's wasm, their glue and the scanner's worker in `staged`, the
+/// page, service worker, manifest, icons, prerendered screens and stylesheet under `root`),
+/// so a change to any of them is a new build whose service worker replaces the installed
+/// one.
 pub fn build_name(root: &Path, staged: &Path) -> Result<String, Failure> {
     use std::hash::{Hash, Hasher};
     let shell_dir = root.join(SHELL_DIR);
     let mut shell = Vec::new();
     list_files(&shell_dir, &shell_dir, &mut shell)?;
     shell.sort();
+    let mut built = Vec::new();
+    list_files(staged, staged, &mut built)?;
+    built.sort();
     // By name within the bundle's sources, so the same sources give the same name in any
     // checkout.
-    let mut sources = vec![
-        ("bindery_bg.wasm".to_owned(), staged.join("bindery_bg.wasm")),
-        ("bindery.js".to_owned(), staged.join("bindery.js")),
-        (STYLESHEET.to_owned(), root.join(STYLESHEET)),
-    ];
+    let mut sources: Vec<(String, PathBuf)> = built
+        .into_iter()
+        .map(|f| (format!("build/{f}"), staged.join(f)))
+        .collect();
+    sources.push((STYLESHEET.to_owned(), root.join(STYLESHEET)));
     sources.extend(shell.into_iter().map(|f| (f.clone(), shell_dir.join(f))));
     let mut hash = std::collections::hash_map::DefaultHasher::new();
     for (name, path) in sources {

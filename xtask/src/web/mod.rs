@@ -3,11 +3,16 @@
 //! writes the JS glue, and an `index.html` loads both from `/app/`, where
 //! `bindery-cloud serve --web-root DIR` serves them.
 //!
-//! The release build is the one phones get: the `wasm-release` profile (size first),
-//! Binaryen's `wasm-opt` ([`optimize`]) and every file compressed once at the best ratio
-//! ([`compress`]). The dev build (`--dev`, what the browser tests run) skips all three: they
-//! cost minutes and change no behaviour. Both lay the bundle out the same way ([`bundle`]):
-//! one folder per build, and the Sign-in screen prerendered into the page.
+//! Two modules go into a build: the app (`bindery`, the `web` feature) and the scanner
+//! (`crates/bindery-scan-web` and its worker script), which the app loads into a Web Worker
+//! only when it first scans, so the first screen does not wait for the decoder.
+//!
+//! The release build is the one phones get: the app with the `wasm-release` profile (size
+//! first) and the scanner with `wasm-scanner` (speed first: it decodes every camera frame),
+//! Binaryen's `wasm-opt` over both ([`optimize`]) and every file compressed once at the best
+//! ratio ([`compress`]). The dev build (`--dev`, what the browser tests run) skips all three:
+//! they cost minutes and change no behaviour. Both lay the bundle out the same way
+//! ([`bundle`]): one folder per build, and the Sign-in screen prerendered into the page.
 
 mod bundle;
 mod compress;
@@ -27,6 +32,15 @@ how to serve it. --dev builds faster and runs slower (the profile the browser te
 
 /// The cargo profile of the release web build (Cargo.toml says why it is not `release`).
 const RELEASE_PROFILE: &str = "wasm-release";
+
+/// The cargo profile of the release scanner module (Cargo.toml says why).
+const SCANNER_PROFILE: &str = "wasm-scanner";
+
+/// The scanner's package, and its worker script (under the workspace root), which goes into
+/// the build's folder as [`SCANNER_WORKER`] next to the module it imports (`scanner.js`).
+const SCANNER_PACKAGE: &str = "bindery-scan-web";
+const SCANNER_WORKER_SOURCE: &str = "crates/bindery-scan-web/js/worker.js";
+const SCANNER_WORKER: &str = "scanner-worker.js";
 
 /// `cargo xtask web [--dev] [--out DIR]`.
 pub fn web(args: &[String]) -> Result<(), Failure> {
@@ -73,30 +87,44 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
             .join(out)
     };
     shell::ensure_rust_target("wasm32-unknown-unknown")?;
-    shell::step(if dev {
-        "the web app (wasm32, dev profile)"
+    let app_features = ["--no-default-features", "--features", "bindery/web"];
+    let wasm32 = ["--target", "wasm32-unknown-unknown"];
+    if dev {
+        // One cargo run for both modules: the crates they share are compiled once (with
+        // their features unified, which only the release bundle's bytes would notice).
+        shell::step("the web app and its scanner module (wasm32, dev profile)");
+        let mut args = vec!["build", "--package", "bindery", "--bin", "bindery"];
+        args.extend(["--package", SCANNER_PACKAGE, "--lib"]);
+        args.extend(app_features);
+        args.extend(wasm32);
+        shell::cargo(&args)?;
     } else {
-        "the web app (wasm32, wasm-release profile)"
-    });
-    let profile = if dev { "dev" } else { RELEASE_PROFILE };
-    shell::cargo(&[
-        "build",
-        "--package",
-        "bindery",
-        "--bin",
-        "bindery",
-        "--no-default-features",
-        "--features",
-        "web",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        profile,
-    ])?;
-    let wasm = shell::target_dir()
-        .join("wasm32-unknown-unknown")
-        .join(if dev { "debug" } else { RELEASE_PROFILE })
-        .join("bindery.wasm");
+        // Two runs: features of shared dependencies would be unified across the two, and
+        // the app's wasm must not grow with what the scanner needs.
+        shell::step("the web app (wasm32, wasm-release profile)");
+        let mut args = vec!["build", "--package", "bindery", "--bin", "bindery"];
+        args.extend(app_features);
+        args.extend(wasm32);
+        args.extend(["--profile", RELEASE_PROFILE]);
+        shell::cargo(&args)?;
+        shell::step("the scanner module (wasm32, wasm-scanner profile)");
+        let mut args = vec!["build", "--package", SCANNER_PACKAGE, "--lib"];
+        args.extend(wasm32);
+        args.extend(["--profile", SCANNER_PROFILE]);
+        shell::cargo(&args)?;
+    }
+    app_links_no_decoder(&root)?;
+    let built = shell::target_dir().join("wasm32-unknown-unknown");
+    let (wasm, scanner_wasm) = match dev {
+        true => (
+            built.join("debug/bindery.wasm"),
+            built.join("debug/bindery_scan_web.wasm"),
+        ),
+        false => (
+            built.join(RELEASE_PROFILE).join("bindery.wasm"),
+            built.join(SCANNER_PROFILE).join("bindery_scan_web.wasm"),
+        ),
+    };
 
     let bindgen = wasm_bindgen(&root)?;
     // wasm-bindgen writes into a staging folder; the build's folder is named after what it
@@ -106,23 +134,28 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         std::fs::remove_dir_all(&staged).map_err(|e| Failure::Io(staged.clone(), e))?;
     }
     std::fs::create_dir_all(&staged).map_err(|e| Failure::Io(staged.clone(), e))?;
-    shell::run_in(
-        &root,
-        bindgen.to_str().expect("UTF-8 path"),
-        &[
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            "bindery",
-            "--out-dir",
-            staged.to_str().expect("UTF-8 path"),
-            wasm.to_str().expect("UTF-8 path"),
-        ],
-        &[],
-    )?;
+    for (module, name) in [(&wasm, "bindery"), (&scanner_wasm, "scanner")] {
+        shell::run_in(
+            &root,
+            bindgen.to_str().expect("UTF-8 path"),
+            &[
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                name,
+                "--out-dir",
+                staged.to_str().expect("UTF-8 path"),
+                module.to_str().expect("UTF-8 path"),
+            ],
+            &[],
+        )?;
+    }
+    let worker = staged.join(SCANNER_WORKER);
+    std::fs::copy(root.join(SCANNER_WORKER_SOURCE), &worker).map_err(|e| Failure::Io(worker, e))?;
     if !dev {
-        optimize::optimize(&staged.join("bindery_bg.wasm"))?;
+        optimize::optimize(&staged.join("bindery_bg.wasm"), optimize::APP_LEVEL)?;
+        optimize::optimize(&staged.join("scanner_bg.wasm"), optimize::SCANNER_LEVEL)?;
     }
     let build = bundle::build_name(&root, &staged)?;
     bundle::place_build(&staged, &out, &build)?;
@@ -135,6 +168,70 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         compress::precompress(&files)?;
     }
     Ok(out)
+}
+
+/// The crates the app's web build must not link: the decoder is the scanner module's, which
+/// the app loads only when it first scans (see `crates/bindery-scan-web`).
+const NOT_IN_THE_APP: &[&str] = &["bindery-scan", "rxing", "rqrr", "image"];
+
+/// Fails when the app's web build links a crate of [`NOT_IN_THE_APP`] (its dependency tree
+/// for the browser, as cargo resolves it): the first screen would wait for the decoder again.
+fn app_links_no_decoder(root: &Path) -> Result<(), Failure> {
+    let program = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let args = [
+        "tree",
+        "--package",
+        "bindery",
+        "--no-default-features",
+        "--features",
+        "web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--edges",
+        "normal",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+    ];
+    let tree = Command::new(&program)
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|error| Failure::Spawn {
+            program: format!("{program} tree"),
+            error,
+        })?;
+    if !tree.status.success() {
+        return Err(Failure::Command {
+            program: format!("{program} {}", args.join(" ")),
+            code: tree.status.code(),
+        });
+    }
+    let listed = String::from_utf8_lossy(&tree.stdout);
+    let linked = linked_decoder_crates(&listed);
+    if linked.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Needs(format!(
+        "the app's web build links {}: the decoder belongs in the scanner module \
+         (crates/bindery-scan-web), which the app loads when it first scans; take it out of \
+         the `web` feature in Cargo.toml",
+        linked.join(", ")
+    )))
+}
+
+/// Which of [`NOT_IN_THE_APP`] a `cargo tree --prefix none --format {p}` listing names.
+fn linked_decoder_crates(listed: &str) -> Vec<&'static str> {
+    NOT_IN_THE_APP
+        .iter()
+        .copied()
+        .filter(|name| {
+            listed
+                .lines()
+                .any(|line| line.split_whitespace().next() == Some(*name))
+        })
+        .collect()
 }
 
 /// A `wasm-bindgen` whose version is the `wasm-bindgen` crate's in Cargo.lock (they must
@@ -207,7 +304,20 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::locked_version;
+    use super::{linked_decoder_crates, locked_version};
+
+    #[test]
+    fn the_decoder_crates_are_found_in_a_tree_listing_by_exact_name() {
+        let clean = "bindery v0.1.0 (/w)\nbindery-core v0.1.0 (/w/crates/bindery-core)\n\
+                     image-webp v0.2.0\nserde v1.0.0\n";
+        assert!(linked_decoder_crates(clean).is_empty());
+        let linked = "bindery v0.1.0 (/w)\nbindery-scan v0.1.0 (/w/crates/bindery-scan)\n\
+                      rxing v0.9.3\nimage v0.25.10\n";
+        assert_eq!(
+            linked_decoder_crates(linked),
+            ["bindery-scan", "rxing", "image"]
+        );
+    }
 
     #[test]
     fn the_locked_version_is_read_from_cargo_lock() {

@@ -18,8 +18,11 @@ use crate::shell::{self, Failure};
 /// Where the npm package that brings `wasm-opt` is declared, under the workspace root.
 const TOOLS_DIR: &str = "xtask/npm";
 
-/// The passes `wasm-opt` runs; the README's web figures say why this one.
-pub const LEVEL: &str = "-Oz";
+/// The passes `wasm-opt` runs over the app; the README's web figures say why this one.
+pub const APP_LEVEL: &str = "-Oz";
+
+/// The passes over the scanner module, which decodes every camera frame: speed first.
+pub const SCANNER_LEVEL: &str = "-O3";
 
 /// The WebAssembly features rustc's wasm32-unknown-unknown target emits (its defaults since
 /// Rust 1.82/1.87); Binaryen must be told which the module may use.
@@ -33,8 +36,9 @@ const FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
-/// Rewrites the wasm at `wasm` in place, optimised by `wasm-opt` at [`LEVEL`].
-pub fn optimize(wasm: &Path) -> Result<(), Failure> {
+/// Rewrites the wasm at `wasm` in place, optimised by `wasm-opt` at `level` ([`APP_LEVEL`],
+/// [`SCANNER_LEVEL`]).
+pub fn optimize(wasm: &Path, level: &str) -> Result<(), Failure> {
     let root = shell::workspace_root();
     let tools = root.join(TOOLS_DIR);
     let program = tools.join("node_modules/binaryen/bin/wasm-opt");
@@ -54,9 +58,10 @@ pub fn optimize(wasm: &Path) -> Result<(), Failure> {
             &[],
         )?;
     }
-    shell::step(&format!("wasm-opt {LEVEL} (a minute or two)"));
+    let name = wasm.file_name().unwrap_or_default().to_string_lossy();
+    shell::step(&format!("wasm-opt {level} {name} (a minute or two)"));
     let wasm = wasm.to_str().expect("UTF-8 path");
-    let mut args = vec![program.to_str().expect("UTF-8 path"), LEVEL];
+    let mut args = vec![program.to_str().expect("UTF-8 path"), level];
     args.extend(FEATURES);
     args.extend([wasm, "-o", wasm]);
     shell::run_in(&root, "node", &args, &[])
