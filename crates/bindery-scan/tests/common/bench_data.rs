@@ -8,14 +8,19 @@
 //! `cargo xtask test`) it fails instead, so a run that must cover these images cannot pass
 //! without them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The folder holding `qr-photos/`.
 pub fn bench_data_dir() -> PathBuf {
     match std::env::var_os("BINDERY_BENCH_DATA") {
         Some(dir) => PathBuf::from(dir),
-        // The crate is crates/bindery-scan in the workspace.
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench"),
+        // The crate is crates/bindery-scan in the workspace: where cargo or nextest runs it
+        // now (a test binary built in another clone sharing the target dir would otherwise
+        // look beside that clone), else where it was built.
+        None => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+            .join("../../../shared/bench"),
     }
 }
 
