@@ -130,18 +130,7 @@ fn wasm(args: &[String]) -> Result<(), Failure> {
         None => crate::web::build(false, &shell::target_dir().join("web"))?,
     };
     shell::step("Playwright for the bench (npm ci in tests/e2e)");
-    shell::run_in(
-        &workspace_root().join("tests/e2e"),
-        "npm",
-        &[
-            "ci",
-            "--no-audit",
-            "--no-fund",
-            "--prefer-offline",
-            "--loglevel=error",
-        ],
-        &[],
-    )?;
+    shell::npm_ci(&workspace_root().join("tests/e2e"))?;
     shell::step("wasm vs native decode bench");
     let mut cmd = vec![
         "bench".to_owned(),

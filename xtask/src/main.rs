@@ -117,18 +117,7 @@ fn test() -> Result<(), Failure> {
     // the wasm check of bindery-core and bindery-client, which it compiles for the browser.
     let web_root = web::build(true, &shell::target_dir().join("web-dev"))?;
     shell::step("Playwright for the browser tests (npm ci in tests/e2e)");
-    shell::run_in(
-        &workspace_root().join("tests/e2e"),
-        "npm",
-        &[
-            "ci",
-            "--no-audit",
-            "--no-fund",
-            "--prefer-offline",
-            "--loglevel=error",
-        ],
-        &[],
-    )?;
+    shell::npm_ci(&workspace_root().join("tests/e2e"))?;
 
     // The contract test's fuzzer, pinned: a newer one generates other cases.
     let schemathesis = python::venv(

@@ -103,6 +103,23 @@ pub fn print_step_times() {
     eprintln!("{:>8.1} s  in all", total.as_secs_f64());
 }
 
+/// `npm ci` in `dir`, quietly and from npm's cache when it can: the exact packages its
+/// `package-lock.json` pins.
+pub fn npm_ci(dir: &Path) -> Result<(), Failure> {
+    run_in(
+        dir,
+        "npm",
+        &[
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--loglevel=error",
+        ],
+        &[],
+    )
+}
+
 pub fn run_in(
     dir: &Path,
     program: &str,

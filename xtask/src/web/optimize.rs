@@ -45,18 +45,7 @@ pub fn optimize(wasm: &Path, level: &str) -> Result<(), Failure> {
     if !program.is_file() {
         packages::ensure_commands(packages::NODE)?;
         shell::step("installing Binaryen's wasm-opt (npm ci in xtask/npm, once per clone)");
-        shell::run_in(
-            &tools,
-            "npm",
-            &[
-                "ci",
-                "--no-audit",
-                "--no-fund",
-                "--prefer-offline",
-                "--loglevel=error",
-            ],
-            &[],
-        )?;
+        shell::npm_ci(&tools)?;
     }
     let name = wasm.file_name().unwrap_or_default().to_string_lossy();
     shell::step(&format!("wasm-opt {level} {name} (a minute or two)"));
