@@ -252,24 +252,36 @@ async fn staged(
     let mut written = Vec::new();
     let outcome = stage_chunks(state, product_key, body, import_id, &mut written).await;
     let done = match outcome {
-        Ok(Staged::All(rows)) => {
-            // One row deleted makes every staged row live at once.
-            let mut tx = state.writer.begin().await?;
-            sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
-                .bind(product_key.as_str())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM import_pending WHERE import_id = $1")
-                .bind(import_id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(Staged::All(rows));
-        }
+        Ok(Staged::All(rows)) => match publish(state, product_key, import_id).await {
+            Ok(()) => return Ok(Staged::All(rows)),
+            Err(e) => Err(e),
+        },
         other => other,
     };
-    unstage(state, import_id, &written).await?;
+    if let Err(e) = unstage(state, import_id, &written).await {
+        // The rows stay invisible and go at the next start; the first error is the story.
+        tracing::warn!(import_id, error = ?e, "could not remove a staged import's rows");
+    }
     done
+}
+
+/// Makes the staged import `import_id` visible: one row deleted, whatever its size.
+async fn publish(
+    state: &AppState,
+    product_key: &ProductKey,
+    import_id: i64,
+) -> Result<(), ApiError> {
+    let mut tx = state.writer.begin().await?;
+    sqlx::query("UPDATE products SET import_seq = import_seq + 1 WHERE product_key = $1")
+        .bind(product_key.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM import_pending WHERE import_id = $1")
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Writes the file's chunks under `import_id`, one transaction each, keeping each written
