@@ -284,20 +284,28 @@ async fn publish(
     Ok(())
 }
 
-/// Writes the file's chunks under `import_id`, one transaction each, keeping each written
-/// chunk in `written` (for [`unstage`]).
+/// The rowids one staged chunk took. Its rows are inserted by one statement on the one
+/// writer, after the largest rowid read in the same transaction, so they take the next ones.
+type RowidRange = (i64, i64);
+
+/// Writes the file's chunks under `import_id`, one transaction each, keeping the rowids each
+/// written chunk took in `written` (for [`unstage`]: 16 bytes a chunk, where keeping the
+/// chunks' text would hold the whole file again for as long as it is imported).
 async fn stage_chunks(
     state: &AppState,
     product_key: &ProductKey,
     body: ImportFile,
     import_id: i64,
-    written: &mut Vec<String>,
+    written: &mut Vec<RowidRange>,
 ) -> Result<Staged, ApiError> {
     let now = now_ms();
     let (mut chunks, reader) = stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK);
     let mut standing = true;
     while let Some(Chunk { text, rows }) = chunks.recv().await {
         let mut tx = state.writer.begin().await?;
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM devices")
+            .fetch_one(&mut *tx)
+            .await?;
         let staged = sqlx::query(STAGE_DEVICES)
             .bind(product_key.as_str())
             .bind(now)
@@ -312,7 +320,7 @@ async fn stage_chunks(
             break;
         }
         tx.commit().await?;
-        written.push(text);
+        written.push((before + 1, before + rows as i64));
     }
     // Closing the channel stops the reader at its next chunk.
     drop(chunks);
@@ -323,19 +331,18 @@ async fn stage_chunks(
     })
 }
 
-/// Deletes what the staged import `import_id` wrote (its chunks `written`), a chunk per
-/// transaction, then its `import_pending` row. Rows left by a failure here stay invisible
-/// and are removed at the next start ([`crate::db::drop_unfinished_imports`]).
-async fn unstage(state: &AppState, import_id: i64, written: &[String]) -> Result<(), ApiError> {
-    for text in written {
-        sqlx::query(
-            "DELETE FROM devices WHERE pending_import = $1 \
-             AND sn IN (SELECT value ->> 0 FROM json_each($2))",
-        )
-        .bind(import_id)
-        .bind(text.as_str())
-        .execute(&state.writer)
-        .await?;
+/// Deletes what the staged import `import_id` wrote (the rowids of its chunks, `written`), a
+/// chunk per transaction, then its `import_pending` row. Only rows marked with the import
+/// are deleted, whatever a range holds. Rows left by a failure here stay invisible and are
+/// removed at the next start ([`crate::db::drop_unfinished_imports`]).
+async fn unstage(state: &AppState, import_id: i64, written: &[RowidRange]) -> Result<(), ApiError> {
+    for &(first, last) in written {
+        sqlx::query("DELETE FROM devices WHERE rowid BETWEEN $1 AND $2 AND pending_import = $3")
+            .bind(first)
+            .bind(last)
+            .bind(import_id)
+            .execute(&state.writer)
+            .await?;
     }
     sqlx::query("DELETE FROM import_pending WHERE import_id = $1")
         .bind(import_id)
