@@ -504,6 +504,7 @@ function upload(product, file, mode, slot) {
     const refused = body.rejected || [];
     const summary = h("div", { class: refused.length ? "banner error" : "banner ok", role: "status" },
       t("import_result").replace("{imported}", body.imported).replace("{refused}", refused.length),
+      body.updated ? h("div", {}, t("import_updated").replace("{updated}", body.updated)) : null,
       refused.length && mode === "atomic" ? h("div", {}, t("atomic_nothing")) : null);
     const rows = refused.map((r) => h("tr", {}, h("td", {}, r.row), h("td", {}, r.column),
       h("td", {}, h("code", {}, r.code)), h("td", {}, r.message)));

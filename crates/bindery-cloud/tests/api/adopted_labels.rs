@@ -16,6 +16,7 @@ both_backends!(
     an_imported_passcode_is_checked,
     wrong_passcodes_count_as_failed_binds,
     an_adopted_text_that_reads_as_a_broken_label_binds,
+    a_later_import_gives_devices_their_labels_and_passcodes,
 );
 
 /// The header of the files below: the template's columns that matter here.
@@ -443,4 +444,161 @@ async fn an_adopted_text_that_reads_as_a_broken_label_binds(s: TestServer) {
     inspect(&s, &ann, "pk=gzs004&sn=CD&v=1")
         .await
         .assert_error(400, "bad_qr_content");
+}
+
+/// A maker imports the installed base first and its Gizwits labels and passcodes later: a
+/// row repeating a device (same SN and DeviceKey) gives it what it lacks, never changes what
+/// it has, and never moves a DeviceKey.
+async fn a_later_import_gives_devices_their_labels_and_passcodes(s: TestServer) {
+    let s = s
+        .with_limits(bindery_cloud::Limits {
+            bind_failures_per_account: 100,
+            sn_only_failures_per_account: 100,
+            ..crate::common::test_limits()
+        })
+        .await;
+    let key = s.key("moving over", false).await;
+    let other = s.key("someone else", false).await;
+    s.product(&key, "gzl001", "sn_only").await;
+    s.product(&other, "oth001", "sn_only").await;
+    let macs: Vec<String> = (0..5).map(|_| next_mac()).collect();
+    let first = format!(
+        "{},gzl001,LaterDid00001,,\n{},gzl001,LaterDid00002,,\n{},gzl001,LaterDid00003,{SERVICE_LABEL_2},\n",
+        macs[0], macs[1], macs[2]
+    );
+    assert_eq!(
+        import(&s, &key, "gzl001", "atomic", &first).await["imported"],
+        3
+    );
+    let taken = format!("{},oth001,,{SERVICE_LABEL},\n", macs[4]);
+    assert_eq!(
+        import(&s, &other, "oth001", "atomic", &taken).await["imported"],
+        1
+    );
+    let ann = s.user("ann@example.com").await;
+    let legacy =
+        |did: &str, passcode: &str| format!("product_key=gzl001&did={did}&passcode={passcode}");
+    // Before: no passcode, so any passcode binds (and is then unbound again below).
+    assert_eq!(
+        inspect(&s, &ann, &legacy("LaterDid00001", "ANYTHING"))
+            .await
+            .status,
+        200
+    );
+
+    // A plain repeat is refused as it always was.
+    let report = import(
+        &s,
+        &key,
+        "gzl001",
+        "atomic",
+        &format!("{},gzl001,LaterDid00001,,\n", macs[0]),
+    )
+    .await;
+    assert_eq!(
+        refused_rows(&report),
+        [
+            (2, "*DeviceKey".into(), "device_key_taken".into()),
+            (2, "Device SN".into(), "already_imported".into())
+        ]
+    );
+    // Each row refused, and why: (row, column, code).
+    let refusals = [
+        // Nothing new: the label it has.
+        (
+            format!("{},gzl001,LaterDid00003,{SERVICE_LABEL_2},", macs[2]),
+            "Device SN",
+            "already_imported",
+        ),
+        // Another DeviceKey for an SN that has one.
+        (
+            format!("{},gzl001,LaterDid00001,,PASS000001", macs[3]),
+            "Device SN",
+            "already_imported",
+        ),
+        // A device keeps the label it was given.
+        (
+            format!("{},gzl001,LaterDid00003,OTHERLABEL-77,", macs[2]),
+            "Label",
+            "label_already_set",
+        ),
+        // Another maker's label is not taken over, nor named.
+        (
+            format!("{},gzl001,LaterDid00002,{SERVICE_LABEL},", macs[1]),
+            "Label",
+            "label_taken",
+        ),
+        // Another device's SN as a label would shadow it.
+        (
+            format!("{},gzl001,LaterDid00002,LaterDid00001,", macs[1]),
+            "Label",
+            "label_taken",
+        ),
+    ];
+    for (row, column, code) in &refusals {
+        let report = import(&s, &key, "gzl001", "atomic", &format!("{row}\n")).await;
+        assert_eq!(
+            (report["imported"].as_u64(), report["updated"].as_u64()),
+            (Some(0), Some(0)),
+            "{row}: {report}"
+        );
+        assert_eq!(
+            refused_rows(&report),
+            [(2, column.to_string(), code.to_string())],
+            "{row}"
+        );
+        assert!(!report.to_string().contains("Zm9vYmFy"), "{report}");
+    }
+    // A DeviceKey held by a device of another SN is not moved.
+    let moved = format!("{},gzl001,LaterDid00002,LABEL-FOR-2,\n", macs[0]);
+    let report = import(&s, &key, "gzl001", "atomic", &moved).await;
+    assert_eq!(refused_rows(&report)[0].2, "device_key_taken", "{report}");
+
+    // The real file: passcodes for two devices, a label for one, the third's label again
+    // (unchanged) with the passcode it lacked; and, in the same file, a new device.
+    let later = format!(
+        "{},gzl001,LaterDid00001,,XAVBPXMSKA\n{},gzl001,LaterDid00002,LABEL-FOR-2,KEEPITSAFE\n\
+         {},gzl001,LaterDid00003,{SERVICE_LABEL_2},THIRDPASS1\n{},gzl001,LaterDid00004,,\n",
+        macs[0], macs[1], macs[2], macs[3]
+    );
+    let report = import(&s, &key, "gzl001", "atomic", &later).await;
+    assert_eq!(
+        (report["imported"].as_u64(), report["updated"].as_u64()),
+        (Some(1), Some(3)),
+        "{report}"
+    );
+    // The same file again changes nothing more: every repeat is refused as nothing new.
+    let report = import(&s, &key, "gzl001", "partial", &later).await;
+    assert_eq!(
+        (report["imported"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    let rows: std::collections::BTreeSet<u64> = refused_rows(&report)
+        .into_iter()
+        .map(|(row, _, _)| row)
+        .collect();
+    assert_eq!(rows, [2, 3, 4, 5].into(), "{report}");
+
+    // The passcodes are checked now, both ways; the new label binds its device.
+    legacy_answers(&s, &ann, &legacy("LaterDid00001", "WRONGPASS1"), 403).await;
+    legacy_answers(&s, &ann, &legacy("LaterDid00003", "WRONGPASS1"), 403).await;
+    let bound = bind(&s, &ann, &legacy("LaterDid00001", "XAVBPXMSKA")).await;
+    assert_eq!(bound.assert_status(201)["device"]["sn"], "LaterDid00001");
+    let bound = bind(&s, &ann, "LABEL-FOR-2").await;
+    assert_eq!(bound.assert_status(201)["device"]["sn"], "LaterDid00002");
+    let bound = bind(&s, &ann, &legacy("LaterDid00003", "THIRDPASS1")).await;
+    assert_eq!(bound.assert_status(201)["device"]["sn"], "LaterDid00003");
+}
+
+/// Inspect and bind of `label` both answer `status` (403: `bad_bind_code`).
+async fn legacy_answers(s: &TestServer, token: &str, label: &str, status: u16) {
+    for answer in [inspect(s, token, label).await, bind(s, token, label).await] {
+        answer.assert_error(status, "bad_bind_code");
+        assert!(
+            !answer.json.to_string().contains("WRONGPASS"),
+            "{}",
+            answer.json
+        );
+    }
 }

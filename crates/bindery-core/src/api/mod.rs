@@ -325,8 +325,12 @@ pub struct RejectedRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
-    /// How many rows were imported.
+    /// How many rows were imported (devices created, or batch SNs given their DeviceKey).
     pub imported: u64,
+    /// How many rows gave a device imported before the label or passcode it lacked
+    /// (docs/product.md §2.3). Absent in answers of clouds that predate it.
+    #[serde(default)]
+    pub updated: u64,
     /// The rows refused and why (in atomic mode, any makes the import import nothing).
     pub rejected: Vec<RejectedRow>,
 }

@@ -1,9 +1,10 @@
 //! The checked way's last check: the rows that passed the file's own checks against what the
-//! database holds, split into devices to activate and devices to create.
+//! database holds, split into devices to activate, devices to create and devices imported
+//! before that a row gives a label or passcode.
 //!
 //! A refusal here never says which device holds a value: it may be another maker's.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
@@ -11,34 +12,71 @@ use bindery_core::ProductKey;
 use super::check::{reject, GoodRow};
 use super::header::{Columns, Field};
 
+/// What the database holds of one device the file names (by SN, or by a label that reads
+/// as an SN).
+pub(super) struct KnownDevice {
+    pub product_key: String,
+    pub device_key: Option<String>,
+    /// The keyed hash of the label adopted for it, if any.
+    pub label_hash: Option<Vec<u8>>,
+    /// The keyed hash of its Gizwits passcode, if any.
+    pub passcode_hash: Option<Vec<u8>>,
+}
+
 /// What the database holds of a file's SNs, DeviceKeys and labels.
 #[derive(Default)]
 pub(super) struct Existing {
-    /// SN → (its product, whether it already has a DeviceKey), for the file's SNs and the
-    /// labels of the file that read as bare SNs.
-    pub sns: HashMap<String, (String, bool)>,
+    /// The devices of the file's SNs and of its labels that read as bare SNs.
+    pub sns: HashMap<String, KnownDevice>,
     /// DeviceKey → the SN that has it.
     pub device_keys: HashMap<String, String>,
-    /// The keyed hashes of the file's labels that are already adopted.
-    pub labels: HashSet<Vec<u8>>,
+    /// The keyed hashes of the file's labels that are already adopted → the SN adopting each.
+    pub labels: HashMap<Vec<u8>, String>,
 }
 
-/// The rows that passed the file's checks, split by what the database says: rows to
-/// activate (an SN of a batch of this product without a DeviceKey yet) and rows to create;
-/// the others are added to `rejected`, which ends sorted by row.
+/// The rows that passed the file's checks, split by what the database says.
+#[derive(Default)]
+pub(super) struct Classified {
+    /// SNs of this product's batches without a DeviceKey yet: given the row's DeviceKey.
+    pub activate: Vec<GoodRow>,
+    /// New devices.
+    pub create: Vec<GoodRow>,
+    /// Devices of this product imported before with the row's SN and DeviceKey, to which the
+    /// row gives the label or passcode they lack (only those two are written).
+    pub amend: Vec<GoodRow>,
+}
+
+/// Splits `good` by what the database holds; the rows that cannot be written are added to
+/// `rejected`, which ends sorted by row.
 pub(super) fn classify(
     product_key: &ProductKey,
     good: Vec<GoodRow>,
     existing: &Existing,
     columns: &Columns,
     rejected: &mut Vec<RejectedRow>,
-) -> (Vec<GoodRow>, Vec<GoodRow>) {
+) -> Classified {
     let (key_column, sn_column) = (columns.header(Field::DeviceKey), columns.header(Field::Sn));
-    let mut activate = Vec::new();
-    let mut create = Vec::new();
+    let mut classified = Classified::default();
     for row in good {
-        let key_taken = existing.device_keys.get(row.device_key.as_str());
-        if key_taken.is_some() {
+        let key_holder = existing.device_keys.get(row.device_key.as_str());
+        let known = existing.sns.get(row.sn.as_str());
+        // A row may repeat a device imported before to give it a label or passcode later
+        // (a maker who moves an installed base over imports the devices first and their
+        // Gizwits labels when they have them). Only an exact repeat of SN and DeviceKey within
+        // the same product counts, so a row can never move a DeviceKey or take a device over.
+        // A repeat that brings neither is refused below as it always was.
+        let brings_adoption = row.label.is_some() || row.passcode.is_some();
+        if let Some(device) = known.filter(|device| {
+            brings_adoption
+                && device.product_key == product_key.as_str()
+                && key_holder.is_some_and(|sn| sn == row.sn.as_str())
+        }) {
+            if amendable(&row, device, existing, columns, rejected) {
+                classified.amend.push(row);
+            }
+            continue;
+        }
+        if key_holder.is_some() {
             // Which SN has it is not said: it may be another maker's device.
             reject(
                 rejected,
@@ -51,9 +89,8 @@ pub(super) fn classify(
                 ),
             );
         }
-        let sn_state = existing.sns.get(row.sn.as_str());
-        let sn_free = match sn_state {
-            Some((pk, _)) if pk != product_key.as_str() => {
+        let sn_free = match known {
+            Some(device) if device.product_key != product_key.as_str() => {
                 let message = format!(
                     "SN {} is taken by another device: leave Device SN empty to use the DeviceKey, or use an SN of this product's batches",
                     row.sn
@@ -61,8 +98,14 @@ pub(super) fn classify(
                 reject(rejected, row.row, sn_column, "sn_taken", message);
                 false
             }
-            Some((_, true)) => {
-                let message = format!("SN {} already has a DeviceKey", row.sn);
+            Some(KnownDevice {
+                device_key: Some(_),
+                ..
+            }) => {
+                let message = format!(
+                    "SN {} already has a DeviceKey: an SN takes one DeviceKey, and a row repeating a device imported before may only give it a Label or Passcode it lacks",
+                    row.sn
+                );
                 reject(rejected, row.row, sn_column, "already_imported", message);
                 false
             }
@@ -71,34 +114,115 @@ pub(super) fn classify(
         let label_free = row.label.as_ref().is_none_or(|label| {
             // A label that is a device's SN would shadow that device's bare-SN label, since an
             // adopted text is looked up first (see `adopt`).
-            let taken = existing.labels.contains(label.hash.as_bytes().as_slice())
+            let taken = existing
+                .labels
+                .contains_key(label.hash.as_bytes().as_slice())
                 || label
                     .as_sn
                     .as_ref()
                     .is_some_and(|sn| existing.sns.contains_key(sn.as_str()));
             if taken {
-                // Neither the text (a secret on bind_code_required products) nor the device
-                // that has it (maybe another maker's) is named.
-                reject(
-                    rejected,
-                    row.row,
-                    columns.header(Field::Label),
-                    "label_taken",
-                    "this label already names another device (adopted for it, or its SN): one label text names one device, so check the file for a copied cell".to_owned(),
-                );
+                label_taken(rejected, row.row, columns);
             }
             !taken
         });
-        match (
-            key_taken.is_none() && sn_free && label_free,
-            sn_state.is_some(),
-        ) {
-            (true, true) => activate.push(row),
-            (true, false) => create.push(row),
-            (false, _) => {}
+        if key_holder.is_none() && sn_free && label_free {
+            match known {
+                Some(_) => classified.activate.push(row),
+                None => classified.create.push(row),
+            }
         }
     }
     // Stable: a row's refusals stay in the file's column order.
     rejected.sort_by_key(|a| a.row);
-    (activate, create)
+    classified
+}
+
+/// Whether `row`, an exact repeat of `device`, gives it a label or passcode it lacks without
+/// changing one it has; refuses the row in `rejected` otherwise.
+fn amendable(
+    row: &GoodRow,
+    device: &KnownDevice,
+    existing: &Existing,
+    columns: &Columns,
+    rejected: &mut Vec<RejectedRow>,
+) -> bool {
+    let before = rejected.len();
+    let mut brings_new = false;
+    if let Some(label) = &row.label {
+        let hash = label.hash.as_bytes().as_slice();
+        match &device.label_hash {
+            Some(stored) if stored.as_slice() == hash => {}
+            Some(_) => reject(
+                rejected,
+                row.row,
+                columns.header(Field::Label),
+                "label_already_set",
+                format!(
+                    "SN {} already has another adopted label, and a device keeps the label it was given: leave this Label cell empty",
+                    row.sn
+                ),
+            ),
+            None => {
+                let taken = existing
+                    .labels
+                    .get(hash)
+                    .is_some_and(|holder| holder != row.sn.as_str())
+                    || label.as_sn.as_ref().is_some_and(|sn| {
+                        sn != &row.sn && existing.sns.contains_key(sn.as_str())
+                    });
+                if taken {
+                    label_taken(rejected, row.row, columns);
+                } else {
+                    brings_new = true;
+                }
+            }
+        }
+    }
+    if let Some(passcode) = &row.passcode {
+        match &device.passcode_hash {
+            Some(stored) if stored.as_slice() == passcode.as_bytes().as_slice() => {}
+            Some(_) => reject(
+                rejected,
+                row.row,
+                columns.header(Field::Passcode),
+                "passcode_already_set",
+                format!(
+                    "SN {} already has another passcode, and a device keeps the passcode it was given: leave this Passcode cell empty",
+                    row.sn
+                ),
+            ),
+            None => brings_new = true,
+        }
+    }
+    if rejected.len() > before {
+        return false;
+    }
+    if !brings_new {
+        let message = format!(
+            "SN {} already has this DeviceKey, and this Label or Passcode: nothing to change, so remove the row",
+            row.sn
+        );
+        reject(
+            rejected,
+            row.row,
+            columns.header(Field::Sn),
+            "already_imported",
+            message,
+        );
+        return false;
+    }
+    true
+}
+
+/// Refuses `row`'s label as naming another device. Neither the text (a secret on
+/// bind_code_required products) nor the device that has it (maybe another maker's) is named.
+fn label_taken(rejected: &mut Vec<RejectedRow>, row: u64, columns: &Columns) {
+    reject(
+        rejected,
+        row,
+        columns.header(Field::Label),
+        "label_taken",
+        "this label already names another device (adopted for it, or its SN): one label text names one device, so check the file for a copied cell".to_owned(),
+    );
 }

@@ -27,7 +27,8 @@
 //! A row with an SN of a batch activates that SN; a row without an SN (or with an SN Bindery
 //! did not make) creates the device, its SN defaulting to the DeviceKey. A row may also adopt
 //! a label printed by another system for its device, and give its Gizwits passcode
-//! (docs/product.md §2.3); both are stored as keyed hashes only.
+//! (docs/product.md §2.3); both are stored as keyed hashes only. A row repeating a device
+//! imported before (same SN and DeviceKey) gives it the label or passcode it lacks.
 
 mod adopt;
 mod check;
@@ -140,6 +141,7 @@ pub async fn import_file(
     tracing::info!(
         product_key = %product_key,
         imported = written.imported,
+        updated = written.updated,
         rejected = written.rejected.len(),
         checked_way = written.checked_way,
         ms = started.elapsed().as_millis() as u64,
@@ -147,6 +149,7 @@ pub async fn import_file(
     );
     Ok(ImportReport {
         imported: written.imported as u64,
+        updated: written.updated as u64,
         rejected: written.rejected,
     })
 }
@@ -190,8 +193,9 @@ pub async fn import(
     };
     let report = import_file(&state, &product.product_key, upload.file, mode).await?;
     let detail = format!(
-        "{} imported, {} refused ({})",
+        "{} imported, {} updated, {} refused ({})",
         report.imported,
+        report.updated,
         report.rejected.len(),
         match mode {
             ImportMode::Atomic => "atomic",

@@ -14,7 +14,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::PgPool;
 
 use super::check::{check_rows, Checked, GoodRow};
-use super::classify::{classify, Existing};
+use super::classify::{classify, Classified, Existing, KnownDevice};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
@@ -56,6 +56,7 @@ pub(super) async fn import(
         tx.commit().await?;
         return Ok(Written {
             imported,
+            updated: 0,
             rejected: Vec::new(),
             checked_way: false,
         });
@@ -126,7 +127,9 @@ async fn copy_optimistically(
 struct StoredSn {
     sn: String,
     product_key: String,
-    has_key: bool,
+    device_key: Option<String>,
+    label_hash: Option<Vec<u8>>,
+    passcode_hash: Option<Vec<u8>>,
 }
 
 /// The checked path: `good` against the database through a temporary table, then the
@@ -159,7 +162,7 @@ async fn checked_write(
     let mut existing = Existing::default();
     // The rows' SNs, and their labels that read as SNs (which must be no device's).
     let found: Vec<StoredSn> = sqlx::query_as(
-        "SELECT d.sn AS sn, d.product_key AS product_key, d.device_key IS NOT NULL AS has_key \
+        "SELECT d.sn, d.product_key, d.device_key, d.label_hash, d.passcode_hash \
          FROM devices d JOIN (SELECT sn FROM import_rows \
              UNION SELECT label_sn FROM import_rows WHERE label_sn IS NOT NULL) r ON r.sn = d.sn",
     )
@@ -167,7 +170,13 @@ async fn checked_write(
     .fetch_all(&mut *tx)
     .await?;
     for row in found {
-        existing.sns.insert(row.sn, (row.product_key, row.has_key));
+        let device = KnownDevice {
+            product_key: row.product_key,
+            device_key: row.device_key,
+            label_hash: row.label_hash,
+            passcode_hash: row.passcode_hash,
+        };
+        existing.sns.insert(row.sn, device);
     }
     let found: Vec<(String, String)> = sqlx::query_as(
         "SELECT d.device_key, d.sn FROM devices d JOIN import_rows r ON r.device_key = d.device_key",
@@ -176,18 +185,23 @@ async fn checked_write(
     .fetch_all(&mut *tx)
     .await?;
     existing.device_keys.extend(found);
-    let found: Vec<Vec<u8>> = sqlx::query_scalar(
-        "SELECT d.label_hash FROM devices d JOIN import_rows r ON r.label_hash = d.label_hash",
+    let found: Vec<(Vec<u8>, String)> = sqlx::query_as(
+        "SELECT d.label_hash, d.sn FROM devices d JOIN import_rows r ON r.label_hash = d.label_hash",
     )
     .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
     existing.labels.extend(found);
-    let (activate, create) = classify(product_key, good, &existing, &columns, &mut rejected);
+    let Classified {
+        activate,
+        create,
+        amend,
+    } = classify(product_key, good, &existing, &columns, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         return Ok(Written {
             imported: 0,
+            updated: 0,
             rejected,
             checked_way: true,
         });
@@ -213,8 +227,24 @@ async fn checked_write(
         .await
         .map_err(concurrent_change)?;
     }
+    if !amend.is_empty() {
+        transient("TRUNCATE import_rows", tx).await?;
+        copy_rows(tx, COPY_IMPORT_ROWS, &amend, Suffix::LabelSn).await?;
+        // COALESCE: a label or passcode the device already has stays (classify refused rows
+        // that would change one).
+        sqlx::query(
+            "UPDATE devices d SET label_hash = COALESCE(d.label_hash, r.label_hash), \
+             passcode_hash = COALESCE(d.passcode_hash, r.passcode_hash) \
+             FROM import_rows r WHERE d.sn = r.sn AND d.device_key = r.device_key",
+        )
+        .persistent(false)
+        .execute(&mut *tx)
+        .await
+        .map_err(concurrent_change)?;
+    }
     Ok(Written {
         imported: create.len() + activate.len(),
+        updated: amend.len(),
         rejected,
         checked_way: true,
     })

@@ -26,7 +26,7 @@ use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use super::check::{check_rows, Checked, GoodRow};
-use super::classify::{classify, Existing};
+use super::classify::{classify, Classified, Existing, KnownDevice};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
@@ -89,6 +89,7 @@ async fn import_to_end(
     if let Staged::All(imported) = staged {
         return Ok(Written {
             imported,
+            updated: 0,
             rejected: Vec::new(),
             checked_way: false,
         });
@@ -101,6 +102,7 @@ async fn import_to_end(
     if let Some(imported) = optimistic {
         return Ok(Written {
             imported,
+            updated: 0,
             rejected: Vec::new(),
             checked_way: false,
         });
@@ -357,6 +359,8 @@ struct StoredSn {
     sn: String,
     product_key: String,
     device_key: Option<String>,
+    label_hash: Option<Vec<u8>>,
+    passcode_hash: Option<Vec<u8>>,
 }
 
 /// The checked way's writes: existence checks in chunks of `IN (…)` lists, then multi-row
@@ -388,14 +392,18 @@ async fn checked_write(
             .collect();
         let found: Vec<StoredSn> = select_in(
             &mut tx,
-            "SELECT sn, product_key, device_key FROM devices WHERE sn",
+            "SELECT sn, product_key, device_key, label_hash, passcode_hash FROM devices WHERE sn",
             &sns,
         )
         .await?;
         for row in found {
-            existing
-                .sns
-                .insert(row.sn, (row.product_key, row.device_key.is_some()));
+            let device = KnownDevice {
+                product_key: row.product_key,
+                device_key: row.device_key,
+                label_hash: row.label_hash,
+                passcode_hash: row.passcode_hash,
+            };
+            existing.sns.insert(row.sn, device);
         }
         let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
         let found: Vec<(String, String)> = select_in(
@@ -415,12 +423,17 @@ async fn checked_write(
                 .extend(taken_labels(&mut tx, &labels).await?);
         }
     }
-    let (activate, create) = classify(product_key, good, &existing, &columns, &mut rejected);
+    let Classified {
+        activate,
+        create,
+        amend,
+    } = classify(product_key, good, &existing, &columns, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         tx.rollback().await?;
         return Ok(Written {
             imported: 0,
+            updated: 0,
             rejected,
             checked_way: true,
         });
@@ -448,9 +461,25 @@ async fn checked_write(
         .await
         .map_err(concurrent_change)?;
     }
+    for row in &amend {
+        // COALESCE: a label or passcode the device already has stays (classify refused
+        // rows that would change one; this also holds against a concurrent import).
+        sqlx::query(
+            "UPDATE devices SET label_hash = COALESCE(label_hash, $1), \
+             passcode_hash = COALESCE(passcode_hash, $2) WHERE sn = $3 AND device_key = $4",
+        )
+        .bind(label_hash(row))
+        .bind(passcode_hash(row))
+        .bind(row.sn.as_str())
+        .bind(row.device_key.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(concurrent_change)?;
+    }
     tx.commit().await?;
     Ok(Written {
         imported: create.len() + activate.len(),
+        updated: amend.len(),
         rejected,
         checked_way: true,
     })
@@ -480,12 +509,12 @@ where
 async fn taken_labels(
     conn: &mut AnyConnection,
     hashes: &[&[u8]],
-) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+) -> Result<Vec<(Vec<u8>, String)>, sqlx::Error> {
     let sql = format!(
-        "SELECT label_hash FROM devices WHERE label_hash IN ({})",
+        "SELECT label_hash, sn FROM devices WHERE label_hash IN ({})",
         placeholders(Backend::Sqlite, 1, hashes.len())
     );
-    let mut query = sqlx::query_scalar::<_, Vec<u8>>(&sql);
+    let mut query = sqlx::query_as::<_, (Vec<u8>, String)>(&sql);
     for hash in hashes {
         query = query.bind(*hash);
     }

@@ -21,6 +21,8 @@ pub enum ImportMode {
 pub(super) struct Written {
     /// Devices created or activated.
     pub imported: usize,
+    /// Devices imported before that were given a label or passcode.
+    pub updated: usize,
     /// Every refused row, in row order: the file's own problems and the database's.
     pub rejected: Vec<RejectedRow>,
     /// Whether the file took the checked way.
