@@ -70,6 +70,9 @@ async fn run(
     stop: Arc<AtomicBool>,
     torch: TorchSwitch,
 ) {
+    // The scanner's module is fetched and compiled while the camera starts (a phone's camera
+    // takes longer to give its first frame than that), not after the first frame arrives.
+    super::scanner::warm_up();
     let (stream, name, cameras) = match open_stream(index).await {
         Ok(opened) => opened,
         Err(state) => {

@@ -4,11 +4,11 @@
 //! Sign-in screen a phone waits for weighs and compiles less; and decoding in a worker never
 //! holds up the page's thread (the preview, taps, the screens).
 //!
-//! One worker for the visit, started on the first request (the Scan screen opening its
-//! camera, or "Open image…"). Each request carries an id its answer repeats. When the worker
-//! cannot load (no network and its files not kept offline) or its decoder panics (which on
-//! wasm ends the instance), every request still waiting gets that answer, and the next
-//! request starts a fresh worker.
+//! One worker for the visit, started when the Scan screen opens its camera (so its module
+//! loads while the camera starts) or on the first request ("Open image…"). Each request
+//! carries an id its answer repeats. When the worker cannot load (no network and its files
+//! not kept offline) or its decoder panics (which on wasm ends the instance), every request
+//! still waiting gets that answer, and the next request starts a fresh worker.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -84,6 +84,13 @@ pub(super) async fn ask(
     answered
         .await
         .unwrap_or_else(|_| Err(ScannerError::Unavailable("the scanner stopped".to_owned())))
+}
+
+/// Starts the worker now, if it is not running, so that its module loads while the caller
+/// waits for something else (the camera); the first request then finds it ready. A worker
+/// that cannot start is left for that request to report.
+pub(super) fn warm_up() {
+    let _ = scanner();
 }
 
 /// The running scanner, started (or started again after it broke) when needed.
