@@ -13,8 +13,10 @@ use super::check::{reject, GoodRow};
 use super::header::{Columns, Field};
 
 /// What the database holds of one device the file names (by SN, or by a label that reads
-/// as an SN).
+/// as an SN): a row of both backends' look-ups.
+#[derive(sqlx::FromRow)]
 pub(super) struct KnownDevice {
+    pub sn: String,
     pub product_key: String,
     pub device_key: Option<String>,
     /// The keyed hash of the label adopted for it, if any.

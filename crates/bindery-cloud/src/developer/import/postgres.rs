@@ -123,15 +123,6 @@ async fn copy_optimistically(
 }
 
 /// What the database holds of an SN of the file.
-#[derive(sqlx::FromRow)]
-struct StoredSn {
-    sn: String,
-    product_key: String,
-    device_key: Option<String>,
-    label_hash: Option<Vec<u8>>,
-    passcode_hash: Option<Vec<u8>>,
-}
-
 /// The checked path: `good` against the database through a temporary table, then the
 /// writes of what passes (nothing in atomic mode when a row is refused).
 async fn checked_write(
@@ -161,7 +152,7 @@ async fn checked_write(
 
     let mut existing = Existing::default();
     // The rows' SNs, and their labels that read as SNs (which must be no device's).
-    let found: Vec<StoredSn> = sqlx::query_as(
+    let found: Vec<KnownDevice> = sqlx::query_as(
         "SELECT d.sn, d.product_key, d.device_key, d.label_hash, d.passcode_hash \
          FROM devices d JOIN (SELECT sn FROM import_rows \
              UNION SELECT label_sn FROM import_rows WHERE label_sn IS NOT NULL) r ON r.sn = d.sn",
@@ -169,14 +160,8 @@ async fn checked_write(
     .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
-    for row in found {
-        let device = KnownDevice {
-            product_key: row.product_key,
-            device_key: row.device_key,
-            label_hash: row.label_hash,
-            passcode_hash: row.passcode_hash,
-        };
-        existing.sns.insert(row.sn, device);
+    for device in found {
+        existing.sns.insert(device.sn.clone(), device);
     }
     let found: Vec<(String, String)> = sqlx::query_as(
         "SELECT d.device_key, d.sn FROM devices d JOIN import_rows r ON r.device_key = d.device_key",

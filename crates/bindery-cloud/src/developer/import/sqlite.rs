@@ -354,15 +354,6 @@ async fn unstage(state: &AppState, import_id: i64, written: &[RowidRange]) -> Re
 }
 
 /// What the database holds of an SN of the file.
-#[derive(sqlx::FromRow)]
-struct StoredSn {
-    sn: String,
-    product_key: String,
-    device_key: Option<String>,
-    label_hash: Option<Vec<u8>>,
-    passcode_hash: Option<Vec<u8>>,
-}
-
 /// The checked way's writes: existence checks in chunks of `IN (…)` lists, then multi-row
 /// inserts and the activations, in one transaction.
 async fn checked_write(
@@ -390,20 +381,14 @@ async fn checked_write(
             .chain(label_sns)
             .map(|sn| sn.as_str())
             .collect();
-        let found: Vec<StoredSn> = select_in(
+        let found: Vec<KnownDevice> = select_in(
             &mut tx,
             "SELECT sn, product_key, device_key, label_hash, passcode_hash FROM devices WHERE sn",
             &sns,
         )
         .await?;
-        for row in found {
-            let device = KnownDevice {
-                product_key: row.product_key,
-                device_key: row.device_key,
-                label_hash: row.label_hash,
-                passcode_hash: row.passcode_hash,
-            };
-            existing.sns.insert(row.sn, device);
+        for device in found {
+            existing.sns.insert(device.sn.clone(), device);
         }
         let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
         let found: Vec<(String, String)> = select_in(
