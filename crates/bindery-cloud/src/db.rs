@@ -250,10 +250,25 @@ pub fn live(alias: &str) -> String {
     )
 }
 
-/// Removes what imports cut short by the end of the process left behind: their staged rows
-/// (never visible) and their `import_pending` entries. Run at start, before serving.
+/// The update that puts a batch SN a staged import activated back as its batch made it: no
+/// DeviceKey, nothing imported (the caller adds which rows). Rows an import creates never
+/// have a batch, so `batch_id` tells the two apart.
+pub const RESTORE_ACTIVATED: &str = "UPDATE devices SET device_key = NULL, \
+     device_name = NULL, fingerprint = NULL, label_hash = NULL, passcode_hash = NULL, \
+     imported_at = NULL, pending_import = NULL";
+
+/// Undoes what imports cut short by the end of the process left behind: their staged rows
+/// (never visible; the batch SNs they activated put back, the devices they created removed)
+/// and their `import_pending` entries. Run at start, before serving. Returns how many
+/// devices were removed.
 pub async fn drop_unfinished_imports(writer: &AnyPool) -> Result<u64, sqlx::Error> {
     let mut tx = writer.begin().await?;
+    sqlx::query(&format!(
+        "{RESTORE_ACTIVATED} WHERE pending_import IN (SELECT import_id FROM import_pending) \
+         AND batch_id IS NOT NULL"
+    ))
+    .execute(&mut *tx)
+    .await?;
     let removed = sqlx::query(
         "DELETE FROM devices WHERE pending_import IN (SELECT import_id FROM import_pending)",
     )

@@ -170,13 +170,45 @@ async fn an_import_cut_off_by_the_end_of_the_process_is_undone_at_the_next_start
     .execute(&s.state.writer)
     .await
     .unwrap();
-    assert_eq!(rows_of(&s, "stage03").await, 1);
+    // And a batch SN it had activated.
+    let (batch_id, archive) = s.batch(&key, "stage03", 1).await;
+    let batch_sn = crate::common::sn_list(&archive).remove(0).sn;
+    sqlx::query(
+        "UPDATE devices SET device_key = $1, device_name = 'Lamp', imported_at = 0, \
+         pending_import = $2 WHERE sn = $3",
+    )
+    .bind(next_mac())
+    .bind(import_id)
+    .bind(&batch_sn)
+    .execute(&s.state.writer)
+    .await
+    .unwrap();
+    assert_eq!(rows_of(&s, "stage03").await, 2);
 
     let s = s.with_limits(crate::common::test_limits()).await;
     assert_eq!(
         rows_of(&s, "stage03").await,
-        0,
-        "the staged row was removed"
+        1,
+        "the staged row was removed, the batch SN kept"
+    );
+    let batch_row: (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT batch_id, device_key, device_name, imported_at, pending_import \
+             FROM devices WHERE sn = $1",
+    )
+    .bind(&batch_sn)
+    .fetch_one(&s.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        batch_row,
+        (batch_id, None, None, None, None),
+        "the batch SN is as its batch made it"
     );
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_pending")
         .fetch_one(&s.state.db)
@@ -193,4 +225,91 @@ async fn an_import_cut_off_by_the_end_of_the_process_is_undone_at_the_next_start
         )
         .await;
     assert_eq!(report.assert_status(200)["imported"], 1);
+}
+
+/// The staged way also activates batch SNs (the usual import of a bind_code_required
+/// product's labels): a file refused in its last chunk puts every SN it had activated back,
+/// and the fixed file activates them all at once at its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_activation_file_is_staged_and_put_back_whole_when_refused() {
+    let s = TestServer::sqlite().await;
+    let key = s.key("maker", false).await;
+    s.product(&key, "stage04", "sn_only").await;
+    let (batch_id, _) = s.batch(&key, "stage04", 1).await;
+    // 30,000 more SNs of that batch, as a batch makes them: three of the staged way's chunks.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) \
+         INSERT INTO devices (sn, product_key, batch_id, created_at) \
+         SELECT 'ACT' || (10000000 + i), 'stage04', $1, 0 FROM n",
+    )
+    .bind(&batch_id)
+    .execute(&s.state.writer)
+    .await
+    .unwrap();
+    let taken = next_mac();
+    let header = "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n";
+    s.import(
+        &key,
+        "stage04",
+        "atomic",
+        &format!("{header}{taken},stage04,ACTTAKEN01,,\n"),
+    )
+    .await
+    .assert_status(200);
+
+    // Every batch SN activated, ten new devices, and a last row whose DeviceKey is taken.
+    let mut csv = String::from(header);
+    for i in 0..30_000 {
+        csv.push_str(&format!(
+            "{},stage04,ACT{},Lamp,\n",
+            next_mac(),
+            10_000_000 + i
+        ));
+    }
+    for i in 0..10 {
+        csv.push_str(&format!("{},stage04,ACTNEW{i:04},,\n", next_mac()));
+    }
+    let fixed = csv.clone();
+    csv.push_str(&format!("{taken},stage04,ACTLAST001,,\n"));
+    let report = s.import(&key, "stage04", "atomic", &csv).await;
+    let body = report.assert_status(200);
+    assert_eq!(body["imported"], 0, "{body}");
+    assert_eq!(body["rejected"][0]["row"], 30_012, "{body}");
+    let changed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM devices WHERE product_key = 'stage04' AND sn <> 'ACTTAKEN01' \
+         AND (device_key IS NOT NULL OR device_name IS NOT NULL OR imported_at IS NOT NULL \
+              OR pending_import IS NOT NULL)",
+    )
+    .fetch_one(&s.state.db)
+    .await
+    .unwrap();
+    assert_eq!(changed, 0, "every activated SN is put back");
+    assert_eq!(
+        rows_of(&s, "stage04").await,
+        30_002,
+        "no new device is left"
+    );
+
+    let report = s.import(&key, "stage04", "atomic", &fixed).await;
+    assert_eq!(report.assert_status(200)["imported"], 30_010);
+    assert_eq!(staged_rows(&s).await, 0);
+    // Only the staged way marks rows with their import: all of them went that way.
+    let staged: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM devices WHERE product_key = 'stage04' AND sn <> 'ACTTAKEN01' \
+         AND pending_import IS NOT NULL AND device_key IS NOT NULL AND device_name IS NOT DISTINCT FROM \
+             (CASE WHEN batch_id IS NULL THEN NULL ELSE 'Lamp' END)",
+    )
+    .fetch_one(&s.state.db)
+    .await
+    .unwrap();
+    assert_eq!(staged, 30_010);
+    let ann = s.user("ann@example.com").await;
+    let inspect = s
+        .post(
+            "/v1/qr/inspect",
+            Auth::Bearer(&ann),
+            json!({"qr_content": "pk=stage04&sn=ACT10000000&v=1"}),
+        )
+        .await;
+    assert_eq!(inspect.assert_status(200)["status"], "bindable");
 }

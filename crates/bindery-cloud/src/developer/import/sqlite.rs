@@ -8,15 +8,21 @@
 //! activated, a repeat within the file) either fails the statement (unique index) or is
 //! left out of its count of changed rows, and the file takes the checked way.
 //!
-//! The staged way comes first, for a file of new devices only (the common import, and the
-//! million-row one): each chunk is inserted in its own short transaction, its rows marked
-//! with the import's id and invisible (`db::live`) until the import's `import_pending` row is
-//! deleted at the end. SQLite has one writer, and an import holding it for seconds made every
-//! bind wait that long (issue 14's soak: bind p99 4.6 s during a million-row import); now a
-//! bind waits for one chunk at most. A chunk that inserts fewer rows than it holds (an SN
-//! that exists, so an activation or a conflict; a DeviceKey or label taken; a repeat) ends
-//! the staged way: its rows are deleted again, chunk by chunk, and the file takes the
+//! The staged way comes first, for a file of new devices and activations of batch SNs (the
+//! common imports, and the million-row ones): each chunk is upserted in its own short
+//! transaction, its rows marked with the import's id and invisible (`db::live`) until the
+//! import's `import_pending` row is deleted at the end. SQLite has one writer, and an import
+//! holding it for seconds made every bind wait that long (issue 14's soak: bind p99 4.6 s
+//! during a million-row import); now a bind waits for one chunk at most. A chunk that
+//! changes fewer rows than it holds (an SN that exists and cannot be activated; a DeviceKey
+//! or label taken; a repeat) ends the staged way: what it wrote is undone, chunk by chunk
+//! (created devices deleted, activated batch SNs put back), and the file takes the
 //! optimistic way, as a whole.
+//!
+//! Decision: while an activation is staged, its batch SN is hidden like a new device, so a
+//! label of it scanned in those seconds is `sn_not_found` rather than "not activated"; both
+//! refuse the bind and say to try again later or ask the seller. Showing it as it was would
+//! need every read to tell a staged DeviceKey from a real one.
 //!
 //! The checked way looks the file's SNs, DeviceKeys and labels up in chunks of `IN (…)`
 //! lists and writes with multi-row statements, all in one transaction.
@@ -30,7 +36,9 @@ use super::classify::{classify, Classified, Existing, KnownDevice};
 use super::rows::{joined, ImportFile};
 use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
-use crate::db::{is_unique_violation, now_ms, placeholders, values_rows, Backend};
+use crate::db::{
+    is_unique_violation, now_ms, placeholders, values_rows, Backend, RESTORE_ACTIVATED,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -55,13 +63,24 @@ const UPSERT_DEVICES: &str = "INSERT INTO devices \
      imported_at = excluded.imported_at \
      WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key";
 
-/// New devices of the chunk `$3` (as in [`UPSERT_DEVICES`]) for product `$1` imported at
-/// `$2`, staged under import `$4`; a row whose SN, DeviceKey or label is taken is left out.
+/// The chunk `$3` (as in [`UPSERT_DEVICES`]) for product `$1` imported at `$2`, staged under
+/// import `$4`: new devices, and activations of the product's batch SNs that have no
+/// DeviceKey yet. A row whose SN exists otherwise is left out of the count of changed rows;
+/// a DeviceKey or label taken fails the statement (unique index).
 const STAGE_DEVICES: &str = "INSERT INTO devices \
      (sn, product_key, device_key, device_name, fingerprint, label_hash, passcode_hash, imported_at, created_at, pending_import) \
      SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, unhex(value ->> 4), unhex(value ->> 5), $2, $2, $4 \
      FROM json_each($3) WHERE true \
-     ON CONFLICT DO NOTHING";
+     ON CONFLICT (sn) DO UPDATE SET device_key = excluded.device_key, \
+     device_name = excluded.device_name, fingerprint = excluded.fingerprint, \
+     label_hash = excluded.label_hash, passcode_hash = excluded.passcode_hash, \
+     imported_at = excluded.imported_at, pending_import = excluded.pending_import \
+     WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key \
+     AND devices.batch_id IS NOT NULL";
+
+/// Rowids per statement when [`unstage`] puts activated rows back: each statement holds the
+/// writer for a few milliseconds, not for a scan of the whole table.
+const RESTORE_WINDOW: i64 = 50_000;
 
 /// Imports the file `body` into `product_key`. The import runs on to its end (or its clean
 /// undoing) even when the caller goes away: a staged import cut off between two chunks would
@@ -230,8 +249,9 @@ async fn optimistic(
 enum Staged {
     /// Every row of the file was imported: this many.
     All(usize),
-    /// A row's SN, DeviceKey or label is in the database already (or repeats in the file):
-    /// an activation, or a conflict the checked way names. Nothing is left behind.
+    /// A row's SN (other than a batch SN to activate), DeviceKey or label is in the database
+    /// already, or repeats in the file: a conflict the checked way names, or a repeat that
+    /// gives a device its label. Nothing is left behind.
     TakenInDatabase,
     /// The reader refused a row (or it needs the checked way's look-ups). Nothing is left
     /// behind.
@@ -251,7 +271,7 @@ async fn staged(
     .bind(now_ms())
     .fetch_one(&state.writer)
     .await?;
-    let mut written = Vec::new();
+    let mut written = StagedWrites::default();
     let outcome = stage_chunks(state, product_key, body, import_id, &mut written).await;
     let done = match outcome {
         Ok(Staged::All(rows)) => match publish(state, product_key, import_id).await {
@@ -286,19 +306,27 @@ async fn publish(
     Ok(())
 }
 
-/// The rowids one staged chunk took. Its rows are inserted by one statement on the one
-/// writer, after the largest rowid read in the same transaction, so they take the next ones.
-type RowidRange = (i64, i64);
+/// What the staged chunks of an import wrote, for [`unstage`] (16 bytes a chunk, where
+/// keeping the chunks' text would hold the whole file again for as long as it is imported).
+#[derive(Default)]
+struct StagedWrites {
+    /// The rowids each chunk's new devices took. Its rows are inserted by one statement on
+    /// the one writer, after the largest rowid read in the same transaction, so they take
+    /// the next ones.
+    inserted: Vec<(i64, i64)>,
+    /// When chunks activated batch SNs (rows that keep their rowid): the largest rowid before
+    /// the last such chunk, which every row they activated is at or below.
+    activated_below: Option<i64>,
+}
 
-/// Writes the file's chunks under `import_id`, one transaction each, keeping the rowids each
-/// written chunk took in `written` (for [`unstage`]: 16 bytes a chunk, where keeping the
-/// chunks' text would hold the whole file again for as long as it is imported).
+/// Writes the file's chunks under `import_id`, one transaction each, noting in `written`
+/// what each written chunk changed.
 async fn stage_chunks(
     state: &AppState,
     product_key: &ProductKey,
     body: ImportFile,
     import_id: i64,
-    written: &mut Vec<RowidRange>,
+    written: &mut StagedWrites,
 ) -> Result<Staged, ApiError> {
     let now = now_ms();
     let (mut chunks, reader) = stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK);
@@ -314,15 +342,30 @@ async fn stage_chunks(
             .bind(text.as_str())
             .bind(import_id)
             .execute(&mut *tx)
-            .await?;
-        if staged.rows_affected() != rows as u64 {
-            // Not a file of new devices only: this chunk is undone with its transaction.
+            .await;
+        let complete = match staged {
+            Ok(done) => done.rows_affected() == rows as u64,
+            Err(e) if is_unique_violation(&e) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !complete {
+            // A row the staged way cannot take (see `Staged::TakenInDatabase`): this chunk
+            // is undone with its transaction.
             tx.rollback().await?;
             standing = false;
             break;
         }
+        let after: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM devices")
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
-        written.push((before + 1, before + rows as i64));
+        if after > before {
+            written.inserted.push((before + 1, after));
+        }
+        if after - before < rows as i64 {
+            // The rest of the chunk's rows were activations, of rows older than the chunk.
+            written.activated_below = Some(before);
+        }
     }
     // Closing the channel stops the reader at its next chunk.
     drop(chunks);
@@ -333,18 +376,36 @@ async fn stage_chunks(
     })
 }
 
-/// Deletes what the staged import `import_id` wrote (the rowids of its chunks, `written`), a
-/// chunk per transaction, then its `import_pending` row. Only rows marked with the import
-/// are deleted, whatever a range holds. Rows left by a failure here stay invisible and are
-/// removed at the next start ([`crate::db::drop_unfinished_imports`]).
-async fn unstage(state: &AppState, import_id: i64, written: &[RowidRange]) -> Result<(), ApiError> {
-    for &(first, last) in written {
+/// Undoes what the staged import `import_id` wrote (`written`), a chunk or window of rowids
+/// per transaction: deletes the devices it created and puts the batch SNs it activated back,
+/// then removes its `import_pending` row. Only rows marked with the import are touched,
+/// whatever a range holds. Rows left by a failure here stay invisible and are undone at the
+/// next start ([`crate::db::drop_unfinished_imports`]).
+async fn unstage(state: &AppState, import_id: i64, written: &StagedWrites) -> Result<(), ApiError> {
+    for &(first, last) in &written.inserted {
         sqlx::query("DELETE FROM devices WHERE rowid BETWEEN $1 AND $2 AND pending_import = $3")
             .bind(first)
             .bind(last)
             .bind(import_id)
             .execute(&state.writer)
             .await?;
+    }
+    if let Some(below) = written.activated_below {
+        let restore = format!(
+            "{RESTORE_ACTIVATED} WHERE rowid > $1 AND rowid <= $2 AND pending_import = $3 \
+             AND batch_id IS NOT NULL"
+        );
+        let mut from = 0;
+        while from < below {
+            let to = (from + RESTORE_WINDOW).min(below);
+            sqlx::query(&restore)
+                .bind(from)
+                .bind(to)
+                .bind(import_id)
+                .execute(&state.writer)
+                .await?;
+            from = to;
+        }
     }
     sqlx::query("DELETE FROM import_pending WHERE import_id = $1")
         .bind(import_id)
