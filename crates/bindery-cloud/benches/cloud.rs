@@ -5,13 +5,18 @@
 //! - `import`: a 1,000,000-row CSV import against `sqlite3 .import` of the same rows into a
 //!   table with the same unique indexes, and on PostgreSQL against `COPY` (psql `\copy`)
 //!   when a server is given (`BINDERY_TEST_PG_URL` or `--pg URL`; skipped otherwise);
+//! - `activation`: on SQLite, a 1,000,000-row import that activates batch SNs (the usual
+//!   import of a bind_code_required product's labels), first with a last row the database
+//!   refuses, then without, each with a one-device import of another product made every
+//!   20 ms meanwhile: how long such a write waits (the one writer), against the import's own
+//!   length, which is what it waited when the import held the writer throughout;
 //! - `sn`: `bindery-cloud sn generate --count 10000` against 10,000 `qrencode` runs;
 //! - `console`: the console's Devices page of a product with 1,000,000 devices over HTTP on
 //!   loopback (first page, a page 700,000 devices in, an SN prefix search, a DeviceKey prefix
 //!   search) against the `OFFSET` query a naive list would run, on SQLite and PostgreSQL; and
 //!   10,000 SNs generated the console's way (the API call, then the package by its link).
 //!
-//! `cargo bench -p bindery-cloud --bench cloud [-- bind import sn console] [--pg URL]` (all by
+//! `cargo bench -p bindery-cloud --bench cloud [-- bind import activation sn console] [--pg URL]` (all by
 //! default). Every peer is measured in the same run, so the ratios hold on a noisy machine.
 
 use std::process::Command;
@@ -304,6 +309,85 @@ async fn import_bench(pg_admin: Option<String>) {
     report_rounds("import (PostgreSQL)", "psql \\copy (COPY)", ROWS, &rounds);
 }
 
+/// The `activation` bench (see the top of this file).
+async fn activation_bench() {
+    const ROWS: u64 = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let state = open(&dir).await;
+    let pk = product(&state, "bench02").await;
+    // A batch of the product, then a million SNs under it as batches store them (made here
+    // by one statement: rendering a million labels would be the bench's whole time).
+    let (batch, _) = batches::create_batch(&state, &pk, 1, |_| {}).await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO devices (sn, product_key, batch_id, created_at) \
+         SELECT 'A' || (100000000 + i), 'bench02', $2, 0 FROM n",
+    )
+    .bind(ROWS as i64 - 1)
+    .bind(&batch.batch_id)
+    .execute(&state.writer)
+    .await
+    .unwrap();
+    let mut csv = String::with_capacity(ROWS as usize * 40);
+    csv.push_str("*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n");
+    for i in 0..ROWS {
+        let mac = 0x0600_0000_0000u64 + i;
+        csv.push_str(&format!("{mac:012x},bench02,A{},,\n", 100_000_000 + i));
+    }
+    let probe_pk = product(&state, "probe01").await;
+    let header = "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n";
+    let taken = 0x0500_0000_0000u64;
+    let report = import_file(
+        &state,
+        &probe_pk,
+        format!("{header}{taken:012x},probe01,,,\n"),
+        ImportMode::Atomic,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.imported, 1);
+    // First the file with a last row the database refuses (its DeviceKey is taken): every
+    // activation is put back and the rows are checked. Then the file itself.
+    let refused = format!("{csv}{taken:012x},bench02,ANEW00001,,\n");
+    let mut probe = taken;
+    for (what, file, imported) in [
+        ("refused in its last row", refused, 0),
+        ("activating", csv, ROWS),
+    ] {
+        let started = Instant::now();
+        let import = {
+            let (state, pk) = (state.clone(), pk.clone());
+            tokio::spawn(async move { import_file(&state, &pk, file, ImportMode::Atomic).await })
+        };
+        let mut waits = Vec::new();
+        while !import.is_finished() {
+            probe += 1;
+            let row = format!("{header}{probe:012x},probe01,,,\n");
+            let asked = Instant::now();
+            let report = import_file(&state, &probe_pk, row, ImportMode::Atomic)
+                .await
+                .unwrap();
+            assert_eq!(report.imported, 1);
+            waits.push(asked.elapsed());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let report = import.await.unwrap().unwrap();
+        let took = started.elapsed();
+        assert_eq!(report.imported, imported, "{:?}", report.rejected.first());
+        waits.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "activation import (SQLite), {what}: {ROWS} batch SNs in {:.2} s; {} one-device imports of another product meanwhile: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (a write waited the whole import, {:.0} ms, when the import held the writer)",
+            took.as_secs_f64(),
+            waits.len(),
+            ms(percentile(&waits, 0.50)),
+            ms(percentile(&waits, 0.99)),
+            ms(*waits.last().unwrap()),
+            ms(took),
+        );
+    }
+}
+
 /// Prints rounds of (ours, the peer's) times: the medians, and the median and range of the
 /// rounds' ratios.
 fn report_rounds(what: &str, peer: &str, rows: u64, rounds: &[(Duration, Duration)]) {
@@ -568,6 +652,9 @@ fn main() {
     }
     if wants("import") {
         runtime.block_on(import_bench(pg_admin.clone()));
+    }
+    if wants("activation") {
+        runtime.block_on(activation_bench());
     }
     if wants("sn") {
         sn_bench();

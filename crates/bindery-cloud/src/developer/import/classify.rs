@@ -48,6 +48,16 @@ pub(super) struct Classified {
     pub amend: Vec<GoodRow>,
 }
 
+impl Classified {
+    /// Every row again, for a second look (under the write lock).
+    pub fn into_rows(self) -> Vec<GoodRow> {
+        let mut rows = self.activate;
+        rows.extend(self.create);
+        rows.extend(self.amend);
+        rows
+    }
+}
+
 /// Splits `good` by what the database holds; the rows that cannot be written are added to
 /// `rejected`, which ends sorted by row.
 pub(super) fn classify(

@@ -2,18 +2,21 @@
 //!
 //! Every row is checked: DeviceKey (IMEI Luhn or MAC), product key, SN, name; duplicates
 //! within the file; against the database. Atomic mode (the default) writes nothing if any
-//! row is refused; partial mode writes the good rows. Either way the writes are one
-//! transaction, so a process killed mid-import leaves the database as it was.
+//! row is refused; partial mode writes the good rows. Either way a process killed
+//! mid-import leaves the database as it was: the writes are one transaction, or on SQLite
+//! staged rows that stay hidden and are undone at the next start.
 //!
 //! An import goes one of two ways. The optimistic way is for the common file, where every
 //! row is good: the rows are read and checked on a blocking thread and handed to the
 //! database in chunks while later rows are still being read, and the unique indexes are the
 //! check against the database and against repeats within the file. As soon as a row is
-//! refused (by the checks or by the database) that transaction is rolled back and the file
+//! refused (by the checks or by the database) what it wrote is undone and the file
 //! takes the checked way: every row read again and checked, then checked against the
 //! database, then written, so that the report names each refused row and why. The writes
-//! differ per backend: `json_each` upserts on SQLite (`sqlite`), `COPY` on PostgreSQL
-//! (`postgres`), each behind its cargo feature.
+//! differ per backend: on SQLite (`sqlite`) the optimistic way is staged, `json_each`
+//! upserts a chunk per transaction of rows hidden until the import ends, so that the one
+//! writer is never held for a whole file; `COPY` in one transaction on PostgreSQL
+//! (`postgres`), where binds go on beside it. Each is behind its cargo feature.
 //!
 //! The stages, each in its own file and each using only the ones above it: `form` takes the
 //! file out of the request (raw or a browser's form), `text` decodes a CSV's encoding,

@@ -1,23 +1,20 @@
 //! The import on SQLite, on the single writer connection.
 //!
-//! The optimistic way hands SQLite each chunk of rows as one JSON text, unpacked by
-//! `json_each` in one upsert: a million values bound one by one through sqlx cost more than
-//! SQLite's writing of the rows, and the JSON is made on the reader's thread while SQLite
-//! writes the previous chunk. The upsert creates new devices and activates batch SNs alike;
-//! a row it cannot take (a DeviceKey already imported, an SN of another product or already
-//! activated, a repeat within the file) either fails the statement (unique index) or is
-//! left out of its count of changed rows, and the file takes the checked way.
-//!
 //! The staged way comes first, for a file of new devices and activations of batch SNs (the
-//! common imports, and the million-row ones): each chunk is upserted in its own short
-//! transaction, its rows marked with the import's id and invisible (`db::live`) until the
-//! import's `import_pending` row is deleted at the end. SQLite has one writer, and an import
-//! holding it for seconds made every bind wait that long (issue 14's soak: bind p99 4.6 s
-//! during a million-row import); now a bind waits for one chunk at most. A chunk that
-//! changes fewer rows than it holds (an SN that exists and cannot be activated; a DeviceKey
-//! or label taken; a repeat) ends the staged way: what it wrote is undone, chunk by chunk
-//! (created devices deleted, activated batch SNs put back), and the file takes the
-//! optimistic way, as a whole.
+//! common imports, and the million-row ones). Each chunk of rows goes to SQLite as one JSON
+//! text, unpacked by `json_each` in one upsert (a million values bound one by one through
+//! sqlx cost more than SQLite's writing of the rows, and the JSON is made on the reader's
+//! thread while SQLite writes the previous chunk), in its own short transaction, its rows
+//! marked with the import's id and invisible (`db::live`) until the import's
+//! `import_pending` row is deleted at the end. SQLite has one writer, and an import holding
+//! it for seconds made every bind wait that long (issue 14's soak: bind p99 4.6 s during a
+//! million-row import); now a bind waits for one chunk at most. A chunk that changes fewer
+//! rows than it holds (an SN that exists and cannot be activated; a DeviceKey or label
+//! taken; a repeat) ends the staged way: what it wrote is undone, chunk by chunk (created
+//! devices deleted, activated batch SNs put back), and the file takes the checked way.
+//! (An optimistic way that upserted the whole file in one transaction used to come between
+//! the two: once the staged way took activations too, it could only fail where the staged
+//! way had, after holding the writer for the whole file.)
 //!
 //! Decision: while an activation is staged, its batch SN is hidden like a new device, so a
 //! label of it scanned in those seconds is `sn_not_found` rather than "not activated"; both
@@ -25,7 +22,9 @@
 //! need every read to tell a staged DeviceKey from a real one.
 //!
 //! The checked way looks the file's SNs, DeviceKeys and labels up in chunks of `IN (…)`
-//! lists and writes with multi-row statements, all in one transaction.
+//! lists and writes with multi-row statements, all in one transaction. In atomic mode the
+//! look-ups are made first on a reader: a file with a refused row is answered without ever
+//! holding the writer for them.
 
 use bindery_core::ProductKey;
 use sqlx::any::AnyRow;
@@ -49,24 +48,12 @@ const JSON_CHUNK: usize = 1 << 19;
 /// few thousand per statement stay fast).
 const CHUNK: usize = 1000;
 
-/// New devices of the chunk `$3` (`[[sn, device_key, name, fingerprint, label_hash,
-/// passcode_hash], …]`, the hashes in hex) for product `$1` imported at `$2`, or activations
-/// of the product's batch SNs that have no DeviceKey yet. `WHERE true` lets SQLite parse the
-/// upsert after a `SELECT`.
-const UPSERT_DEVICES: &str = "INSERT INTO devices \
-     (sn, product_key, device_key, device_name, fingerprint, label_hash, passcode_hash, imported_at, created_at) \
-     SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, unhex(value ->> 4), unhex(value ->> 5), $2, $2 \
-     FROM json_each($3) WHERE true \
-     ON CONFLICT (sn) DO UPDATE SET device_key = excluded.device_key, \
-     device_name = excluded.device_name, fingerprint = excluded.fingerprint, \
-     label_hash = excluded.label_hash, passcode_hash = excluded.passcode_hash, \
-     imported_at = excluded.imported_at \
-     WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key";
-
-/// The chunk `$3` (as in [`UPSERT_DEVICES`]) for product `$1` imported at `$2`, staged under
-/// import `$4`: new devices, and activations of the product's batch SNs that have no
-/// DeviceKey yet. A row whose SN exists otherwise is left out of the count of changed rows;
-/// a DeviceKey or label taken fails the statement (unique index).
+/// The chunk `$3` (`[[sn, device_key, name, fingerprint, label_hash, passcode_hash], …]`,
+/// the hashes in hex) for product `$1` imported at `$2`, staged under import `$4`: new
+/// devices, and activations of the product's batch SNs that have no DeviceKey yet. A row
+/// whose SN exists otherwise is left out of the count of changed rows; a DeviceKey or label
+/// taken fails the statement (unique index). `WHERE true` lets SQLite parse the upsert after
+/// a `SELECT`.
 const STAGE_DEVICES: &str = "INSERT INTO devices \
      (sn, product_key, device_key, device_name, fingerprint, label_hash, passcode_hash, imported_at, created_at, pending_import) \
      SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, unhex(value ->> 4), unhex(value ->> 5), $2, $2, $4 \
@@ -78,9 +65,9 @@ const STAGE_DEVICES: &str = "INSERT INTO devices \
      WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key \
      AND devices.batch_id IS NOT NULL";
 
-/// Rowids per statement when [`unstage`] puts activated rows back: each statement holds the
-/// writer for a few milliseconds, not for a scan of the whole table.
-const RESTORE_WINDOW: i64 = 50_000;
+/// Rowids per statement when [`unstage`] puts activated rows back: about a staged chunk's
+/// rows, so that each statement holds the writer about as long as a chunk did.
+const RESTORE_WINDOW: i64 = 10_000;
 
 /// Imports the file `body` into `product_key`. The import runs on to its end (or its clean
 /// undoing) even when the caller goes away: a staged import cut off between two chunks would
@@ -106,19 +93,6 @@ async fn import_to_end(
 ) -> Result<Written, ApiError> {
     let staged = staged(state, product_key, body.clone()).await?;
     if let Staged::All(imported) = staged {
-        return Ok(Written {
-            imported,
-            updated: 0,
-            rejected: Vec::new(),
-            checked_way: false,
-        });
-    }
-    // A file the reader refused a row of would be refused by the optimistic way too.
-    let optimistic = match staged {
-        Staged::RowRefused => None,
-        _ => optimistic(state, product_key, body.clone()).await?,
-    };
-    if let Some(imported) = optimistic {
         return Ok(Written {
             imported,
             updated: 0,
@@ -197,50 +171,6 @@ fn push_json_text(text: &mut String, value: &str) {
         text.push('"');
     } else {
         text.push_str(&serde_json::Value::from(value).to_string());
-    }
-}
-
-/// The optimistic way: the number of rows imported, or `None` (with nothing written) when
-/// the file must take the checked way.
-async fn optimistic(
-    state: &AppState,
-    product_key: &ProductKey,
-    body: ImportFile,
-) -> Result<Option<usize>, ApiError> {
-    let mut tx = begin(state, product_key).await?;
-    let now = now_ms();
-    let (mut chunks, reader) = stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK);
-    let mut standing = true;
-    while let Some(Chunk { text, rows }) = chunks.recv().await {
-        let upserted = sqlx::query(UPSERT_DEVICES)
-            .bind(product_key.as_str())
-            .bind(now)
-            .bind(text)
-            .execute(&mut *tx)
-            .await;
-        match upserted {
-            Ok(done) if done.rows_affected() == rows as u64 => {}
-            // A row the upsert skipped, or one a unique index refused.
-            Ok(_) => standing = false,
-            Err(e) if is_unique_violation(&e) => standing = false,
-            Err(e) => return Err(e.into()),
-        }
-        if !standing {
-            break;
-        }
-    }
-    // Closing the channel stops the reader at its next chunk.
-    drop(chunks);
-    let streamed = joined(reader).await?;
-    match (standing, streamed) {
-        (true, Streamed::AllGood(rows)) => {
-            tx.commit().await?;
-            Ok(Some(rows))
-        }
-        _ => {
-            tx.rollback().await?;
-            Ok(None)
-        }
     }
 }
 
@@ -415,8 +345,9 @@ async fn unstage(state: &AppState, import_id: i64, written: &StagedWrites) -> Re
 }
 
 /// What the database holds of an SN of the file.
-/// The checked way's writes: existence checks in chunks of `IN (…)` lists, then multi-row
-/// inserts and the activations, in one transaction.
+/// The checked way's writes: existence checks in chunks of `IN (…)` lists (first on a
+/// reader in atomic mode), then multi-row inserts, the activations and the amends, in one
+/// transaction.
 async fn checked_write(
     state: &AppState,
     product_key: &ProductKey,
@@ -424,51 +355,31 @@ async fn checked_write(
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
     let Checked {
-        good,
+        mut good,
         mut rejected,
         columns,
     } = checked;
-    let mut tx = begin(state, product_key).await?;
-
-    let mut existing = Existing::default();
-    for chunk in good.chunks(CHUNK) {
-        // The rows' SNs, and their labels that read as SNs (which must be no device's).
-        let label_sns = chunk
-            .iter()
-            .filter_map(|row| row.label.as_ref()?.as_sn.as_ref());
-        let sns: Vec<&str> = chunk
-            .iter()
-            .map(|row| &row.sn)
-            .chain(label_sns)
-            .map(|sn| sn.as_str())
-            .collect();
-        let found: Vec<KnownDevice> = select_in(
-            &mut tx,
-            "SELECT sn, product_key, device_key, label_hash, passcode_hash FROM devices WHERE sn",
-            &sns,
-        )
-        .await?;
-        for device in found {
-            existing.sns.insert(device.sn.clone(), device);
+    if mode == ImportMode::Atomic {
+        // A file with a refused row writes nothing, so its refusals are found on a reader,
+        // without the one writer: a million-row file's look-ups would hold it for seconds.
+        // Otherwise they are looked up again under the lock, where they stay true.
+        let mut reader = state.db.acquire().await?;
+        let existing = look_up(&mut reader, &good).await?;
+        drop(reader);
+        let mut refused = rejected.clone();
+        let classified = classify(product_key, good, &existing, &columns, &mut refused);
+        if !refused.is_empty() {
+            return Ok(Written {
+                imported: 0,
+                updated: 0,
+                rejected: refused,
+                checked_way: true,
+            });
         }
-        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
-        let found: Vec<(String, String)> = select_in(
-            &mut tx,
-            "SELECT device_key, sn FROM devices WHERE device_key",
-            &keys,
-        )
-        .await?;
-        existing.device_keys.extend(found);
-        let labels: Vec<&[u8]> = chunk
-            .iter()
-            .filter_map(|row| Some(row.label.as_ref()?.hash.as_bytes().as_slice()))
-            .collect();
-        if !labels.is_empty() {
-            existing
-                .labels
-                .extend(taken_labels(&mut tx, &labels).await?);
-        }
+        good = classified.into_rows();
     }
+    let mut tx = begin(state, product_key).await?;
+    let existing = look_up(&mut tx, &good).await?;
     let Classified {
         activate,
         create,
@@ -529,6 +440,51 @@ async fn checked_write(
         rejected,
         checked_way: true,
     })
+}
+
+/// What the database holds of the SNs, DeviceKeys and labels of `good`, looked up in chunks
+/// of `IN (…)` lists.
+async fn look_up(conn: &mut AnyConnection, good: &[GoodRow]) -> Result<Existing, sqlx::Error> {
+    let mut existing = Existing::default();
+    for chunk in good.chunks(CHUNK) {
+        // The rows' SNs, and their labels that read as SNs (which must be no device's).
+        let label_sns = chunk
+            .iter()
+            .filter_map(|row| row.label.as_ref()?.as_sn.as_ref());
+        let sns: Vec<&str> = chunk
+            .iter()
+            .map(|row| &row.sn)
+            .chain(label_sns)
+            .map(|sn| sn.as_str())
+            .collect();
+        let found: Vec<KnownDevice> = select_in(
+            &mut *conn,
+            "SELECT sn, product_key, device_key, label_hash, passcode_hash FROM devices WHERE sn",
+            &sns,
+        )
+        .await?;
+        for device in found {
+            existing.sns.insert(device.sn.clone(), device);
+        }
+        let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
+        let found: Vec<(String, String)> = select_in(
+            &mut *conn,
+            "SELECT device_key, sn FROM devices WHERE device_key",
+            &keys,
+        )
+        .await?;
+        existing.device_keys.extend(found);
+        let labels: Vec<&[u8]> = chunk
+            .iter()
+            .filter_map(|row| Some(row.label.as_ref()?.hash.as_bytes().as_slice()))
+            .collect();
+        if !labels.is_empty() {
+            existing
+                .labels
+                .extend(taken_labels(&mut *conn, &labels).await?);
+        }
+    }
+    Ok(existing)
 }
 
 /// The rows of `select … WHERE column` whose column is one of `values`.
