@@ -127,7 +127,9 @@ impl Thresholds {
     }
 }
 
-/// [`Thresholds::pack_row`] with SSE2, which every x86_64 CPU has.
+/// The block statistics and [`Thresholds::pack_row`] with SSE2, which every x86_64 CPU has
+/// (a wasm simd128 twin would mirror these two functions; other targets use the portable
+/// paths beside their callers).
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use super::{BlockStat, BLOCK, ONES};
