@@ -64,14 +64,21 @@ impl Thresholds {
     /// pixels wide, so each byte has a single threshold.
     pub fn pack_row(&self, y: usize, row: &[u8], out: &mut [u8]) {
         let levels = &self.levels[(y / BLOCK) * self.blocks_x..][..self.blocks_x];
+        // Two blocks a step with SSE2 where there is SSE2 (one compare and one mask for 16
+        // pixels), then eight pixels a machine word for the blocks left.
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86_64 baseline: every CPU this code runs on has it.
+        let done = unsafe { sse2::pack_pairs(row, levels, out) };
+        #[cfg(not(target_arch = "x86_64"))]
+        let done = 0;
+        let (row, levels, out) = (&row[done * BLOCK..], &levels[done..], &mut out[done..]);
         let mut chunks = row.chunks_exact(BLOCK);
+        // Eight pixels a machine word (SWAR): one compare for the block's eight pixels
+        // instead of eight, as this runs on every pixel of every live frame (it was a fifth
+        // of a 720p frame's time pixel by pixel). Portable, so wasm gets it too.
         for ((chunk, &t), o) in (&mut chunks).zip(levels).zip(out.iter_mut()) {
-            let mut flags = 0u64;
-            for (i, &p) in chunk.iter().enumerate() {
-                flags |= ((p <= t) as u64) << (8 * i);
-            }
-            // Gathers the low bit of each of the 8 bytes into one byte, byte i to bit i.
-            *o = (flags.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8;
+            let pixels = u64::from_le_bytes(chunk.try_into().expect("a block-wide chunk"));
+            *o = gather_high_bits(at_most(pixels, t as u64 * ONES));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
@@ -120,6 +127,115 @@ impl Thresholds {
     }
 }
 
+/// The block statistics and [`Thresholds::pack_row`] with SSE2, which every x86_64 CPU has
+/// (a wasm simd128 twin would mirror these two functions; other targets use the portable
+/// paths beside their callers).
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::{BlockStat, BLOCK, ONES};
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi64, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_extract_epi16, _mm_max_epu8,
+        _mm_min_epu8, _mm_movemask_epi8, _mm_sad_epu8, _mm_set_epi64x, _mm_setzero_si128,
+        _mm_srli_epi64,
+    };
+
+    /// Pixels `x..x + 16` of `row`.
+    #[target_feature(enable = "sse2")]
+    fn load(row: &[u8], x: usize) -> __m128i {
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("a block-wide chunk"));
+        _mm_set_epi64x(
+            word(&row[x + BLOCK..x + 2 * BLOCK]) as i64,
+            word(&row[x..x + BLOCK]) as i64,
+        )
+    }
+
+    /// The statistics of a whole band's blocks, two at a time (16 columns down 8 rows in
+    /// registers; sums of absolute differences against zero add eight pixels each), pushed
+    /// onto `stats`; returns the columns done (the blocks left are the caller's).
+    #[target_feature(enable = "sse2")]
+    pub(super) fn band_pairs(rows: &[&[u8]; BLOCK], stats: &mut Vec<BlockStat>) -> usize {
+        let width = rows.iter().map(|r| r.len()).min().unwrap_or(0);
+        let zero = _mm_setzero_si128();
+        let mut x = 0;
+        while x + 2 * BLOCK <= width {
+            let first = load(rows[0], x);
+            let (mut min, mut max, mut sum) = (first, first, _mm_sad_epu8(first, zero));
+            for row in &rows[1..] {
+                let p = load(row, x);
+                min = _mm_min_epu8(min, p);
+                max = _mm_max_epu8(max, p);
+                sum = _mm_add_epi64(sum, _mm_sad_epu8(p, zero));
+            }
+            // Down to one byte per 64-bit half (one block each): halves, quarters, eighths.
+            min = _mm_min_epu8(min, _mm_srli_epi64::<32>(min));
+            max = _mm_max_epu8(max, _mm_srli_epi64::<32>(max));
+            min = _mm_min_epu8(min, _mm_srli_epi64::<16>(min));
+            max = _mm_max_epu8(max, _mm_srli_epi64::<16>(max));
+            min = _mm_min_epu8(min, _mm_srli_epi64::<8>(min));
+            max = _mm_max_epu8(max, _mm_srli_epi64::<8>(max));
+            // The low 16 bits of each half: 64 pixels sum to at most 16320.
+            let low = |v: __m128i| _mm_cvtsi128_si64(v) as u64 as u32 & 0xffff;
+            let high = |v: __m128i| _mm_extract_epi16::<4>(v) as u32 & 0xffff;
+            for (min, max, sum) in [
+                (low(min), low(max), low(sum)),
+                (high(min), high(max), high(sum)),
+            ] {
+                stats.push(BlockStat {
+                    sum,
+                    count: (BLOCK * BLOCK) as u32,
+                    min: min as u8,
+                    max: max as u8,
+                });
+            }
+            x += 2 * BLOCK;
+        }
+        x
+    }
+
+    /// Packs `row` two whole blocks (16 pixels, two thresholds) a step into `out`;
+    /// returns how many blocks it packed (the rest are the caller's).
+    #[target_feature(enable = "sse2")]
+    pub(super) fn pack_pairs(row: &[u8], levels: &[u8], out: &mut [u8]) -> usize {
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("a block-wide chunk"));
+        let mut done = 0;
+        let steps = row
+            .chunks_exact(2 * BLOCK)
+            .zip(levels.chunks_exact(2))
+            .zip(out.chunks_exact_mut(2));
+        for ((pixels, t), o) in steps {
+            let p = _mm_set_epi64x(word(&pixels[BLOCK..]) as i64, word(&pixels[..BLOCK]) as i64);
+            let t = _mm_set_epi64x((t[1] as u64 * ONES) as i64, (t[0] as u64 * ONES) as i64);
+            // p <= t exactly where min(p, t) == p; the mask takes each byte's top bit.
+            let black = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(p, t), p)) as u16;
+            o.copy_from_slice(&black.to_le_bytes());
+            done += 2;
+        }
+        done
+    }
+}
+
+/// A byte of ones in every byte of a word.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The top bit of every byte of a word.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Bit 7 of each byte of the result is set where that byte of `pixels` is at most the same
+/// byte of `thresholds` (unsigned bytes; all other bits clear). The low seven bits are
+/// compared by a subtraction that cannot borrow across bytes (each minuend byte has its top
+/// bit set, each subtrahend byte has it clear); the top bits decide where they differ.
+#[inline]
+fn at_most(pixels: u64, thresholds: u64) -> u64 {
+    let low_at_most = (thresholds | HIGH) - (pixels & !HIGH);
+    ((thresholds & !pixels) | (!(thresholds ^ pixels) & low_at_most)) & HIGH
+}
+
+/// Bit 7 of byte `i` of `flags` to bit `i` of one byte: the multiplication moves each
+/// byte's bit to its own place in the top byte, with no two landing on the same bit.
+#[inline]
+fn gather_high_bits(flags: u64) -> u8 {
+    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
 #[derive(Clone, Copy)]
 struct BlockStat {
     sum: u32,
@@ -140,24 +256,60 @@ fn block_stats(img: GrayView<'_>, bx: usize, by: usize) -> Vec<BlockStat> {
         lo.fill(255);
         hi.fill(0);
         sum.fill(0);
+        // A whole band's columns 16 at a time with the accumulators in registers (the
+        // rows' loop unrolled): a third of the loads and stores of a row-by-row pass,
+        // which was most of the thresholds' time. The columns left over, and a partial
+        // band at the bottom, row by row.
+        // With SSE2, pairs of whole blocks go straight to their statistics; `pushed`
+        // columns have theirs, `done` columns have their column-wise values.
+        let (pushed, done) = match y1 - y0 == BLOCK {
+            true => {
+                let rows: [&[u8]; BLOCK] = std::array::from_fn(|i| &img.row(y0 + i)[..w]);
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: SSE2 is part of the x86_64 baseline: every CPU this code runs on
+                // has it.
+                let pushed = unsafe { sse2::band_pairs(&rows, &mut stats) };
+                #[cfg(not(target_arch = "x86_64"))]
+                let pushed = 0;
+                (
+                    pushed,
+                    band_columns(&rows, pushed, &mut lo, &mut hi, &mut sum),
+                )
+            }
+            false => (0, 0),
+        };
         for y in y0..y1 {
-            let row = img.row(y);
-            for (l, &p) in lo.iter_mut().zip(row) {
+            let row = &img.row(y)[done..];
+            for (l, &p) in lo[done..].iter_mut().zip(row) {
                 *l = (*l).min(p);
             }
-            for (h, &p) in hi.iter_mut().zip(row) {
+            for (h, &p) in hi[done..].iter_mut().zip(row) {
                 *h = (*h).max(p);
             }
-            for (s, &p) in sum.iter_mut().zip(row) {
+            for (s, &p) in sum[done..].iter_mut().zip(row) {
                 *s += p as u16;
             }
         }
         let rows = (y1 - y0) as u32;
-        for ((l, h), s) in lo
-            .chunks(BLOCK)
-            .zip(hi.chunks(BLOCK))
-            .zip(sum.chunks(BLOCK))
+        // Whole blocks as fixed-size arrays, which the compiler reduces without a loop;
+        // the partial block at the right edge, if any, the plain way.
+        let whole = w / BLOCK * BLOCK;
+        let block = |c: &[u8]| -> [u8; BLOCK] { c.try_into().expect("a block-wide chunk") };
+        for ((l, h), s) in lo[pushed..whole]
+            .chunks_exact(BLOCK)
+            .zip(hi[pushed..whole].chunks_exact(BLOCK))
+            .zip(sum[pushed..whole].chunks_exact(BLOCK))
         {
+            let s: [u16; BLOCK] = s.try_into().expect("a block-wide chunk");
+            stats.push(BlockStat {
+                sum: s.iter().map(|&v| v as u32).sum(),
+                count: rows * BLOCK as u32,
+                min: block(l).into_iter().fold(255, u8::min),
+                max: block(h).into_iter().fold(0, u8::max),
+            });
+        }
+        if whole < w {
+            let (l, h, s) = (&lo[whole..], &hi[whole..], &sum[whole..]);
             stats.push(BlockStat {
                 sum: s.iter().map(|&v| v as u32).sum(),
                 count: rows * l.len() as u32,
@@ -167,6 +319,42 @@ fn block_stats(img: GrayView<'_>, bx: usize, by: usize) -> Vec<BlockStat> {
         }
     }
     stats
+}
+
+/// Column-wise minimum, maximum and sum of a band's `rows` into `lo`, `hi` and `sum`,
+/// from column `start` (a multiple of 16), 16 columns at a time; returns the column it
+/// stopped at (the rest are left as they were).
+fn band_columns(
+    rows: &[&[u8]; BLOCK],
+    start: usize,
+    lo: &mut [u8],
+    hi: &mut [u8],
+    sum: &mut [u16],
+) -> usize {
+    const LANES: usize = 16;
+    let chunks = lo[start..]
+        .chunks_exact_mut(LANES)
+        .zip(hi[start..].chunks_exact_mut(LANES))
+        .zip(sum[start..].chunks_exact_mut(LANES));
+    let mut done = start;
+    for ((l, h), s) in chunks {
+        let (mut min, mut max, mut total) = ([255u8; LANES], [0u8; LANES], [0u16; LANES]);
+        for row in rows {
+            let Some(p) = row.get(done..done + LANES) else {
+                return done;
+            };
+            for i in 0..LANES {
+                min[i] = min[i].min(p[i]);
+                max[i] = max[i].max(p[i]);
+                total[i] += p[i] as u16;
+            }
+        }
+        l.copy_from_slice(&min);
+        h.copy_from_slice(&max);
+        s.copy_from_slice(&total);
+        done += LANES;
+    }
+    done
 }
 
 /// How wide (max − min) a block may be and still count as flat in this frame: ZXing's fixed
@@ -196,13 +384,23 @@ fn flat_range(stats: &[BlockStat]) -> u32 {
 }
 
 fn hybrid(stats: &[BlockStat], bx: usize, by: usize) -> Vec<u8> {
+    let black = black_points(stats, bx, by);
+    average_5x5(&black, bx, by)
+}
+
+/// The black point of every block, as ZXing's HybridBinarizer::calculateBlackPoints, with
+/// this frame's flatness limit ([`flat_range`]).
+fn black_points(stats: &[BlockStat], bx: usize, by: usize) -> Vec<u8> {
     let flat = flat_range(stats);
-    // Black point per block, as ZXing's HybridBinarizer::calculateBlackPoints.
     let mut black = vec![0u8; bx * by];
     for y in 0..by {
         for x in 0..bx {
             let st = stats[y * bx + x];
-            let avg = st.sum / st.count.max(1);
+            // A whole block's count is 64: a shift rather than a division.
+            let avg = match st.count {
+                64 => st.sum / 64,
+                n => st.sum / n.max(1),
+            };
             let mut point = avg;
             if (st.max.saturating_sub(st.min) as u32) <= flat {
                 // A flat block: assume white unless its neighbours say it lies in a dark area.
@@ -220,21 +418,42 @@ fn hybrid(stats: &[BlockStat], bx: usize, by: usize) -> Vec<u8> {
             black[y * bx + x] = point as u8;
         }
     }
-    // Threshold = mean black point over the 5x5 blocks around (window clamped inside).
-    let mut out = vec![0u8; bx * by];
-    let clamp = |v: usize, n: usize| v.clamp(2, n.saturating_sub(3).max(2));
+    black
+}
+
+/// The mean black point over the 5x5 blocks around each block (the window clamped inside
+/// the frame): the hybrid rule's threshold.
+fn average_5x5(black: &[u8], bx: usize, by: usize) -> Vec<u8> {
+    // Threshold = mean black point over the 5x5 blocks around (window clamped inside), from
+    // a summed-area table: four lookups a block instead of 25 additions (the averaging was
+    // the costliest part of the thresholds). Sums are exact, so the result is the same.
+    let w1 = bx + 1;
+    let mut sat = vec![0u32; w1 * (by + 1)];
     for y in 0..by {
-        let cy = clamp(y, by);
+        let mut row_sum = 0u32;
         for x in 0..bx {
-            let cx = clamp(x, bx);
-            let (mut sum, mut n) = (0u32, 0u32);
-            for yy in cy.saturating_sub(2)..(cy + 3).min(by) {
-                for xx in cx.saturating_sub(2)..(cx + 3).min(bx) {
-                    sum += black[yy * bx + xx] as u32;
-                    n += 1;
-                }
-            }
-            out[y * bx + x] = (sum / n.max(1)) as u8;
+            row_sum += black[y * bx + x] as u32;
+            sat[(y + 1) * w1 + x + 1] = sat[y * w1 + x + 1] + row_sum;
+        }
+    }
+    // The window's first and one-past-last block along an axis of n blocks.
+    let span = |v: usize, n: usize| {
+        let c = v.clamp(2, n.saturating_sub(3).max(2));
+        (c.saturating_sub(2), (c + 3).min(n))
+    };
+    let mut out = vec![0u8; bx * by];
+    for y in 0..by {
+        let (y0, y1) = span(y, by);
+        for x in 0..bx {
+            let (x0, x1) = span(x, bx);
+            let sum = sat[y1 * w1 + x1] + sat[y0 * w1 + x0] - sat[y0 * w1 + x1] - sat[y1 * w1 + x0];
+            let n = ((y1 - y0) * (x1 - x0)) as u32;
+            // Inside the frame the window is 5x5: a constant divisor, which the compiler
+            // turns into a multiplication (a division a block was a tenth of the time).
+            out[y * bx + x] = match n {
+                25 => sum / 25,
+                n => sum / n.max(1),
+            } as u8;
         }
     }
     out
@@ -310,6 +529,97 @@ mod tests {
                 (120, 5, false),
             ] {
                 assert_eq!(bits[y * 128 + x] == 1, black, "{method:?} at {x},{y}");
+            }
+        }
+    }
+
+    /// The word-wide compare says what a byte-by-byte `<=` says, for every pair of values
+    /// in every byte position (a borrow between bytes would show up here).
+    #[test]
+    fn word_compare_matches_bytes() {
+        for t in 0..=255u8 {
+            for p in 0..=255u8 {
+                for lane in 0..8 {
+                    // The other lanes hold values that would borrow or carry if they could.
+                    let mut pixels = [0u8, 255, 128, 127, 1, 254, 0x80, 0x7f];
+                    pixels[lane] = p;
+                    let word = u64::from_le_bytes(pixels);
+                    let flags = gather_high_bits(at_most(word, t as u64 * ONES));
+                    let want = pixels
+                        .iter()
+                        .enumerate()
+                        .fold(0u8, |b, (i, &v)| b | (((v <= t) as u8) << i));
+                    assert_eq!(flags, want, "t {t}, p {p} in lane {lane}");
+                }
+            }
+        }
+    }
+
+    /// The block statistics (SSE2 pairs, 16-column chunks, leftover columns, a partial
+    /// band) are what plain loops over each block's pixels give.
+    #[test]
+    fn block_stats_match_plain_loops() {
+        for (w, h) in [(61, 19), (100, 37), (7, 9), (160, 16)] {
+            let px: Vec<u8> = (0..w * h)
+                .map(|i| ((i * 89 + i / w * 13 + (i * i) % 7) % 256) as u8)
+                .collect();
+            let img = GrayImage::new(w, h, px.clone()).unwrap();
+            let (bx, by) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+            let stats = block_stats(img.view(), bx, by);
+            assert_eq!(stats.len(), bx * by);
+            for (i, st) in stats.iter().enumerate() {
+                let (x0, y0) = ((i % bx) * BLOCK, (i / bx) * BLOCK);
+                let pixels: Vec<u8> = (y0..(y0 + BLOCK).min(h))
+                    .flat_map(|y| (x0..(x0 + BLOCK).min(w)).map(move |x| (x, y)))
+                    .map(|(x, y)| px[y * w + x])
+                    .collect();
+                let want = (
+                    pixels.iter().map(|&p| p as u32).sum::<u32>(),
+                    pixels.len() as u32,
+                    *pixels.iter().min().unwrap(),
+                    *pixels.iter().max().unwrap(),
+                );
+                assert_eq!(
+                    (st.sum, st.count, st.min, st.max),
+                    want,
+                    "{w}x{h} block {i}"
+                );
+            }
+        }
+    }
+
+    /// The summed-area averaging of the hybrid rule gives exactly the 5x5 means added up
+    /// block by block (ZXing's way), on frames smaller and larger than the window.
+    #[test]
+    fn hybrid_averaging_matches_plain_sums() {
+        for (bx, by) in [(1, 1), (3, 7), (5, 5), (9, 6), (17, 11)] {
+            let stats: Vec<BlockStat> = (0..bx * by)
+                .map(|i| {
+                    let min = ((i * 53) % 200) as u8;
+                    BlockStat {
+                        sum: (min as u32 + 20) * 64,
+                        count: 64,
+                        min,
+                        max: min + ((i * 29) % 56) as u8,
+                    }
+                })
+                .collect();
+            let out = hybrid(&stats, bx, by);
+            // The block black points again, then the window sums one by one.
+            let black = black_points(&stats, bx, by);
+            let clamp = |v: usize, n: usize| v.clamp(2, n.saturating_sub(3).max(2));
+            for y in 0..by {
+                for x in 0..bx {
+                    let (cy, cx) = (clamp(y, by), clamp(x, bx));
+                    let (mut sum, mut n) = (0u32, 0u32);
+                    for yy in cy.saturating_sub(2)..(cy + 3).min(by) {
+                        for xx in cx.saturating_sub(2)..(cx + 3).min(bx) {
+                            sum += black[yy * bx + xx] as u32;
+                            n += 1;
+                        }
+                    }
+                    assert_eq!(out[y * bx + x], (sum / n) as u8, "{bx}x{by} at {x},{y}");
+                }
             }
         }
     }
