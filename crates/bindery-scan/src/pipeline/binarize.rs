@@ -141,7 +141,7 @@ mod sse2 {
 
     /// Pixels `x..x + 16` of `row`.
     #[target_feature(enable = "sse2")]
-    fn load(row: &[u8], x: usize) -> __m128i {
+    unsafe fn load(row: &[u8], x: usize) -> __m128i {
         let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("a block-wide chunk"));
         _mm_set_epi64x(
             word(&row[x + BLOCK..x + 2 * BLOCK]) as i64,
@@ -152,8 +152,12 @@ mod sse2 {
     /// The statistics of a whole band's blocks, two at a time (16 columns down 8 rows in
     /// registers; sums of absolute differences against zero add eight pixels each), pushed
     /// onto `stats`; returns the columns done (the blocks left are the caller's).
+    ///
+    /// # Safety
+    /// The CPU must have SSE2 (every x86_64 CPU has). `unsafe fn` rather than a safe
+    /// `#[target_feature]` function, which needs Rust 1.86 (the workspace says 1.85).
     #[target_feature(enable = "sse2")]
-    pub(super) fn band_pairs(rows: &[&[u8]; BLOCK], stats: &mut Vec<BlockStat>) -> usize {
+    pub(super) unsafe fn band_pairs(rows: &[&[u8]; BLOCK], stats: &mut Vec<BlockStat>) -> usize {
         let width = rows.iter().map(|r| r.len()).min().unwrap_or(0);
         let zero = _mm_setzero_si128();
         let mut x = 0;
@@ -194,8 +198,11 @@ mod sse2 {
 
     /// Packs `row` two whole blocks (16 pixels, two thresholds) a step into `out`;
     /// returns how many blocks it packed (the rest are the caller's).
+    ///
+    /// # Safety
+    /// The CPU must have SSE2 (every x86_64 CPU has).
     #[target_feature(enable = "sse2")]
-    pub(super) fn pack_pairs(row: &[u8], levels: &[u8], out: &mut [u8]) -> usize {
+    pub(super) unsafe fn pack_pairs(row: &[u8], levels: &[u8], out: &mut [u8]) -> usize {
         let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("a block-wide chunk"));
         let mut done = 0;
         let steps = row
