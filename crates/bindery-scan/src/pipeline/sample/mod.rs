@@ -62,6 +62,19 @@ pub(crate) fn best_outline(
         .map(|(_, c)| c)
 }
 
+/// Whether `corners` can be a code of `n` modules: its timing rows and alignment patterns
+/// show at least `share` of the contrast its finders show. Three finder patterns that are
+/// not one code (two codes' patterns, or a stray square) have nothing between them that
+/// alternates, and resampling them costs several milliseconds to learn that.
+pub(crate) fn plausible(img: GrayView<'_>, corners: &[Point; 4], n: usize, share: f32) -> bool {
+    let pattern = FixedPattern::new(n);
+    let Some(h) = Homography::square_to_quad(n as f32, corners) else {
+        return false;
+    };
+    let (finders, rest) = pattern.split_contrast(img, &h);
+    finders > 0.0 && rest >= share * finders
+}
+
 fn resample_as(
     img: GrayView<'_>,
     start: [Point; 4],
