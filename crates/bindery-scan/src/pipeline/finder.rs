@@ -46,6 +46,11 @@ const SLACK_PX: f32 = 1.0;
 /// How much wider a pattern may be one way than the other: 5 is a label turned about 78°
 /// away from the camera (a 3 would be 70°, where the perspective set still has codes).
 const MAX_ASPECT: f32 = 5.0;
+/// The largest version this search samples (see `fit`).
+const MAX_VERSION: f32 = 10.0;
+/// Distinct pattern candidates after which a scan gives up on the picture (see
+/// `scan_rows`); a sheet of 30 labels has about 90 patterns.
+const MAX_CANDIDATES: usize = 600;
 /// Patterns kept for grouping (most-confirmed first): triples grow with the cube.
 const MAX_PATTERNS: usize = 24;
 /// Size ratio allowed between the largest and smallest pattern of one code.
@@ -317,6 +322,13 @@ fn scan_rows(
 ) {
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for y in (0..bits.h).step_by(row_step.max(1)) {
+        // Noise and fine texture confirm pattern-like runs everywhere, and each new one
+        // is compared with every pattern so far: past this many the picture holds no
+        // pattern this search could group into a readable code, and the time grew with
+        // the square (half a second on a noisy 720p frame).
+        if found.len() >= MAX_CANDIDATES {
+            return;
+        }
         let first_dark = bits.runs(y, &mut runs);
         for i in 0..runs.len().saturating_sub(4) {
             let dark = (i % 2 == 0) == first_dark;
@@ -477,8 +489,15 @@ fn fit(bits: &Bits, patterns: &[Pattern], [tl, tr, bl]: [usize; 3]) -> Option<Ca
     if !(17.0..=181.0).contains(&mean) || (nu - nv).abs() > (0.25 * mean).max(4.0) {
         return None;
     }
-    // The nearest valid size (21, 25, …, 177).
+    // The nearest valid size (21, 25, …), up to version 10: sampling and refining a false
+    // triple costs with the square of its size (a noisy frame's stray patterns spanning
+    // the frame made version-40 candidates at a second a frame), while the codes this
+    // search exists for (labels, URLs) are small and large codes' big patterns are what
+    // the engines find anyway.
     let version = ((mean - 17.0) / 4.0).round().clamp(1.0, 40.0);
+    if version > MAX_VERSION {
+        return None;
+    }
     let size = 17 + 4 * version as usize;
 
     // The centres sit at module (3.5, 3.5), (n − 3.5, 3.5), (3.5, n − 3.5). The fourth,
