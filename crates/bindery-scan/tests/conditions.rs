@@ -11,7 +11,7 @@ mod common;
 
 use bindery_scan::source::{FolderSource, Pacing};
 use bindery_scan::{
-    Binarization, Decoder, Effort, FrameSource, GrayImage, Method, Pass, LIVE_BUDGET,
+    Binarization, Decoder, Effort, Engine, FrameSource, GrayImage, Method, Pass, LIVE_BUDGET,
 };
 use common::conditions::{code_free_frame, hard_frame, hard_frames, Condition, Split};
 
@@ -165,11 +165,13 @@ fn the_narrow_means_read_glare_rims_hard_shadows_and_dim_labels() {
             Binarization::Local(Method::LocalMean { radius: 2, .. })
         )
     };
+    // Our finder search came later and reads some of these too; left out with the narrow
+    // means, so this still says what the narrow means add to the engines' passes.
     let without: Vec<Pass> = Decoder::new(Effort::Thorough)
         .passes()
         .iter()
         .copied()
-        .filter(|p| !narrow(p))
+        .filter(|p| !narrow(p) && p.engine != Engine::Finder)
         .collect();
     for (condition, seed) in [
         (Condition::Glare, 30000),

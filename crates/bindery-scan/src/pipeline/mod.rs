@@ -4,7 +4,9 @@
 //!    crops) — borrowed, not copied, when no resampling is needed;
 //! 2. [`binarize`]: local thresholds that survive glare, shadow and dim light;
 //! 3. `engines`: detect finder patterns, identify the grid and decode it — rqrr on our
-//!    binarization first (cheap), rxing's ZXing/zxing-cpp port next;
+//!    binarization first (cheap), rxing's ZXing/zxing-cpp port next; `finder`, our own
+//!    finder-pattern search, for what both miss (strong slant, small light-on-dark
+//!    modules), its candidates sampled by `sample`;
 //! 4. here: the cascade that decides which pass runs next, maps corners back to frame
 //!    coordinates, parses each text with `bindery-core` and removes duplicates.
 //!
@@ -17,6 +19,7 @@
 
 pub mod binarize;
 mod engines;
+mod finder;
 pub mod formats;
 mod found;
 pub mod prepare;
@@ -40,6 +43,9 @@ pub enum Engine {
     Rqrr,
     /// rxing: its zxing-cpp port, or ZXing's classic reader.
     Rxing,
+    /// Our own finder-pattern search (`finder`), tolerant of strong slant and small
+    /// light-on-dark modules, with our sampling and rqrr's decoder.
+    Finder,
 }
 
 /// A decoded code: a QR code, or another [`Format`] when the decoder was asked for it.
@@ -145,6 +151,18 @@ pub enum When {
         /// How many unexplained finder patterns it takes.
         min_finders: usize,
     },
+    /// Only when no earlier pass read anything and, under a work budget (live frames), only
+    /// on one frame in `every` (the decoder's frame count modulo `every` equal to
+    /// `phase`): a search too costly for every empty camera frame and with no cheaper
+    /// sign to wait for (a light-on-dark code shows the other passes no finder pattern),
+    /// spread across frames instead. Without a budget (files) it runs whenever nothing
+    /// was read.
+    Idle {
+        /// One frame in this many.
+        every: u64,
+        /// Which one.
+        phase: u64,
+    },
 }
 
 /// One attempt: an engine at a scale with a binarization.
@@ -179,6 +197,9 @@ impl Pass {
             (Engine::Rxing, _) => 1.5,
             (Engine::Rqrr, Binarization::Local(_)) => 4.0,
             (Engine::Rqrr, _) => 6.0,
+            // Measured about as costly as rxing's pass, twice that with the columns and
+            // the negative; rounded up, as a failed triple costs a few milliseconds more.
+            (Engine::Finder, _) => 4.0,
         };
         pixels * engine
     }
@@ -197,6 +218,15 @@ impl Pass {
     pub const fn fallback(self) -> Self {
         Pass {
             when: When::NothingRead,
+            ..self
+        }
+    }
+
+    /// This pass, run only when nothing was read, and on live frames only on one frame in
+    /// `every` (see [`When::Idle`]).
+    pub const fn if_idle(self, every: u64, phase: u64) -> Self {
+        Pass {
+            when: When::Idle { every, phase },
             ..self
         }
     }
@@ -244,6 +274,13 @@ const NARROW_MEAN_DIM: Binarization = Binarization::Local(Method::LocalMean {
 /// 720p frame without a window) pack into exactly four frames of the budget; the dim
 /// narrow mean of `THOROUGH` read nothing more live on the tuning frames and would make it
 /// five, which lost a code on each of two shared sets.
+///
+/// Last, our finder search (both polarities, every second row) on one frame in three that
+/// read nothing: light-on-dark codes show rxing's detector no pattern, so no located pass
+/// ever looks at them, and strongly slanted ones have patterns it rejects (+2 codes on
+/// zxing-cpp's samples, +5 on BoofCV's). It is not a located pass because there is no sign
+/// to wait for; one frame in three keeps its cost (about a cheap pass) off the typical
+/// frame, and a photo given as four frames still gets its turn.
 const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Working, HYBRID),
     Pass::new(Engine::Rxing, Scale::Half, HYBRID).fallback(),
@@ -254,6 +291,7 @@ const LIVE: &[Pass] = &[
     Pass::new(Engine::Rxing, Scale::Full, HYBRID).if_located(2),
     Pass::new(Engine::Rxing, Scale::Working, WIDE_MEAN).if_located(1),
     Pass::new(Engine::Rxing, Scale::Working, NARROW_MEAN).if_located(1),
+    Pass::new(Engine::Finder, Scale::Working, Binarization::Own).if_idle(3, 0),
 ];
 /// Files: the passes that each added codes on the bench sets, all run (several codes may
 /// be in one photo), then the fallbacks for when none of them read anything.
@@ -270,6 +308,13 @@ const THOROUGH: &[Pass] = &[
     // Not a fallback: a photo with several codes (boofcv-rotations/image026) can have one
     // too small for the working scale while the others were read there.
     Pass::new(Engine::Rxing, Scale::Full, HYBRID),
+    // Our own finder-pattern search (`finder`): strong slant and codes whose patterns the
+    // engines' run checks reject (boofcv-perspective/image009, boofcv-nominal/image004).
+    Pass::new(Engine::Finder, Scale::Working, HYBRID),
+    // The same on small frames enlarged: 2–3 px modules, where one pixel is a third of a
+    // module (boofcv-nominal/image001, image003). `Scale::Double` applies to those only.
+    Pass::new(Engine::Finder, Scale::Double, HYBRID),
+    Pass::new(Engine::Finder, Scale::Working, Binarization::Inverted).fallback(),
     Pass::new(Engine::Rxing, Scale::Half, Binarization::Own).fallback(),
     Pass::new(Engine::Rqrr, Scale::Double, HYBRID).fallback(),
     Pass::new(Engine::Rxing, Scale::Double, Binarization::Own).fallback(),
@@ -462,6 +507,10 @@ impl Decoder {
                 When::Always => false,
                 When::NothingRead => !found.is_empty(),
                 When::Located { min_finders } => unexplained < min_finders,
+                When::Idle { every, phase } => {
+                    !found.is_empty()
+                        || (self.budget.is_some() && self.stats.frames % every.max(1) != phase)
+                }
             };
             if skip || !pass.scale.applies(frame, factor) {
                 continue;
@@ -517,7 +566,25 @@ impl Decoder {
                 Some(_) => engines::Resampling::LIVE,
                 None => engines::Resampling::FULL,
             };
-            let mut outcome = run_pass(pass, img, self.classic_fallback, limit);
+            // Our finder search skips the patterns of codes already read, which it would
+            // otherwise read again, and pair with others into false triples (in the
+            // pass's pixels).
+            let known: Vec<Vec<Point>> = match pass.engine {
+                Engine::Finder => found
+                    .iter()
+                    .map(|c| {
+                        c.corners
+                            .iter()
+                            .map(|p| Point {
+                                x: (p.x + 0.5) / scale - 0.5 - origin.0,
+                                y: (p.y + 0.5) / scale - 0.5 - origin.1,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut outcome = run_pass(pass, img, self.classic_fallback, limit, &known);
             self.stats.passes += 1;
             self.stats.panics += outcome.panicked as u64;
             let read = outcome.found.len();
@@ -572,12 +639,13 @@ impl Decoder {
 }
 
 /// Runs `pass` on `img`; rqrr resamples the grids it located but could not read within
-/// `limit`.
+/// `limit`; our finder search leaves out the `known` outlines (codes already read).
 fn run_pass(
     pass: &Pass,
     img: GrayView<'_>,
     classic_fallback: bool,
     limit: engines::Resampling,
+    known: &[Vec<Point>],
 ) -> Outcome {
     match (pass.engine, pass.binarization) {
         (Engine::Rqrr, Binarization::Local(method)) => {
@@ -602,6 +670,39 @@ fn run_pass(
             let t = Thresholds::compute(img, method);
             engines::rxing(img, RxingBits::Ours(&t), true, classic_fallback)
         }
+        (Engine::Finder, Binarization::Local(method)) => {
+            let t = Thresholds::compute(img, method);
+            finder::read(img, &t, finder_depth(limit), known)
+        }
+        // The finder's own: the live search, both polarities in one pass (a light-on-dark
+        // code would otherwise cost a pass of its own), however many grids `limit` allows.
+        (Engine::Finder, Binarization::Own) => {
+            let t = Thresholds::compute(img, Method::Hybrid);
+            finder::read(img, &t, finder::Search::LIVE, known)
+        }
+        // Light-on-dark codes: the negative binarized afresh (as for rxing above), searched
+        // for dark-on-light patterns.
+        (Engine::Finder, Binarization::Inverted) => {
+            let negative = prepare::invert(img);
+            let t = Thresholds::compute(negative.view(), Method::Hybrid);
+            finder::read(negative.view(), &t, finder_depth(limit), known)
+        }
+    }
+}
+
+/// How far our finder search goes under `limit`: everything for files, the cheap rows for
+/// live frames (whose passes resample fewer grids). Dark on light only; the caller widens
+/// that.
+fn finder_depth(limit: engines::Resampling) -> finder::Search {
+    let base = if limit == engines::Resampling::FULL {
+        finder::Search::FULL
+    } else {
+        finder::Search::LIVE
+    };
+    finder::Search {
+        dark_on_light: true,
+        light_on_dark: false,
+        ..base
     }
 }
 

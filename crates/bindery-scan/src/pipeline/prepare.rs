@@ -141,19 +141,22 @@ pub fn enlarge2(src: GrayView<'_>) -> GrayImage {
         return GrayImage::new(ow, oh, out).expect("sizes match");
     }
     for oy in 0..oh {
-        // Output pixel centres map to (o + 0.5) / 2 - 0.5 in the source.
-        let fy = ((oy as i32 * 2 - 1).max(0) as usize).min(2 * (h - 1));
-        let (y0, ty) = (fy / 2, (fy % 2) as u32);
+        // Output pixel centres map to (o + 0.5) / 2 - 0.5 = (2o - 1) / 4 in the source: in
+        // quarter pixels, 2o - 1. (Counting that in half pixels, as this did before, put
+        // every output pixel near source pixel o: the "doubled" frame was the source's top
+        // left quarter, and the 2x passes never saw most of the picture.)
+        let fy = ((oy as i32 * 2 - 1).max(0) as usize).min(4 * (h - 1));
+        let (y0, ty) = (fy / 4, (fy % 4) as u32);
         let y1 = (y0 + 1).min(h - 1);
         let (r0, r1) = (src.row(y0), src.row(y1));
         let out_row = &mut out[oy * ow..(oy + 1) * ow];
         for (ox, o) in out_row.iter_mut().enumerate() {
-            let fx = ((ox as i32 * 2 - 1).max(0) as usize).min(2 * (w - 1));
-            let (x0, tx) = (fx / 2, (fx % 2) as u32);
+            let fx = ((ox as i32 * 2 - 1).max(0) as usize).min(4 * (w - 1));
+            let (x0, tx) = (fx / 4, (fx % 4) as u32);
             let x1 = (x0 + 1).min(w - 1);
-            let top = r0[x0] as u32 * (2 - tx) + r0[x1] as u32 * tx;
-            let bottom = r1[x0] as u32 * (2 - tx) + r1[x1] as u32 * tx;
-            *o = ((top * (2 - ty) + bottom * ty + 2) / 4) as u8;
+            let top = r0[x0] as u32 * (4 - tx) + r0[x1] as u32 * tx;
+            let bottom = r1[x0] as u32 * (4 - tx) + r1[x1] as u32 * tx;
+            *o = ((top * (4 - ty) + bottom * ty + 8) / 16) as u8;
         }
     }
     GrayImage::new(ow, oh, out).expect("sizes match")
@@ -251,5 +254,18 @@ mod tests {
         let e = enlarge2(img.view());
         assert_eq!((e.width(), e.height()), (6, 4));
         assert!(e.pixels().iter().all(|&p| p == 77));
+    }
+
+    #[test]
+    fn enlarge_puts_each_source_pixel_under_its_two_by_two_block() {
+        // A bright last column must end up in the last two output columns, not be clamped
+        // away (the earlier half-pixel arithmetic showed only the top-left quarter).
+        let img = GrayImage::new(4, 2, vec![0, 0, 0, 200, 0, 0, 0, 200]).unwrap();
+        let e = enlarge2(img.view());
+        let row = &e.pixels()[..8];
+        assert_eq!(row[7], 200, "{row:?}");
+        assert_eq!(row[6], 150, "{row:?}");
+        assert_eq!(row[5], 50, "{row:?}");
+        assert!(row[..5].iter().all(|&p| p == 0), "{row:?}");
     }
 }

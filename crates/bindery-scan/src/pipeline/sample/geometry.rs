@@ -38,7 +38,7 @@ pub(super) fn bilinear(img: GrayView<'_>, p: Point) -> f32 {
 }
 
 /// The projective map from module coordinates (0..n on both axes) to the picture.
-pub(super) struct Homography {
+pub(crate) struct Homography {
     /// The matrix [[m0 m1 m2] [m3 m4 m5] [m6 m7 1]] for module coordinates divided by `n`.
     pub(super) m: [f32; 8],
     n: f32,
@@ -46,7 +46,7 @@ pub(super) struct Homography {
 
 impl Homography {
     /// Maps the square [0, n]² onto `quad` (its corners in order TL, TR, BR, BL).
-    pub(super) fn square_to_quad(n: f32, quad: &[Point; 4]) -> Option<Self> {
+    pub(crate) fn square_to_quad(n: f32, quad: &[Point; 4]) -> Option<Self> {
         let [p0, p1, p2, p3] = *quad;
         let (dx1, dx2, dx3) = (p1.x - p2.x, p3.x - p2.x, p0.x - p1.x + p2.x - p3.x);
         let (dy1, dy2, dy3) = (p1.y - p2.y, p3.y - p2.y, p0.y - p1.y + p2.y - p3.y);
@@ -72,7 +72,7 @@ impl Homography {
     }
 
     #[inline]
-    pub(super) fn map(&self, u: f32, v: f32) -> Point {
+    pub(crate) fn map(&self, u: f32, v: f32) -> Point {
         let (u, v) = (u / self.n, v / self.n);
         let m = &self.m;
         let w = m[6] * u + m[7] * v + 1.0;

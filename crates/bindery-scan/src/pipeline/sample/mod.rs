@@ -8,7 +8,7 @@
 //! four corners are moved until those patterns show the most contrast, then every module
 //! is sampled at its centre (bilinear gray) and the grid is handed to rqrr's decoder.
 
-mod geometry;
+pub(crate) mod geometry;
 mod pattern;
 
 use super::binarize::Thresholds;
@@ -41,6 +41,38 @@ pub(crate) fn resample(
         .take(tries)
         .filter(|n| (21..=177).contains(n) && (n - 17) % 4 == 0)
         .find_map(|n| resample_as(img, located.corners, n, thresholds))
+}
+
+/// Of several outlines of a code of `n` modules, the one whose fixed patterns show the most
+/// contrast on the gray picture (a rough fourth corner chosen before refining; see
+/// `finder`).
+pub(crate) fn best_outline(
+    img: GrayView<'_>,
+    outlines: impl IntoIterator<Item = [Point; 4]>,
+    n: usize,
+) -> Option<[Point; 4]> {
+    let pattern = FixedPattern::new(n);
+    outlines
+        .into_iter()
+        .filter_map(|c| {
+            let h = Homography::square_to_quad(n as f32, &c)?;
+            Some((pattern.contrast(img, &h), c))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Whether `corners` can be a code of `n` modules: its timing rows and alignment patterns
+/// show at least `share` of the contrast its finders show. Three finder patterns that are
+/// not one code (two codes' patterns, or a stray square) have nothing between them that
+/// alternates, and resampling them costs several milliseconds to learn that.
+pub(crate) fn plausible(img: GrayView<'_>, corners: &[Point; 4], n: usize, share: f32) -> bool {
+    let pattern = FixedPattern::new(n);
+    let Some(h) = Homography::square_to_quad(n as f32, corners) else {
+        return false;
+    };
+    let (finders, rest) = pattern.split_contrast(img, &h);
+    finders > 0.0 && rest >= share * finders
 }
 
 fn resample_as(
@@ -190,13 +222,19 @@ impl rqrr::BitGrid for Grid {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::frame::GrayImage;
 
-    /// A v2 code seen at a strong slant and blurred, as `n x n` modules mapped onto `quad`
-    /// (4x4 supersampled, then a 3x3 box blur twice).
-    fn slanted_code(text: &str, quad: &[Point; 4], w: usize, h: usize) -> (usize, GrayImage) {
+    /// A code of `text` seen at a slant and blurred, as `n x n` modules mapped onto `quad`
+    /// (4x4 supersampled, then a 3x3 box blur twice); dark 30 on light 220. Shared with
+    /// `finder`'s tests.
+    pub(crate) fn slanted_code(
+        text: &str,
+        quad: &[Point; 4],
+        w: usize,
+        h: usize,
+    ) -> (usize, GrayImage) {
         let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
         let n = code.width();
         let colors = code.to_colors();

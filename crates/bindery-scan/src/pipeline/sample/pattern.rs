@@ -10,6 +10,9 @@ pub(super) struct FixedPattern {
     pub(super) size: usize,
     /// (column, row, dark)
     modules: Vec<(u16, u16, bool)>,
+    /// `modules[..finders]` are the finders with their separators; the rest are the
+    /// timing rows and alignment patterns.
+    finders: usize,
 }
 
 impl FixedPattern {
@@ -28,6 +31,7 @@ impl FixedPattern {
                 }
             }
         }
+        let finders = modules.len();
         // Timing rows.
         for i in 8..n - 8 {
             modules.push((i as u16, 6, i % 2 == 0));
@@ -53,13 +57,31 @@ impl FixedPattern {
                 }
             }
         }
-        FixedPattern { size: n, modules }
+        FixedPattern {
+            size: n,
+            modules,
+            finders,
+        }
     }
 
     /// Mean gray of the light fixed modules minus that of the dark ones.
     pub(super) fn contrast(&self, img: GrayView<'_>, h: &Homography) -> f32 {
+        Self::contrast_of(&self.modules, img, h)
+    }
+
+    /// [`FixedPattern::contrast`] of the finders (with separators) alone, and of the
+    /// timing rows and alignment patterns alone.
+    pub(super) fn split_contrast(&self, img: GrayView<'_>, h: &Homography) -> (f32, f32) {
+        let (finders, rest) = self.modules.split_at(self.finders);
+        (
+            Self::contrast_of(finders, img, h),
+            Self::contrast_of(rest, img, h),
+        )
+    }
+
+    fn contrast_of(modules: &[(u16, u16, bool)], img: GrayView<'_>, h: &Homography) -> f32 {
         let (mut dark, mut light, mut nd, mut nl) = (0.0, 0.0, 0u32, 0u32);
-        for &(x, y, is_dark) in &self.modules {
+        for &(x, y, is_dark) in modules {
             let v = bilinear(img, h.map(x as f32 + 0.5, y as f32 + 0.5));
             if is_dark {
                 dark += v;
