@@ -391,15 +391,7 @@ async fn the_web_app_is_installable_and_opens_offline_saying_so() {
         serde_json::json!([]),
         "{result:#}"
     );
-    assert_eq!(
-        result["installability_errors"],
-        serde_json::json!([]),
-        "{result:#}"
-    );
-    let offline = result["offline_text"].as_str().unwrap_or_default();
-    // The kept app started and said why it shows nothing new.
-    let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::UnreachableTitle);
-    assert!(offline.contains(title), "{offline}");
+    assert_installs_and_opens_offline(&result);
     // Offline, the kept scanner read the camera's label.
     assert_eq!(result["offline_scan_read"], true, "{result:#}");
     assert_eq!(result["offline_scanner_notes"], 0, "{result:#}");
@@ -461,14 +453,7 @@ async fn on_a_phone_on_the_lan_the_app_binds_and_installs_over_https() {
         lan,
     );
     assert_eq!(result["secure_context"], true, "{result:#}");
-    assert_eq!(
-        result["installability_errors"],
-        serde_json::json!([]),
-        "{result:#}"
-    );
-    let offline = result["offline_text"].as_str().unwrap_or_default();
-    let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::UnreachableTitle);
-    assert!(offline.contains(title), "{offline}");
+    assert_installs_and_opens_offline(&result);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -683,4 +668,17 @@ fn report_scan_to_confirm(r#where: &str, result: &Value) -> usize {
         times[times.len() - 1]
     );
     times.len()
+}
+
+/// What an `installable` run must show: Chromium finds the page installable, and the kept
+/// app, opened with no network, started and said why it shows nothing new.
+fn assert_installs_and_opens_offline(result: &Value) {
+    assert_eq!(
+        result["installability_errors"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+    let offline = result["offline_text"].as_str().unwrap_or_default();
+    let title = bindery::i18n::t(Lang::En, bindery::i18n::Text::UnreachableTitle);
+    assert!(offline.contains(title), "{offline}");
 }

@@ -26,15 +26,6 @@ const HEADER: &str = "*DeviceKey,*ProductKey,Device SN,Label,Passcode\n";
 const SERVICE_LABEL: &str = "http://gizwits.example/qr?k=Zm9vYmFyLTE3Mzk0";
 const SERVICE_LABEL_2: &str = "GZQR|5c2f0e9a7b4d41e8|v3";
 
-async fn inspect(s: &TestServer, token: &str, qr: &str) -> Answer {
-    s.post(
-        "/v1/qr/inspect",
-        Auth::Bearer(token),
-        json!({ "qr_content": qr }),
-    )
-    .await
-}
-
 async fn bind(s: &TestServer, token: &str, qr: &str) -> Answer {
     s.post(
         "/v1/bindings",
@@ -81,7 +72,7 @@ async fn an_adopted_gizwits_service_label_binds_end_to_end(s: TestServer) {
 
     let ann = s.user("ann@example.com").await;
     let bob = s.user("bob@example.com").await;
-    let seen = inspect(&s, &ann, SERVICE_LABEL).await;
+    let seen = s.inspect(&ann, SERVICE_LABEL).await;
     let seen = seen.assert_status(200);
     assert_eq!(seen["status"], "bindable");
     assert_eq!(seen["product_key"], "gzs001");
@@ -92,11 +83,11 @@ async fn an_adopted_gizwits_service_label_binds_end_to_end(s: TestServer) {
     let bound = bind(&s, &ann, &format!("{SERVICE_LABEL}\n")).await;
     assert_eq!(bound.assert_status(201)["device"]["sn"], mac1.as_str());
     assert_eq!(
-        inspect(&s, &ann, SERVICE_LABEL).await.assert_status(200)["status"],
+        s.inspect(&ann, SERVICE_LABEL).await.assert_status(200)["status"],
         "bound_to_you"
     );
     assert_eq!(
-        inspect(&s, &bob, SERVICE_LABEL).await.assert_status(200)["status"],
+        s.inspect(&bob, SERVICE_LABEL).await.assert_status(200)["status"],
         "bound_to_other"
     );
     let taken = bind(&s, &bob, SERVICE_LABEL).await;
@@ -156,7 +147,7 @@ async fn an_adopted_label_names_its_device_on_an_sn_only_product(s: TestServer) 
     assert_eq!(report["imported"], 1, "{report}");
     let ann = s.user("ann@example.com").await;
     assert_eq!(
-        inspect(&s, &ann, SERVICE_LABEL).await.assert_status(200)["sn"],
+        s.inspect(&ann, SERVICE_LABEL).await.assert_status(200)["sn"],
         "LAMP-0001"
     );
     let bound = bind(&s, &ann, SERVICE_LABEL).await;
@@ -274,7 +265,7 @@ async fn foreign_labels_nobody_adopted_are_refused_as_before(s: TestServer) {
         ("pk=gzs004&sn=NOSUCHSN01&v=1", 404, "sn_not_found", ""),
     ];
     for (qr, status, code, words) in cases {
-        for answer in [inspect(&s, &ann, qr).await, bind(&s, &ann, qr).await] {
+        for answer in [s.inspect(&ann, qr).await, bind(&s, &ann, qr).await] {
             answer.assert_error(status, code);
             let message = answer.json["error"]["message"].as_str().unwrap();
             assert!(message.contains(words), "{qr}: {message}");
@@ -358,7 +349,7 @@ async fn an_imported_passcode_is_checked(s: TestServer) {
     ];
     for (label, inspected, bound) in cases {
         for ((status, code), answer) in [
-            (inspected, inspect(&s, &ann, &label).await),
+            (inspected, s.inspect(&ann, &label).await),
             (bound, bind(&s, &ann, &label).await),
         ] {
             match code {
@@ -392,13 +383,13 @@ async fn wrong_passcodes_count_as_failed_binds(s: TestServer) {
     let right = "product_key=gzp003&did=DidWithPass0004&passcode=XAVBPXMSKA";
     let guesser = s.user("guesser@example.com").await;
     // Inspect and bind alike: each wrong passcode is a failed bind, recorded for support.
-    inspect(&s, &guesser, wrong)
+    s.inspect(&guesser, wrong)
         .await
         .assert_error(403, "bad_bind_code");
     bind(&s, &guesser, wrong)
         .await
         .assert_error(403, "bad_bind_code");
-    inspect(&s, &guesser, wrong)
+    s.inspect(&guesser, wrong)
         .await
         .assert_error(403, "bad_bind_code");
     let failed: i64 = sqlx::query_scalar(
@@ -410,7 +401,7 @@ async fn wrong_passcodes_count_as_failed_binds(s: TestServer) {
     .unwrap();
     assert_eq!(failed, 3);
     // Locked out now: the right passcode teaches nothing until the window passes.
-    inspect(&s, &guesser, right)
+    s.inspect(&guesser, right)
         .await
         .assert_error(429, "rate_limited");
     bind(&s, &guesser, right)
@@ -441,7 +432,7 @@ async fn an_adopted_text_that_reads_as_a_broken_label_binds(s: TestServer) {
     let ann = s.user("ann@example.com").await;
     let bound = bind(&s, &ann, BROKEN_LOOKING).await;
     assert_eq!(bound.assert_status(201)["device"]["sn"], "FAN-000001");
-    inspect(&s, &ann, "pk=gzs004&sn=CD&v=1")
+    s.inspect(&ann, "pk=gzs004&sn=CD&v=1")
         .await
         .assert_error(400, "bad_qr_content");
 }
@@ -480,7 +471,7 @@ async fn a_later_import_gives_devices_their_labels_and_passcodes(s: TestServer) 
         |did: &str, passcode: &str| format!("product_key=gzl001&did={did}&passcode={passcode}");
     // Before: no passcode, so any passcode binds (and is then unbound again below).
     assert_eq!(
-        inspect(&s, &ann, &legacy("LaterDid00001", "ANYTHING"))
+        s.inspect(&ann, &legacy("LaterDid00001", "ANYTHING"))
             .await
             .status,
         200
@@ -593,7 +584,7 @@ async fn a_later_import_gives_devices_their_labels_and_passcodes(s: TestServer) 
 
 /// Inspect and bind of `label` both answer `status` (403: `bad_bind_code`).
 async fn legacy_answers(s: &TestServer, token: &str, label: &str, status: u16) {
-    for answer in [inspect(s, token, label).await, bind(s, token, label).await] {
+    for answer in [s.inspect(token, label).await, bind(s, token, label).await] {
         answer.assert_error(status, "bad_bind_code");
         assert!(
             !answer.json.to_string().contains("WRONGPASS"),

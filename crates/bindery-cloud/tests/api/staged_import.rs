@@ -104,13 +104,7 @@ async fn a_bind_is_answered_while_a_large_import_is_still_being_written() {
 
     // While it is written: a staged device is nobody's to see or bind yet, and the
     // product's device list shows only what was there before.
-    let inspect = s
-        .post(
-            "/v1/qr/inspect",
-            Auth::Bearer(&ann),
-            json!({"qr_content": "BIG00000000"}),
-        )
-        .await;
+    let inspect = s.inspect(&ann, "BIG00000000").await;
     inspect.assert_error(404, "sn_not_found");
     let page = s
         .get("/v1/products/stage02/devices?limit=5", Auth::Key(&key))
@@ -138,13 +132,7 @@ async fn a_bind_is_answered_while_a_large_import_is_still_being_written() {
     let report = import.await.unwrap().expect("the import succeeds");
     assert_eq!(report.imported, 600_000);
     assert!(report.rejected.is_empty());
-    let inspect = s
-        .post(
-            "/v1/qr/inspect",
-            Auth::Bearer(&ann),
-            json!({"qr_content": "BIG00000000"}),
-        )
-        .await;
+    let inspect = s.inspect(&ann, "BIG00000000").await;
     assert_eq!(inspect.assert_status(200)["status"], "bindable");
 }
 
@@ -304,12 +292,6 @@ async fn an_activation_file_is_staged_and_put_back_whole_when_refused() {
     .unwrap();
     assert_eq!(staged, 30_010);
     let ann = s.user("ann@example.com").await;
-    let inspect = s
-        .post(
-            "/v1/qr/inspect",
-            Auth::Bearer(&ann),
-            json!({"qr_content": "pk=stage04&sn=ACT10000000&v=1"}),
-        )
-        .await;
+    let inspect = s.inspect(&ann, "pk=stage04&sn=ACT10000000&v=1").await;
     assert_eq!(inspect.assert_status(200)["status"], "bindable");
 }

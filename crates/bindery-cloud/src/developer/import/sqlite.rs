@@ -92,7 +92,7 @@ async fn import_to_end(
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
     let staged = staged(state, product_key, body.clone()).await?;
-    if let Staged::All(imported) = staged {
+    if let Some(imported) = staged {
         return Ok(Written {
             imported,
             updated: 0,
@@ -174,26 +174,14 @@ fn push_json_text(text: &mut String, value: &str) {
     }
 }
 
-/// How the staged way ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Staged {
-    /// Every row of the file was imported: this many.
-    All(usize),
-    /// A row's SN (other than a batch SN to activate), DeviceKey or label is in the database
-    /// already, or repeats in the file: a conflict the checked way names, or a repeat that
-    /// gives a device its label. Nothing is left behind.
-    TakenInDatabase,
-    /// The reader refused a row (or it needs the checked way's look-ups). Nothing is left
-    /// behind.
-    RowRefused,
-}
-
-/// The staged way; unless every row went in, nothing of it is left behind.
+/// The staged way: the number of rows imported when every row of the file went in. Otherwise
+/// (the reader refused a row, or a row's SN, DeviceKey or label is in the database already or
+/// repeats in the file) `None`, with nothing of it left behind, and the checked way names why.
 async fn staged(
     state: &AppState,
     product_key: &ProductKey,
     body: ImportFile,
-) -> Result<Staged, ApiError> {
+) -> Result<Option<usize>, ApiError> {
     let import_id: i64 = sqlx::query_scalar(
         "INSERT INTO import_pending (product_key, started_at) VALUES ($1, $2) RETURNING import_id",
     )
@@ -204,8 +192,8 @@ async fn staged(
     let mut written = StagedWrites::default();
     let outcome = stage_chunks(state, product_key, body, import_id, &mut written).await;
     let done = match outcome {
-        Ok(Staged::All(rows)) => match publish(state, product_key, import_id).await {
-            Ok(()) => return Ok(Staged::All(rows)),
+        Ok(Some(rows)) => match publish(state, product_key, import_id).await {
+            Ok(()) => return Ok(Some(rows)),
             Err(e) => Err(e),
         },
         other => other,
@@ -257,7 +245,7 @@ async fn stage_chunks(
     body: ImportFile,
     import_id: i64,
     written: &mut StagedWrites,
-) -> Result<Staged, ApiError> {
+) -> Result<Option<usize>, ApiError> {
     let now = now_ms();
     let (mut chunks, reader) = stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK);
     let mut standing = true;
@@ -279,7 +267,7 @@ async fn stage_chunks(
             Err(e) => return Err(e.into()),
         };
         if !complete {
-            // A row the staged way cannot take (see `Staged::TakenInDatabase`): this chunk
+            // A row the staged way cannot take (see `staged`): this chunk
             // is undone with its transaction.
             tx.rollback().await?;
             standing = false;
@@ -300,9 +288,8 @@ async fn stage_chunks(
     // Closing the channel stops the reader at its next chunk.
     drop(chunks);
     Ok(match (standing, joined(reader).await?) {
-        (false, _) => Staged::TakenInDatabase,
-        (true, Streamed::AllGood(rows)) => Staged::All(rows),
-        (true, Streamed::Refused) => Staged::RowRefused,
+        (true, Streamed::AllGood(rows)) => Some(rows),
+        _ => None,
     })
 }
 

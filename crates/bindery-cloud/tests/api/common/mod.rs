@@ -239,6 +239,16 @@ impl TestServer {
             .await
     }
 
+    /// `POST /v1/qr/inspect` of `qr` by the account of `token`.
+    pub async fn inspect(&self, token: &str, qr: &str) -> Answer {
+        self.post(
+            "/v1/qr/inspect",
+            Auth::Bearer(token),
+            json!({ "qr_content": qr }),
+        )
+        .await
+    }
+
     pub async fn patch(&self, path: &str, auth: Auth<'_>, body: Value) -> Answer {
         self.send(Method::PATCH, path, auth, Some(Body::Json(body)))
             .await
