@@ -66,7 +66,7 @@ async fn the_desktop_window_binds_a_demo_label_from_sign_up_to_home() {
     let state = AppState::open(StateConfig::new(url))
         .await
         .expect("the sandbox database opens");
-    let device = bindery_cloud::support::support_device(&state, sn)
+    let device = bindery_cloud::support::support_device(&state, sn, None)
         .await
         .expect("the label's SN is in the sandbox");
     let binding = device

@@ -82,7 +82,7 @@ async fn the_webview_camera_reads_a_label_and_binds_it() {
     assert!(out.join("7-home.png").is_file(), "{log}");
 
     // The clicks bound it, under the name typed on Confirm.
-    let device = bindery_cloud::support::support_device(&cloud.state, &label.sn)
+    let device = bindery_cloud::support::support_device(&cloud.state, &label.sn, None)
         .await
         .expect("the label's SN is in the cloud");
     let binding = device

@@ -253,9 +253,20 @@ impl Client {
         self.send(Method::PUT, url, body, true).await?.json()
     }
 
-    /// `GET /v1/support/devices/{sn}` (support key).
-    pub async fn support_device(&self, sn: &str) -> Result<SupportDevice, ClientError> {
-        let url = self.endpoint(&["v1", "support", "devices", sn])?;
+    /// `GET /v1/support/devices/{sn}` (support key); `product_key` names the device's product
+    /// when several products have the SN.
+    pub async fn support_device(
+        &self,
+        sn: &str,
+        product_key: Option<&str>,
+    ) -> Result<SupportDevice, ClientError> {
+        let query: Vec<(&str, &str)> = product_key
+            .map(|pk| ("product_key", pk))
+            .into_iter()
+            .collect();
+        let url = self
+            .address
+            .endpoint(&["v1", "support", "devices", sn], &query)?;
         self.send(Method::GET, url, Body::Empty, true).await?.json()
     }
 

@@ -633,16 +633,19 @@ async function supportPage() {
   if (!q) return;
   const found = await guarded(slot, () => api("GET", `/v1/support/search?q=${encodeURIComponent(q)}`));
   if (!found) return;
-  if (found.matches.length === 1) { go(`/console/support/${encodeURIComponent(found.matches[0].sn)}?q=${encodeURIComponent(q)}`, true); return; }
+  // An SN is unique within its product only, so a device's page names both.
+  const page = (m) => `/console/support/${encodeURIComponent(m.sn)}?product_key=${encodeURIComponent(m.product_key)}&q=${encodeURIComponent(q)}`;
+  if (found.matches.length === 1) { go(page(found.matches[0]), true); return; }
   results.replaceChildren(found.matches.length
     ? table(["SN", t("product"), t("matched")], found.matches.map((m) => h("tr", {},
-      h("td", {}, link(`/console/support/${encodeURIComponent(m.sn)}?q=${encodeURIComponent(q)}`, m.sn)),
+      h("td", {}, link(page(m), m.sn)),
       h("td", {}, `${m.product_name} (${m.product_key})`), h("td", {}, t("matched_" + m.matched)))))
     : h("p", { class: "muted" }, t("nothing_found")));
 }
 
 async function supportDevice(sn, results, slot) {
-  const device = await guarded(slot, () => api("GET", `/v1/support/devices/${encodeURIComponent(sn)}`));
+  const productKey = route().query.get("product_key");
+  const device = await guarded(slot, () => api("GET", `/v1/support/devices/${encodeURIComponent(sn)}${productKey ? `?product_key=${encodeURIComponent(productKey)}` : ""}`));
   if (!device) return;
   const highlight = route().query.get("q") || "";
   const facts = h("dl", {},
@@ -663,7 +666,7 @@ async function supportDevice(sn, results, slot) {
     h("form", { onsubmit: async (e) => {
       e.preventDefault();
       await guarded(unbindSlot, async () => {
-        await api("POST", `/v1/support/devices/${encodeURIComponent(device.sn)}/unbind`, { reason: reason.querySelector("textarea").value });
+        await api("POST", `/v1/support/devices/${encodeURIComponent(device.sn)}/unbind?product_key=${encodeURIComponent(device.product_key)}`, { reason: reason.querySelector("textarea").value });
         state.flash = t("unbound");
         render();
       });

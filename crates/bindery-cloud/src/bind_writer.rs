@@ -10,18 +10,19 @@
 //! worker thread and every commit a WAL append). Batched, a transaction costs four statements
 //! however many binds it carries, so the writer keeps up with the readers.
 //!
-//! Nothing of docs/product.md §5 is loosened: the unique index on `bindings.sn` still decides who gets a
-//! device (the batch is one `INSERT … ON CONFLICT DO NOTHING RETURNING binding_id`, then the
-//! holders of the SNs that were not inserted are read in the same transaction); a caller is
-//! answered only after its rows are committed; every attempt is recorded with its result code
-//! and request id in the same transaction as its binding, so the rate-limit counts in the
-//! database are as current as before. On PostgreSQL the rows of a batch are inserted in SN
-//! order so two processes' batches cannot deadlock on each other's index entries.
+//! Nothing of docs/product.md §5 is loosened: the unique index on a binding's device (product
+//! key and SN) still decides who gets it (the batch is one `INSERT … ON CONFLICT DO NOTHING
+//! RETURNING binding_id`, then the holders of the devices that were not inserted are read in
+//! the same transaction, by did: one per device); a caller is answered only after its rows
+//! are committed; every attempt is recorded with its result code and request id in the same
+//! transaction as its binding, so the rate-limit counts in the database are as current as
+//! before. On PostgreSQL the rows of a batch are inserted in did order so two processes'
+//! batches cannot deadlock on each other's index entries.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use bindery_core::ErrorCode;
+use bindery_core::{ErrorCode, ProductKey, Sn};
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
@@ -75,6 +76,7 @@ pub(crate) struct NewBinding {
     /// This binding's own id (`bnd_…`): two binds of one device in one batch share the did,
     /// so the insert's answer names bindings by this.
     pub binding_id: String,
+    pub product_key: String,
     pub sn: String,
     pub uid: String,
     pub name: String,
@@ -88,7 +90,8 @@ pub(crate) struct Attempt {
     pub at: i64,
     pub uid: String,
     pub address: String,
-    pub sn: Option<String>,
+    /// The device's product and SN, once the label named one.
+    pub device: Option<(ProductKey, Sn)>,
     pub request_id: String,
     /// Why the bind was refused before anything was written; `None` when it goes on to
     /// [`BindWrite::binding`].
@@ -109,15 +112,15 @@ pub(crate) enum Written {
     Recorded,
     /// The binding was created.
     Bound,
-    /// The SN was already bound to this account (a retry): the binding that exists.
+    /// The device was already bound to this account (a retry): the binding that exists.
     AlreadyYours {
         did: String,
         name: String,
         bound_at: i64,
     },
-    /// The SN is bound to another account.
+    /// The device is bound to another account.
     AlreadyBound,
-    /// The SN's binding disappeared between the insert and the read (an unbind committed in
+    /// The device's binding disappeared between the insert and the read (an unbind committed in
     /// between, PostgreSQL only): nothing was written, try again.
     Vanished,
 }
@@ -210,10 +213,9 @@ async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// The binding that holds an SN.
+/// The binding that holds a device.
 #[derive(sqlx::FromRow)]
 struct Holder {
-    sn: String,
     did: String,
     uid: String,
     name: String,
@@ -229,34 +231,36 @@ async fn write_batch(
     let mut results = vec![Written::Recorded; writes.len()];
     let mut tx = pool.begin().await?;
 
-    // The first bind of each SN in the batch is inserted (in SN order); the others, and the
-    // ones the index refuses, learn the holder below.
-    let mut first_of_sn: HashMap<&str, usize> = HashMap::new();
+    // The first bind of each device (one did per device) in the batch is inserted, in did
+    // order; the others, and the ones the index refuses, learn the holder below.
+    let mut first_of_device: HashMap<&str, usize> = HashMap::new();
     for (i, w) in writes.iter().enumerate() {
         if let Some(b) = &w.binding {
-            first_of_sn.entry(b.sn.as_str()).or_insert(i);
+            first_of_device.entry(b.did.as_str()).or_insert(i);
         }
     }
-    let mut inserting: Vec<&NewBinding> = first_of_sn
+    let mut inserting: Vec<&NewBinding> = first_of_device
         .values()
         .filter_map(|&i| writes[i].binding.as_ref())
         .collect();
-    inserting.sort_by(|a, b| a.sn.cmp(&b.sn));
+    inserting.sort_by(|a, b| a.did.cmp(&b.did));
     let mut inserted: HashSet<String> = HashSet::new();
     if !inserting.is_empty() {
-        let rows = values_rows(backend, inserting.len(), 6);
+        let rows = values_rows(backend, inserting.len(), 7);
         // No conflict target: a device's did is the same for every bind, so another process's
-        // binding of the SN collides on `did` as well as on `sn`, and both must be absorbed
-        // (PostgreSQL raises a conflict on any index other than a named target).
+        // binding of the device collides on `did` as well as on (product_key, sn), and both
+        // must be absorbed (PostgreSQL raises a conflict on any index other than a named
+        // target).
         let sql = format!(
-            "INSERT INTO bindings (binding_id, did, sn, uid, name, bound_at) VALUES {rows} \
-             ON CONFLICT DO NOTHING RETURNING binding_id"
+            "INSERT INTO bindings (binding_id, did, product_key, sn, uid, name, bound_at) \
+             VALUES {rows} ON CONFLICT DO NOTHING RETURNING binding_id"
         );
         let mut query = sqlx::query_scalar(&sql);
         for b in &inserting {
             query = query
                 .bind(b.binding_id.as_str())
                 .bind(b.did.as_str())
+                .bind(b.product_key.as_str())
                 .bind(b.sn.as_str())
                 .bind(b.uid.as_str())
                 .bind(b.name.as_str())
@@ -276,31 +280,31 @@ async fn write_batch(
         }
     }
     if !pending.is_empty() {
-        let mut sns: Vec<&str> = pending
+        let mut dids: Vec<&str> = pending
             .iter()
-            .filter_map(|&i| writes[i].binding.as_ref().map(|b| b.sn.as_str()))
+            .filter_map(|&i| writes[i].binding.as_ref().map(|b| b.did.as_str()))
             .collect();
-        sns.sort_unstable();
-        sns.dedup();
+        dids.sort_unstable();
+        dids.dedup();
         let sql = format!(
-            "SELECT sn, did, uid, name, bound_at FROM bindings WHERE sn IN ({})",
-            placeholders(backend, 1, sns.len())
+            "SELECT did, uid, name, bound_at FROM bindings WHERE did IN ({})",
+            placeholders(backend, 1, dids.len())
         );
         let mut query = sqlx::query_as::<_, Holder>(&sql);
-        for sn in &sns {
-            query = query.bind(*sn);
+        for did in &dids {
+            query = query.bind(*did);
         }
         let holders: HashMap<String, Holder> = query
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
-            .map(|holder| (holder.sn.clone(), holder))
+            .map(|holder| (holder.did.clone(), holder))
             .collect();
         for i in pending {
             let Some(b) = &writes[i].binding else {
                 continue;
             };
-            results[i] = match holders.get(&b.sn) {
+            results[i] = match holders.get(&b.did) {
                 Some(holder) if holder.uid == b.uid => Written::AlreadyYours {
                     did: holder.did.clone(),
                     name: holder.name.clone(),
@@ -317,9 +321,10 @@ async fn write_batch(
         .filter(|&i| results[i] != Written::Vanished)
         .collect();
     if !recording.is_empty() {
-        let rows = values_rows(backend, recording.len(), 8);
+        let rows = values_rows(backend, recording.len(), 9);
         let sql = format!(
-            "INSERT INTO bind_attempts (attempt_id, at, uid, address, sn, result, failed, request_id) \
+            "INSERT INTO bind_attempts \
+             (attempt_id, at, uid, address, product_key, sn, result, failed, request_id) \
              VALUES {rows}"
         );
         let mut query = sqlx::query(&sql);
@@ -331,7 +336,8 @@ async fn write_batch(
                 .bind(a.at)
                 .bind(a.uid.as_str())
                 .bind(a.address.as_str())
-                .bind(a.sn.clone())
+                .bind(a.device.as_ref().map(|(pk, _)| pk.as_str().to_owned()))
+                .bind(a.device.as_ref().map(|(_, sn)| sn.as_str().to_owned()))
                 .bind(result)
                 .bind(failed)
                 .bind(a.request_id.as_str());

@@ -129,7 +129,7 @@ async fn create(
         if let Err(e) = query.execute(&mut *tx).await {
             if crate::db::is_unique_violation(&e) {
                 return Err(ApiError::invalid(
-                    "some of these MACs or IMEIs are already devices; nothing was created",
+                    "some of these MACs or IMEIs are already devices of this product; nothing was created",
                 ));
             }
             return Err(e.into());

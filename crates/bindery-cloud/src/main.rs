@@ -216,8 +216,13 @@ enum SnCommand {
 
 #[derive(Debug, Subcommand)]
 enum SupportCommand {
-    /// Everything about one SN, as JSON.
-    Device { sn: String },
+    /// Everything about one device, as JSON.
+    Device {
+        sn: String,
+        /// The device's product, needed only when several products have this SN.
+        #[arg(long)]
+        product_key: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -547,11 +552,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Support {
-            command: SupportCommand::Device { sn },
+            command: SupportCommand::Device { sn, product_key },
         } => {
-            let device = bindery_cloud::support::support_device(&state, &sn)
-                .await
-                .map_err(api_error)?;
+            let device =
+                bindery_cloud::support::support_device(&state, &sn, product_key.as_deref())
+                    .await
+                    .map_err(api_error)?;
             println!("{}", serde_json::to_string_pretty(&device)?);
         }
     }

@@ -125,8 +125,8 @@ pub async fn pair(
     }
 }
 
-/// `device_key_in_use`, naming the device that has the key when it is of the same product
-/// (another maker's SN is not ours to tell).
+/// `device_key_in_use`, naming the product's device that has the key (a DeviceKey is unique
+/// within its product; other products' devices do not count).
 async fn key_in_use(
     state: &AppState,
     product_key: &ProductKey,
@@ -141,7 +141,8 @@ async fn key_in_use(
     let key = device_key.as_str();
     let message = match holder {
         Some(sn) => format!("DeviceKey {key} is already paired with SN {sn}"),
-        None => format!("DeviceKey {key} already belongs to a device of another product"),
+        // Unpaired again between the write and this read.
+        None => format!("DeviceKey {key} was paired with another device of this product a moment ago: try again"),
     };
     Ok(ApiError::with_message(ErrorCode::DeviceKeyInUse, message))
 }

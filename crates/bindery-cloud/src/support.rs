@@ -1,5 +1,6 @@
 //! The support view: find a device by SN, DeviceKey, request id (the id the app shows on its
-//! error screens) or the customer's email; everything about one SN; the bind attempt behind a
+//! error screens) or the customer's email; everything about one device (an SN, and its product
+//! when several products have that SN); the bind attempt behind a
 //! request id; and unbinding a device for a customer, with a reason that goes to the audit
 //! log. Callers are support keys (an organisation's see its devices; the operator's, made by
 //! `dev-key create --support`, every device) and the owners and support people of an
@@ -80,7 +81,6 @@ struct DeviceRow {
     device_key: Option<String>,
     batch_id: Option<String>,
     imported_at: Option<i64>,
-    org_id: Option<String>,
 }
 
 /// The current binding of a device, as the support view reads it.
@@ -91,41 +91,69 @@ struct BindingRow {
     bound_at: i64,
 }
 
-/// Everything the operator may see about `sn` (the server's CLI: emails in full);
-/// `sn_not_found` if there is no such device.
-pub async fn support_device(state: &AppState, sn: &str) -> Result<SupportDevice, ApiError> {
-    support_device_in(state, None, sn).await
+/// Everything the operator may see about the device `sn` (of `product_key`, needed only
+/// when several products have the SN) — the server's CLI: emails in full; `sn_not_found` if
+/// there is no such device.
+pub async fn support_device(
+    state: &AppState,
+    sn: &str,
+    product_key: Option<&str>,
+) -> Result<SupportDevice, ApiError> {
+    support_device_in(state, None, sn, product_key).await
 }
 
-/// Everything support of `org_id` (`None`: the operator) may see about `sn`; `sn_not_found`
-/// if there is no such device in it.
+/// Everything support of `org_id` (`None`: the operator) may see about the device `sn` (of
+/// `product_key`, needed only when several of the products it sees have the SN);
+/// `sn_not_found` if there is no such device in it.
 pub async fn support_device_in(
     state: &AppState,
     org_id: Option<&str>,
     sn: &str,
+    product_key: Option<&str>,
 ) -> Result<SupportDevice, ApiError> {
-    let row: Option<DeviceRow> = sqlx::query_as(&format!(
+    // The organisation is part of the query, not a filter afterwards: another organisation's
+    // device with the same SN must neither be found nor make this one ambiguous.
+    let org = org_id.unwrap_or_default();
+    let pk = product_key.unwrap_or_default();
+    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
         "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name, \
-         d.device_key AS device_key, d.batch_id AS batch_id, d.imported_at AS imported_at, \
-         p.org_id AS org_id \
-         FROM devices d JOIN products p ON p.product_key = d.product_key WHERE d.sn = $1 AND {}",
+         d.device_key AS device_key, d.batch_id AS batch_id, d.imported_at AS imported_at \
+         FROM devices d JOIN products p ON p.product_key = d.product_key \
+         WHERE d.sn = $1 AND ($2 = '' OR d.product_key = $3) AND ($4 = '' OR p.org_id = $5) \
+         AND {} ORDER BY d.product_key LIMIT 2",
         crate::db::live("d")
     ))
     .bind(sn)
-    .fetch_optional(&state.db)
+    .bind(pk)
+    .bind(pk)
+    .bind(org)
+    .bind(org)
+    .fetch_all(&state.db)
     .await?;
-    let Some(device) = row.filter(|d| org_id.is_none() || d.org_id.as_deref() == org_id) else {
-        return Err(ApiError::new(ErrorCode::SnNotFound));
+    let device = match <[DeviceRow; 1]>::try_from(rows) {
+        Ok([device]) => device,
+        Err(rows) if rows.is_empty() => return Err(ApiError::new(ErrorCode::SnNotFound)),
+        Err(rows) => {
+            return Err(ApiError::invalid(format!(
+                "products {} and {} both have a device with this SN: say which with ?product_key=",
+                rows[0].product_key, rows[1].product_key
+            )))
+        }
     };
     let binding: Option<BindingRow> = sqlx::query_as(
         "SELECT ac.email AS account_email, b.name AS name, b.bound_at AS bound_at \
-         FROM bindings b JOIN accounts ac ON ac.uid = b.uid WHERE b.sn = $1",
+         FROM bindings b JOIN accounts ac ON ac.uid = b.uid \
+         WHERE b.product_key = $1 AND b.sn = $2",
     )
+    .bind(&device.product_key)
     .bind(&device.sn)
     .fetch_optional(&state.db)
     .await?;
-    let sql = format!("{ATTEMPT_SELECT} WHERE a.sn = $1 ORDER BY a.at, a.attempt_id");
+    let sql = format!(
+        "{ATTEMPT_SELECT} WHERE a.product_key = $1 AND a.sn = $2 ORDER BY a.at, a.attempt_id"
+    );
     let attempts: Vec<AttemptRow> = sqlx::query_as(&sql)
+        .bind(&device.product_key)
         .bind(&device.sn)
         .fetch_all(&state.db)
         .await?;
@@ -157,20 +185,38 @@ fn masked(mut device: SupportDevice) -> SupportDevice {
     device
 }
 
-/// Everything about one SN: its product, DeviceKey, batch, binding and bind attempts.
+/// `?product_key=` of the support calls on one device.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    /// The device's product: needed only when several products (that the caller sees) have
+    /// a device with this SN.
+    #[param(min_length = 6, max_length = 32)]
+    product_key: Option<String>,
+}
+
+/// Everything about one device: its product, DeviceKey, batch, binding and bind attempts.
 #[utoipa::path(get, path = "/v1/support/devices/{sn}", tag = "support",
     security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
-    params(("sn" = String, Path, description = "The device's SN.")),
+    params(("sn" = String, Path, description = "The device's SN."), DeviceQuery),
     responses(
         (status = 200, description = "The device; emails partly masked (`a***@example.com`).", body = SupportDevice),
+        (status = 400, description = "`invalid_request`: several products have this SN; name one with `?product_key=`.", body = ErrorBody),
         (status = 404, description = "`sn_not_found`: no device has this SN (in the caller's organisation).", body = ErrorBody),
     ))]
 async fn device_view(
     State(state): State<AppState>,
     caller: SupportCaller,
     Path(sn): Path<String>,
+    Query(query): Query<DeviceQuery>,
 ) -> Result<Json<SupportDevice>, ApiError> {
-    let device = support_device_in(&state, caller.org_id.as_deref(), &sn).await?;
+    let device = support_device_in(
+        &state,
+        caller.org_id.as_deref(),
+        &sn,
+        query.product_key.as_deref(),
+    )
+    .await?;
     Ok(Json(masked(device)))
 }
 
@@ -188,7 +234,7 @@ async fn request_view(
     Path(request_id): Path<String>,
 ) -> Result<Json<BindAttempt>, ApiError> {
     let sql = format!(
-        "{ATTEMPT_SELECT} LEFT JOIN devices d ON d.sn = a.sn \
+        "{ATTEMPT_SELECT} LEFT JOIN devices d ON d.product_key = a.product_key AND d.sn = a.sn \
          LEFT JOIN products p ON p.product_key = d.product_key \
          WHERE a.request_id = $1 AND ($2 = '' OR p.org_id = $3)"
     );
@@ -216,7 +262,7 @@ pub struct SearchQuery {
 }
 
 /// What a search row reads.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, PartialEq, sqlx::FromRow)]
 struct MatchRow {
     sn: String,
     product_key: String,
@@ -249,14 +295,16 @@ async fn search(
     let (matched, condition) = if q.starts_with("req_") {
         (
             "request_id",
-            "d.sn IN (SELECT a.sn FROM bind_attempts a WHERE a.request_id = $1)",
+            "EXISTS (SELECT 1 FROM bind_attempts a WHERE a.request_id = $1 \
+             AND a.product_key = d.product_key AND a.sn = d.sn)",
         )
     } else if q.contains('@') {
         (
             "email",
-            "d.sn IN (SELECT b.sn FROM bindings b JOIN accounts ac ON ac.uid = b.uid \
-             WHERE ac.email = $1 UNION SELECT a.sn FROM bind_attempts a \
-             JOIN accounts ac ON ac.uid = a.uid WHERE ac.email = $1)",
+            "(EXISTS (SELECT 1 FROM bindings b JOIN accounts ac ON ac.uid = b.uid \
+             WHERE ac.email = $1 AND b.product_key = d.product_key AND b.sn = d.sn) \
+             OR EXISTS (SELECT 1 FROM bind_attempts a JOIN accounts ac ON ac.uid = a.uid \
+             WHERE ac.email = $1 AND a.product_key = d.product_key AND a.sn = d.sn))",
         )
     } else {
         ("sn", "d.sn = $1")
@@ -272,7 +320,7 @@ async fn search(
         "SELECT d.sn AS sn, d.product_key AS product_key, p.name AS product_name \
          FROM devices d JOIN products p ON p.product_key = d.product_key WHERE {live} AND "
     );
-    let scope = " AND ($2 = '' OR p.org_id = $3) ORDER BY d.sn LIMIT $4";
+    let scope = " AND ($2 = '' OR p.org_id = $3) ORDER BY d.sn, d.product_key LIMIT $4";
     let run = |condition: &str, value: String| {
         let sql = format!("{select}{condition}{scope}");
         let state = state.clone();
@@ -296,7 +344,7 @@ async fn search(
         // Not an SN (or not only): a DeviceKey, as stored (MACs lower-case).
         let by_key = run("d.device_key = $1", value.to_lowercase()).await?;
         found.extend(by_key.into_iter().map(|row| (row, "device_key")));
-        found.dedup_by(|a, b| a.0.sn == b.0.sn);
+        found.dedup_by(|a, b| a.0 == b.0);
     }
     let matches = found
         .into_iter()
@@ -317,17 +365,18 @@ async fn search(
 /// reason goes to the organisation's audit log, and the device can be bound again.
 #[utoipa::path(post, path = "/v1/support/devices/{sn}/unbind", tag = "support",
     security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
-    params(("sn" = String, Path, description = "The device's SN.")),
+    params(("sn" = String, Path, description = "The device's SN."), DeviceQuery),
     request_body = UnbindRequest,
     responses(
         (status = 204, description = "Unbound."),
-        (status = 400, description = "`invalid_request`: no reason (3 to 500 characters).", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: no reason (3 to 500 characters), or several products have this SN (name one with `?product_key=`).", body = ErrorBody),
         (status = 404, description = "`sn_not_found`: no such device in the caller's organisation; `not_found`: it is bound to nobody.", body = ErrorBody),
     ))]
 async fn unbind(
     State(state): State<AppState>,
     caller: SupportCaller,
     Path(sn): Path<String>,
+    Query(query): Query<DeviceQuery>,
     ApiJson(request): ApiJson<UnbindRequest>,
 ) -> Result<StatusCode, ApiError> {
     let reason = request.reason.trim();
@@ -337,14 +386,21 @@ async fn unbind(
             "say why the device is unbound (3 to 500 characters): it is kept in the audit log",
         ));
     }
-    let device = support_device_in(&state, caller.org_id.as_deref(), &sn).await?;
+    let device = support_device_in(
+        &state,
+        caller.org_id.as_deref(),
+        &sn,
+        query.product_key.as_deref(),
+    )
+    .await?;
     let Some(binding) = &device.binding else {
         return Err(ApiError::with_message(
             ErrorCode::NotFound,
             "this device is bound to nobody; there is nothing to unbind",
         ));
     };
-    let deleted = sqlx::query("DELETE FROM bindings WHERE sn = $1")
+    let deleted = sqlx::query("DELETE FROM bindings WHERE product_key = $1 AND sn = $2")
+        .bind(device.product_key.as_str())
         .bind(device.sn.as_str())
         .execute(&state.writer)
         .await?;

@@ -12,10 +12,14 @@ use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
 pub enum SupportCommand {
-    /// Product, DeviceKey, batch, current owner and every bind attempt of one SN.
+    /// Product, DeviceKey, batch, current owner and every bind attempt of one device.
     Device {
         /// The SN, or a whole QR string as the customer scanned it.
         sn: String,
+        /// The device's product, needed only when several products have this SN (a QR
+        /// string names its product already).
+        #[arg(long)]
+        product_key: Option<String>,
         #[command(flatten)]
         key: KeyArgs,
     },
@@ -35,14 +39,18 @@ pub struct KeyArgs {
     pub api_key: String,
 }
 
-/// A customer may paste the QR string instead of the SN: take the SN out of it.
-fn sn_of(text: &str) -> String {
+/// A customer may paste the QR string instead of the SN: take the SN, and the product the
+/// label names, out of it.
+fn sn_of(text: &str) -> (String, Option<String>) {
     match bindery_core::parse_qr(text) {
-        Ok(payload) => payload
-            .sn()
-            .map(|sn| sn.to_string())
-            .unwrap_or_else(|| text.trim().to_owned()),
-        Err(_) => text.trim().to_owned(),
+        Ok(payload) => (
+            payload
+                .sn()
+                .map(|sn| sn.to_string())
+                .unwrap_or_else(|| text.trim().to_owned()),
+            payload.product_key().map(|pk| pk.to_string()),
+        ),
+        Err(_) => (text.trim().to_owned(), None),
     }
 }
 
@@ -86,10 +94,15 @@ fn device_text(device: &SupportDevice) -> String {
 
 pub fn run(ctx: &Context, command: SupportCommand) -> Outcome {
     match command {
-        SupportCommand::Device { sn, key } => {
+        SupportCommand::Device {
+            sn,
+            product_key,
+            key,
+        } => {
             let client = ctx.client().with_api_key(Some(key.api_key));
-            let sn = sn_of(&sn);
-            match ctx.block_on(client.support_device(&sn)) {
+            let (sn, labelled) = sn_of(&sn);
+            let product_key = product_key.map(|pk| pk.trim().to_owned()).or(labelled);
+            match ctx.block_on(client.support_device(&sn, product_key.as_deref())) {
                 Ok(device) => {
                     output::result(ctx.args.json, || device_text(&device), || json!(device));
                     Outcome::Success

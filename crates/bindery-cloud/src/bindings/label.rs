@@ -31,16 +31,22 @@ pub(super) struct Target {
     pub adopted: bool,
     /// The did kept for a device bound before dids were derived (see [`Target::did`]).
     pub stored_did: Option<String>,
+    /// Whether the device was made while SNs were unique across the cloud (its did is
+    /// derived from the SN alone).
+    pub did_from_sn: bool,
 }
 
 impl Target {
     /// The device's id: the one its owner already knew when it was bound before dids became
-    /// stable, otherwise derived from the SN with the server secret (the same for every
-    /// owner and every bind).
+    /// stable, otherwise derived with the server secret (the same for every owner and every
+    /// bind) from the SN alone for a device made while SNs were unique across the cloud, and
+    /// from its product and SN for any other.
     pub fn did(&self, secret: &[u8]) -> String {
-        self.stored_did
-            .clone()
-            .unwrap_or_else(|| self.sn.did(secret))
+        match (&self.stored_did, self.did_from_sn) {
+            (Some(did), _) => did.clone(),
+            (None, true) => self.sn.did_of_sn_alone(secret),
+            (None, false) => self.sn.did(&self.product_key, secret),
+        }
     }
 }
 
@@ -145,29 +151,81 @@ pub(super) fn read_label(qr_content: &str, secret: &[u8]) -> Result<Label, ApiEr
     Ok(label)
 }
 
+/// Gives a bare SN (a label that names no product) the product of the one device that has
+/// it. An SN is unique within its product only: when several products have it, the SN names
+/// no device, and the answer says to scan the device's own label (which names its product).
+/// A text that is also an adopted label is still found by that.
+pub(super) async fn resolve_bare_sn(db: &sqlx::AnyPool, label: &mut Label) -> Result<(), ApiError> {
+    let Some(sn) = label.sn.as_ref().filter(|_| label.product_key.is_none()) else {
+        return Ok(());
+    };
+    let products: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT d.product_key FROM devices d WHERE d.sn = $1 AND {} LIMIT 2",
+        live("d")
+    ))
+    .bind(sn.as_str())
+    .fetch_all(db)
+    .await?;
+    match products.as_slice() {
+        [one] => {
+            label.product_key = Some(
+                ProductKey::parse(one)
+                    .map_err(|e| ApiError::internal_in("stored product key", e))?,
+            )
+        }
+        [] => {}
+        [..] => {
+            label.sn = None;
+            label.unnamed = (
+                ErrorCode::BadQrContent,
+                Some(
+                    "This SN is used by more than one product, so it does not name one device: \
+                     scan the QR code on the device's own label."
+                        .to_owned(),
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The columns of a device as the bind API reads it (all `NULL` when there is no such
 /// device), named as the fields of [`TargetRow`]. The device is `d`, found by [`device_of_label`].
 pub(super) const TARGET_COLUMNS: &str = "d.sn AS sn, d.product_key AS product_key, \
      p.name AS product_name, p.bind_policy AS bind_policy, d.device_key AS device_key, \
      d.bind_code_hash AS bind_code_hash, d.passcode_hash AS passcode_hash, \
-     d.label_hash AS label_hash, d.did AS did";
+     d.label_hash AS label_hash, d.did AS did, d.did_from_sn AS did_from_sn";
 
 /// The join condition that finds the device `d` a label names, given the label's hash as
-/// `$hash` and its SN as `$sn` (either may be `NULL`): the device with the SN, else the device
-/// that adopted the text. Scalar subqueries, so a bind still reads everything in one round
-/// trip.
+/// `$hash`, its product key as `$pk` and its SN as `$sn` (any may be `NULL`): the device with
+/// the product and SN, else the device that adopted the text. Scalar subqueries, so a bind
+/// still reads everything in one round trip; both halves of the key come from the same
+/// subquery's row, so they name one device.
 ///
 /// The SN wins: an adopted text is checked against the SNs that exist when it is imported,
-/// but a device made later (another maker's QR task, a batch) may take that text as its SN.
+/// but a device made later (a QR task, a batch) may take that text as its SN.
 /// Were the adopted text to win, typing that SN would bind the adopting maker's device; this
 /// way the later device is found by its SN, and the adopted label stops naming anything
 /// rather than naming the wrong device.
-pub(super) fn device_of_label(hash: usize, sn: usize) -> String {
+pub(super) fn device_of_label(hash: usize, pk: usize, sn: usize) -> String {
+    let by_sn = |column: &str| {
+        format!(
+            "(SELECT s.{column} FROM devices s WHERE s.product_key = ${pk} AND s.sn = ${sn} AND {})",
+            live("s")
+        )
+    };
+    let by_label = |column: &str| {
+        format!(
+            "(SELECT a.{column} FROM devices a WHERE a.label_hash = ${hash} AND {})",
+            live("a")
+        )
+    };
     format!(
-        "d.sn = COALESCE((SELECT s.sn FROM devices s WHERE s.sn = ${sn} AND {}), \
-         (SELECT a.sn FROM devices a WHERE a.label_hash = ${hash} AND {}))",
-        live("s"),
-        live("a")
+        "d.product_key = COALESCE({}, {}) AND d.sn = COALESCE({}, {})",
+        by_sn("product_key"),
+        by_label("product_key"),
+        by_sn("sn"),
+        by_label("sn"),
     )
 }
 
@@ -183,6 +241,7 @@ pub(super) struct TargetRow {
     passcode_hash: Option<Vec<u8>>,
     label_hash: Option<Vec<u8>>,
     did: Option<String>,
+    did_from_sn: Option<i64>,
 }
 
 /// The device a label names, from its [`TARGET_COLUMNS`] row.
@@ -201,6 +260,7 @@ pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiErro
         passcode_hash,
         label_hash: _,
         did,
+        did_from_sn,
     } = row
     else {
         return Err(label.not_found());
@@ -221,6 +281,7 @@ pub(super) fn target_of(label: &Label, row: TargetRow) -> Result<Target, ApiErro
         passcode_hash: passcode_hash.as_deref().and_then(PasscodeHash::from_slice),
         adopted,
         stored_did: did,
+        did_from_sn: did_from_sn == Some(1),
     })
 }
 

@@ -1,7 +1,8 @@
 //! The bind API: inspect a scanned label, bind it, list, rename and unbind devices.
 //!
-//! The unique index on `bindings.sn` is the only arbiter of who gets a device: a bind is one
-//! `INSERT … ON CONFLICT DO NOTHING`, and whoever's row is there afterwards owns it. So 50
+//! The unique index on a binding's device (`bindings (product_key, sn)`) is the only arbiter
+//! of who gets it: a bind is one `INSERT … ON CONFLICT DO NOTHING`, and whoever's row is
+//! there afterwards owns it. So 50
 //! accounts racing give one binding, and an app retrying after a lost answer finds its own row
 //! and gets the same device back (200) instead of an error. Every bind attempt is recorded
 //! with its result code and request id for the support view; failed ones feed the rate limits.
@@ -23,8 +24,8 @@ use utoipa_axum::routes;
 mod label;
 
 use label::{
-    check_secret, device_of_label, read_label, target_of, Label, Proof, Target, TargetRow,
-    TARGET_COLUMNS,
+    check_secret, device_of_label, read_label, resolve_bare_sn, target_of, Label, Proof, Target,
+    TargetRow, TARGET_COLUMNS,
 };
 
 use crate::adopted::LabelHash;
@@ -106,7 +107,8 @@ async fn inspect(
     // A label without a bind code is all an `sn_only` device needs to be bound, and a text
     // that may be an adopted label is a guess at one: looking either up counts against the
     // tight limit of such looks, unless it turns out to be yours or to carry its secret.
-    let label = read_label(&request.qr_content, &state.secret)?;
+    let mut label = read_label(&request.qr_content, &state.secret)?;
+    resolve_bare_sn(&state.db, &mut label).await?;
     let look = match label.bind_code.is_none() {
         true => Some(secretless_look(&state, &user.uid).await?),
         false => None,
@@ -133,7 +135,7 @@ async fn inspect(
                     at: now_ms(),
                     uid: user.uid.clone(),
                     address: address.clone(),
-                    sn: Some(target.sn.as_str().to_owned()),
+                    device: Some((target.product_key.clone(), target.sn.clone())),
                     request_id,
                     refusal: Some(error.code()),
                 };
@@ -142,10 +144,12 @@ async fn inspect(
         },
         false => Proof::None,
     };
-    let owner: Option<String> = sqlx::query_scalar("SELECT uid FROM bindings WHERE sn = $1")
-        .bind(target.sn.as_str())
-        .fetch_optional(&state.db)
-        .await?;
+    let owner: Option<String> =
+        sqlx::query_scalar("SELECT uid FROM bindings WHERE product_key = $1 AND sn = $2")
+            .bind(target.product_key.as_str())
+            .bind(target.sn.as_str())
+            .fetch_optional(&state.db)
+            .await?;
     let status = match owner {
         Some(uid) if uid == user.uid => DeviceStatus::BoundToYou,
         Some(_) => DeviceStatus::BoundToOther,
@@ -184,14 +188,14 @@ async fn bind(
     RequestId(request_id): RequestId,
     ApiJson(request): ApiJson<BindRequest>,
 ) -> Result<(StatusCode, Json<DeviceEnvelope>), ApiError> {
-    let mut sn = None;
-    let checked = check_bind(&state, &user, &address, &request, &mut sn).await;
+    let mut seen = None;
+    let checked = check_bind(&state, &user, &address, &request, &mut seen).await;
     let attempt = |refusal: Option<ErrorCode>| Attempt {
         attempt_id: format!("a_{}", random_hex(12)),
         at: now_ms(),
         uid: user.uid.clone(),
         address: address.clone(),
-        sn: sn.as_ref().map(|s: &Sn| s.as_str().to_owned()),
+        device: seen.clone(),
         request_id: request_id.clone(),
         refusal,
     };
@@ -220,6 +224,7 @@ async fn bind(
             did: did.clone(),
             // `bnd_`: `b_` names SN batches.
             binding_id: format!("bnd_{}", random_hex(12)),
+            product_key: target.product_key.as_str().to_owned(),
             sn: target.sn.as_str().to_owned(),
             uid: user.uid.clone(),
             name: name.as_str().to_owned(),
@@ -301,22 +306,23 @@ async fn failures_and_target(
         state,
         uid,
         address,
-        label.sn.as_ref(),
+        label.product_key.as_ref().zip(label.sn.as_ref()),
         label.adopted.as_ref(),
     )
     .await
 }
 
-/// [`failures_and_target`] of a label's SN and hash (both `None` for a text that is no label).
+/// [`failures_and_target`] of a label's product and SN and its hash (both `None` for a text
+/// that is no label).
 async fn failures_and_device(
     state: &AppState,
     uid: &str,
     address: &str,
-    sn: Option<&Sn>,
+    device: Option<(&ProductKey, &Sn)>,
     adopted: Option<&LabelHash>,
 ) -> Result<(Failures, TargetRow), ApiError> {
     let since = now_ms() - state.limits.bind_window.as_millis() as i64;
-    let device = device_of_label(5, 4);
+    let named = device_of_label(6, 4, 5);
     let sql = format!(
         "SELECT a.n AS account_failures, a.oldest AS account_oldest, \
          b.n AS address_failures, b.oldest AS address_oldest, {TARGET_COLUMNS} \
@@ -324,14 +330,15 @@ async fn failures_and_device(
                WHERE uid = $1 AND at > $2 AND failed = 1) a \
          CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM bind_attempts \
                WHERE address = $3 AND at > $2 AND failed = 1) b \
-         LEFT JOIN devices d ON {device} \
+         LEFT JOIN devices d ON {named} \
          LEFT JOIN products p ON p.product_key = d.product_key"
     );
     let row: FailuresAndTarget = sqlx::query_as(&sql)
         .bind(uid)
         .bind(since)
         .bind(address)
-        .bind(sn.map(|s| s.as_str().to_owned()))
+        .bind(device.map(|(pk, _)| pk.as_str().to_owned()))
+        .bind(device.map(|(_, sn)| sn.as_str().to_owned()))
         .bind(adopted.map(|h| h.as_bytes().to_vec()))
         .fetch_one(&state.db)
         .await?;
@@ -346,18 +353,21 @@ async fn failures_and_device(
 }
 
 /// Everything a bind checks before it writes: the name, the rate limits, the label, the
-/// activation and the bind code. `sn_seen` gets the SN as soon as it is known (for the
-/// attempt record).
+/// activation and the bind code. `seen` gets the device's product and SN as soon as they
+/// are known (for the attempt record).
 async fn check_bind(
     state: &AppState,
     user: &User,
     address: &str,
     request: &BindRequest,
-    sn_seen: &mut Option<Sn>,
+    seen: &mut Option<(ProductKey, Sn)>,
 ) -> Result<(Target, DeviceName), ApiError> {
     let name = DeviceName::parse(&request.name)
         .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
-    let label = read_label(&request.qr_content, &state.secret);
+    let mut label = read_label(&request.qr_content, &state.secret);
+    if let Ok(label) = &mut label {
+        resolve_bare_sn(&state.db, label).await?;
+    }
     let (failures, row) = match &label {
         Ok(label) => failures_and_target(state, &user.uid, address, label).await?,
         Err(_) => failures_and_device(state, &user.uid, address, None, None).await?,
@@ -367,7 +377,7 @@ async fn check_bind(
 
     let label = label?;
     let target = target_of(&label, row)?;
-    *sn_seen = Some(target.sn.clone());
+    *seen = Some((target.product_key.clone(), target.sn.clone()));
     if target.bind_policy == BindPolicy::SnOnly {
         check_failures(
             state,
@@ -397,7 +407,8 @@ struct DeviceRow {
 
 const DEVICE_SELECT: &str = "SELECT b.did AS did, d.product_key AS product_key, \
      p.name AS product_name, b.sn AS sn, b.name AS name, b.bound_at AS bound_at \
-     FROM bindings b JOIN devices d ON d.sn = b.sn JOIN products p ON p.product_key = d.product_key";
+     FROM bindings b JOIN devices d ON d.product_key = b.product_key AND d.sn = b.sn \
+     JOIN products p ON p.product_key = d.product_key";
 
 fn device_from_row(row: DeviceRow) -> Result<Device, ApiError> {
     Ok(Device {

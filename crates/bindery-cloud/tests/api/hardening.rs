@@ -19,7 +19,7 @@ both_backends!(
     inspect_is_no_free_oracle_of_sn_only_devices,
     refusals_by_the_limits_write_nothing,
     old_rate_limit_rows_are_pruned,
-    refusals_name_nothing_of_another_maker,
+    another_makers_devices_neither_block_nor_show,
     archives_keep_no_bind_code_readable_in_the_database,
 );
 
@@ -300,33 +300,121 @@ async fn the_database_file_is_private() {
     drop(state);
 }
 
-async fn refusals_name_nothing_of_another_maker(s: TestServer) {
+/// SNs and DeviceKeys are each product's own (issue 14, finding 4): another maker's devices
+/// neither block an import or a QR task nor show through a refusal, and a bare SN that two
+/// products have names neither device.
+async fn another_makers_devices_neither_block_nor_show(s: TestServer) {
     let maker_a = s.key("maker a", false).await;
     let maker_b = s.key("maker b", false).await;
     s.product(&maker_a, "plugaa", "bind_code_required").await;
-    s.product(&maker_b, "plugbb", "bind_code_required").await;
-    let a_label = s.devices(&maker_a, "plugaa", 1).await.remove(0);
-    let a_key: String = sqlx::query_scalar("SELECT device_key FROM devices WHERE sn = $1")
-        .bind(&a_label.sn)
-        .fetch_one(&s.state.db)
-        .await
-        .unwrap();
+    s.product(&maker_a, "gwaa01", "bind_code_required").await;
+    s.product(&maker_b, "plugbb", "sn_only").await;
+    let mut a_labels = s.devices(&maker_a, "plugaa", 2).await;
+    let (a_label, a_other) = (a_labels.remove(0), a_labels.remove(0));
+    let a_key: String = sqlx::query_scalar(
+        "SELECT device_key FROM devices WHERE product_key = 'plugaa' AND sn = $1",
+    )
+    .bind(&a_label.sn)
+    .fetch_one(&s.state.db)
+    .await
+    .unwrap();
+    // B takes A's DeviceKey, A's SN, and the MACs of the QR task A will make next.
+    let (first, last) = ("a0b1c2d30010", "a0b1c2d30012");
     let file = format!(
-        "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n{a_key},plugbb,,,\n{},plugbb,{},,\n",
+        "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n\
+         {a_key},plugbb,,,\n{},plugbb,{},,\n{first},plugbb,,,\n{last},plugbb,,,\n",
         next_mac(),
         a_label.sn
     );
-    let report = s.import(&maker_b, "plugbb", "partial", &file).await;
+    let report = s.import(&maker_b, "plugbb", "atomic", &file).await;
+    let body = report.assert_status(200);
+    assert_eq!(body["imported"], 4, "{body}");
+    assert_eq!(body["rejected"], json!([]), "{body}");
+    // Before, B's MACs made A's task fail, and said why.
+    s.post(
+        "/qrcode/v1/gwaa01/tasks",
+        Auth::Key(&maker_a),
+        json!({"start_mac": first, "end_mac": last}),
+    )
+    .await
+    .assert_status(201);
+    // A repeat within B's own product is still refused, and names B's own device.
+    let again = format!(
+        "*DeviceKey,*ProductKey,Device SN\n{first},plugbb,{}\n",
+        next_mac().to_uppercase()
+    );
+    let report = s.import(&maker_b, "plugbb", "atomic", &again).await;
     let text = report.assert_status(200).to_string();
     assert_eq!(
-        report.json["rejected"].as_array().unwrap().len(),
-        2,
+        report.json["rejected"][0]["code"], "device_key_taken",
         "{text}"
     );
-    assert!(!text.contains("plugaa"), "{text}");
-    // The DeviceKey's refusal does not say which SN has it.
-    let first = report.json["rejected"][0]["message"].as_str().unwrap();
-    assert!(!first.contains(&a_label.sn), "{first}");
+    assert!(
+        !text.contains("plugaa") && !text.contains("gwaa01"),
+        "{text}"
+    );
+
+    // Each label names its own device, and both bind, as two devices.
+    let ann = s.user("ann@example.com").await;
+    let bob = s.user("bob@example.com").await;
+    let inspected = s.inspect(&ann, &a_label.qr_content).await;
+    assert_eq!(inspected.assert_status(200)["product_key"], "plugaa");
+    let b_label = format!("pk=plugbb&sn={}&v=1", a_label.sn);
+    let inspected = s.inspect(&bob, &b_label).await;
+    assert_eq!(inspected.assert_status(200)["product_key"], "plugbb");
+    // The SN alone is ambiguous: it names neither, and says to scan the device's own label.
+    let bare = s.inspect(&ann, &a_label.sn).await;
+    bare.assert_error(400, "bad_qr_content");
+    let message = bare.json["error"]["message"].as_str().unwrap();
+    assert!(message.contains("own label"), "{message}");
+    let plug = |qr: &str| json!({"qr_content": qr, "name": "Plug"});
+    let a_bound = s
+        .post(
+            "/v1/bindings",
+            Auth::Bearer(&ann),
+            plug(&a_label.qr_content),
+        )
+        .await;
+    let a_did = a_bound.assert_status(201)["device"]["did"].clone();
+    let b_bound = s
+        .post("/v1/bindings", Auth::Bearer(&bob), plug(&b_label))
+        .await;
+    let b_did = b_bound.assert_status(201)["device"]["did"].clone();
+    assert_ne!(a_did, b_did);
+    // Each is listed with its own product.
+    let list = s.get("/v1/bindings", Auth::Bearer(&bob)).await;
+    assert_eq!(
+        list.assert_status(200)["devices"][0]["product_key"],
+        "plugbb"
+    );
+    // Support that sees both products asks which one; named, it is that device.
+    let support = s.key("support", true).await;
+    let path = format!("/v1/support/devices/{}", a_label.sn);
+    s.get(&path, Auth::Key(&support))
+        .await
+        .assert_error(400, "invalid_request");
+    let device = s
+        .get(&format!("{path}?product_key=plugbb"), Auth::Key(&support))
+        .await;
+    let device = device.assert_status(200);
+    assert_eq!(device["product_key"], "plugbb");
+    assert_eq!(device["binding"]["account_email"], "b***@example.com");
+
+    // Adopted labels still name one device across the cloud (a scanned text names no
+    // product), so a label that is A's SN is refused; the refusal names nothing of A's.
+    let file = format!(
+        "*DeviceKey,*ProductKey,Device SN,Label,Passcode\n{},plugbb,,{},\n",
+        next_mac(),
+        a_other.sn
+    );
+    let report = s.import(&maker_b, "plugbb", "atomic", &file).await;
+    let text = report.assert_status(200).to_string();
+    assert_eq!(report.json["rejected"][0]["code"], "label_taken", "{text}");
+    let message = report.json["rejected"][0]["message"].as_str().unwrap();
+    assert!(
+        !message.contains(&a_other.sn) && !message.contains("plugaa"),
+        "{message}"
+    );
 }
 
 async fn archives_keep_no_bind_code_readable_in_the_database(s: TestServer) {

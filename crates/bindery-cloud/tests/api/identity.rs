@@ -1,8 +1,9 @@
 //! A device's `did` names the device, not the binding: the same for every owner and every
 //! bind (as Gizwits' did does), and a device bound before that rule keeps the did its owner
-//! already has.
+//! already has; so does a device made while SNs were unique across the cloud, whose did was
+//! derived from its SN alone.
 
-use bindery_core::Sn;
+use bindery_core::{ProductKey, Sn};
 use serde_json::json;
 
 use crate::both_backends;
@@ -11,6 +12,7 @@ use crate::common::{Auth, TestServer};
 both_backends!(
     a_devices_did_stays_the_same_across_owners,
     a_device_bound_before_stable_dids_keeps_its_did,
+    a_device_older_than_per_product_sns_keeps_its_derived_did,
 );
 
 async fn a_devices_did_stays_the_same_across_owners(s: TestServer) {
@@ -36,7 +38,9 @@ async fn a_devices_did_stays_the_same_across_owners(s: TestServer) {
         .as_str()
         .unwrap()
         .to_owned();
-    let expected = Sn::parse(&labels[0].sn).unwrap().did(&s.state.secret);
+    let expected = Sn::parse(&labels[0].sn)
+        .unwrap()
+        .did(&ProductKey::parse("did001").unwrap(), &s.state.secret);
     assert_eq!(did, expected);
     // A retry, the list and the other device.
     let again = bind(ann.clone(), labels[0].qr_content.clone()).await;
@@ -100,6 +104,41 @@ async fn a_device_bound_before_stable_dids_keeps_its_did(s: TestServer) {
     assert_eq!(bound.assert_status(201)["device"]["did"], legacy);
 }
 
+async fn a_device_older_than_per_product_sns_keeps_its_derived_did(s: TestServer) {
+    let key = s.key("maker", false).await;
+    s.product(&key, "did003", "bind_code_required").await;
+    let labels = s.devices(&key, "did003", 2).await;
+    // What the migration to per-product SNs leaves on every device that existed before it.
+    sqlx::query("UPDATE devices SET did_from_sn = 1 WHERE sn = $1")
+        .bind(&labels[0].sn)
+        .execute(&s.state.writer)
+        .await
+        .unwrap();
+    let dee = s.user("dee@example.com").await;
+    let bind = |qr: &str| {
+        s.post(
+            "/v1/bindings",
+            Auth::Bearer(&dee),
+            json!({"qr_content": qr, "name": "Fan"}),
+        )
+    };
+    let (old, new) = (
+        Sn::parse(&labels[0].sn).unwrap(),
+        Sn::parse(&labels[1].sn).unwrap(),
+    );
+    let bound = bind(&labels[0].qr_content).await;
+    assert_eq!(
+        bound.assert_status(201)["device"]["did"],
+        old.did_of_sn_alone(&s.state.secret).as_str()
+    );
+    let bound = bind(&labels[1].qr_content).await;
+    let pk = ProductKey::parse("did003").unwrap();
+    assert_eq!(
+        bound.assert_status(201)["device"]["did"],
+        new.did(&pk, &s.state.secret).as_str()
+    );
+}
+
 /// The migration itself: a SQLite cloud at the schema before stable dids, with a bound
 /// device, opened by this version, keeps that device's did and gives its binding an id.
 #[tokio::test]
@@ -160,4 +199,19 @@ async fn the_migration_keeps_the_did_of_devices_already_bound() {
         .await
         .unwrap();
     assert_eq!(binding_id, "d_aaaaaaaaaaaaaaaaaaaaaaaa");
+    // Per-product SNs (migration 0011): both devices keep the dids derived from their SN
+    // alone, and the binding names its device's product.
+    let old: Vec<(String, i64)> = sqlx::query_as("SELECT sn, did_from_sn FROM devices ORDER BY sn")
+        .fetch_all(&state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        old,
+        [("OLDSN00001".to_owned(), 1), ("OLDSN00002".to_owned(), 1)]
+    );
+    let bound: (String, String) = sqlx::query_as("SELECT product_key, sn FROM bindings")
+        .fetch_one(&state.db)
+        .await
+        .unwrap();
+    assert_eq!(bound, ("old001".to_owned(), "OLDSN00001".to_owned()));
 }

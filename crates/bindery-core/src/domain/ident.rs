@@ -50,28 +50,54 @@ impl Sn {
 impl Sn {
     /// The device id (`d_` and 24 hex digits) the API names this device by: the same for
     /// every owner and every bind, so an app or a support note can keep it (Gizwits' `did`
-    /// names a device the same way). Derived from the SN with the cloud's secret `key`, so it
-    /// reveals nothing of the SN and cannot be guessed from one.
+    /// names a device the same way). An SN is unique within its product only, so the id is
+    /// derived from the product key and the SN together, with the cloud's secret `key`: it
+    /// reveals neither and cannot be guessed from them.
     ///
     /// ```
-    /// use bindery_core::Sn;
+    /// use bindery_core::{ProductKey, Sn};
     ///
     /// let sn = Sn::parse("VDR7098612099028")?;
-    /// let did = sn.did(b"the cloud's secret");
+    /// let plug = ProductKey::parse("plug01")?;
+    /// let did = sn.did(&plug, b"the cloud's secret");
     /// assert!(did.starts_with("d_") && did.len() == 26);
-    /// assert_eq!(did, sn.did(b"the cloud's secret"));
-    /// assert_ne!(did, sn.did(b"another cloud"));
+    /// assert_eq!(did, sn.did(&plug, b"the cloud's secret"));
+    /// assert_ne!(did, sn.did(&plug, b"another cloud"));
+    /// // The same SN in another product is another device.
+    /// assert_ne!(did, sn.did(&ProductKey::parse("lamp01")?, b"the cloud's secret"));
     /// # Ok::<(), bindery_core::ValueError>(())
     /// ```
-    pub fn did(&self, key: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
-        // Domain-separated from the bind-code hash, which uses the same key.
-        mac.update(b"bindery device id v1\0");
-        mac.update(self.0.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        format!("d_{hex}")
+    pub fn did(&self, product_key: &ProductKey, key: &[u8]) -> String {
+        // Domain-separated from the bind-code hash, which uses the same key, and from the
+        // SN-alone ids below. The NUL between the two cannot occur in either.
+        device_id(
+            key,
+            &[
+                b"bindery device id v2\0",
+                product_key.as_str().as_bytes(),
+                b"\0",
+                self.0.as_bytes(),
+            ],
+        )
     }
+
+    /// The device id of a device made while SNs were unique across the whole cloud, derived
+    /// from the SN alone. Such devices keep it (their owners and support notes know it); a
+    /// device made since gets [`Sn::did`].
+    pub fn did_of_sn_alone(&self, key: &[u8]) -> String {
+        device_id(key, &[b"bindery device id v1\0", self.0.as_bytes()])
+    }
+}
+
+/// `d_` and the first 12 bytes, in hex, of the HMAC-SHA-256 of `parts` under `key`.
+fn device_id(key: &[u8], parts: &[&[u8]]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
+    for part in parts {
+        mac.update(part);
+    }
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("d_{hex}")
 }
 string_value!(Sn);
 

@@ -2,9 +2,11 @@
 //! database holds, split into devices to activate, devices to create and devices imported
 //! before that a row gives a label or passcode.
 //!
-//! A refusal here never says which device holds a value: it may be another maker's.
+//! SNs and DeviceKeys are the product's own (another product's devices neither block a row
+//! nor show in its refusals); an adopted label's text names one device across the cloud, so
+//! a label refusal never says which device holds it: it may be another maker's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bindery_core::api::RejectedRow;
 use bindery_core::ProductKey;
@@ -12,12 +14,11 @@ use bindery_core::ProductKey;
 use super::check::{reject, GoodRow};
 use super::header::{Columns, Field};
 
-/// What the database holds of one device the file names (by SN, or by a label that reads
-/// as an SN): a row of both backends' look-ups.
+/// What the database holds of one device of the product that the file names by SN: a row of
+/// both backends' look-ups.
 #[derive(sqlx::FromRow)]
 pub(super) struct KnownDevice {
     pub sn: String,
-    pub product_key: String,
     pub device_key: Option<String>,
     /// The keyed hash of the label adopted for it, if any.
     pub label_hash: Option<Vec<u8>>,
@@ -28,12 +29,16 @@ pub(super) struct KnownDevice {
 /// What the database holds of a file's SNs, DeviceKeys and labels.
 #[derive(Default)]
 pub(super) struct Existing {
-    /// The devices of the file's SNs and of its labels that read as bare SNs.
+    /// The product's devices with the file's SNs.
     pub sns: HashMap<String, KnownDevice>,
-    /// DeviceKey → the SN that has it.
+    /// The file's labels that read as bare SNs and are the SN of a device of any product
+    /// (a bare SN is looked up across products, so such a label would shadow it).
+    pub label_sns: HashSet<String>,
+    /// DeviceKey → the SN of the product's device that has it.
     pub device_keys: HashMap<String, String>,
-    /// The keyed hashes of the file's labels that are already adopted → the SN adopting each.
-    pub labels: HashMap<Vec<u8>, String>,
+    /// The keyed hashes of the file's labels that are already adopted → the device adopting
+    /// each, as (product key, SN).
+    pub labels: HashMap<Vec<u8>, (String, String)>,
 }
 
 /// The rows that passed the file's checks, split by what the database says.
@@ -74,42 +79,31 @@ pub(super) fn classify(
         let known = existing.sns.get(row.sn.as_str());
         // A row may repeat a device imported before to give it a label or passcode later
         // (a maker who moves an installed base over imports the devices first and their
-        // Gizwits labels when they have them). Only an exact repeat of SN and DeviceKey within
-        // the same product counts, so a row can never move a DeviceKey or take a device over.
-        // A repeat that brings neither is refused below as it always was.
+        // Gizwits labels when they have them). Only an exact repeat of SN and DeviceKey (both
+        // the product's own) counts, so a row can never move a DeviceKey or take a device
+        // over. A repeat that brings neither is refused below as it always was.
         let brings_adoption = row.label.is_some() || row.passcode.is_some();
-        if let Some(device) = known.filter(|device| {
-            brings_adoption
-                && device.product_key == product_key.as_str()
-                && key_holder.is_some_and(|sn| sn == row.sn.as_str())
-        }) {
-            if amendable(&row, device, existing, columns, rejected) {
+        if let Some(device) =
+            known.filter(|_| brings_adoption && key_holder.is_some_and(|sn| sn == row.sn.as_str()))
+        {
+            if amendable(product_key, &row, device, existing, columns, rejected) {
                 classified.amend.push(row);
             }
             continue;
         }
-        if key_holder.is_some() {
-            // Which SN has it is not said: it may be another maker's device.
+        if let Some(holder) = key_holder {
             reject(
                 rejected,
                 row.row,
                 key_column,
                 "device_key_taken",
                 format!(
-                    "DeviceKey {} is already imported for a device: check the file for a typing error, or export your devices to find it",
+                    "DeviceKey {} is already imported for this product's device {holder}: check the file for a typing error",
                     row.device_key
                 ),
             );
         }
         let sn_free = match known {
-            Some(device) if device.product_key != product_key.as_str() => {
-                let message = format!(
-                    "SN {} is taken by another device: leave Device SN empty to use the DeviceKey, or use an SN of this product's batches",
-                    row.sn
-                );
-                reject(rejected, row.row, sn_column, "sn_taken", message);
-                false
-            }
             Some(KnownDevice {
                 device_key: Some(_),
                 ..
@@ -132,7 +126,7 @@ pub(super) fn classify(
                 || label
                     .as_sn
                     .as_ref()
-                    .is_some_and(|sn| existing.sns.contains_key(sn.as_str()));
+                    .is_some_and(|sn| existing.label_sns.contains(sn.as_str()));
             if taken {
                 label_taken(rejected, row.row, columns);
             }
@@ -153,6 +147,7 @@ pub(super) fn classify(
 /// Whether `row`, an exact repeat of `device`, gives it a label or passcode it lacks without
 /// changing one it has; refuses the row in `rejected` otherwise.
 fn amendable(
+    product_key: &ProductKey,
     row: &GoodRow,
     device: &KnownDevice,
     existing: &Existing,
@@ -176,12 +171,13 @@ fn amendable(
                 ),
             ),
             None => {
+                let this_device = (product_key.as_str(), row.sn.as_str());
                 let taken = existing
                     .labels
                     .get(hash)
-                    .is_some_and(|holder| holder != row.sn.as_str())
+                    .is_some_and(|(pk, sn)| (pk.as_str(), sn.as_str()) != this_device)
                     || label.as_sn.as_ref().is_some_and(|sn| {
-                        sn != &row.sn && existing.sns.contains_key(sn.as_str())
+                        sn != &row.sn && existing.label_sns.contains(sn.as_str())
                     });
                 if taken {
                     label_taken(rejected, row.row, columns);

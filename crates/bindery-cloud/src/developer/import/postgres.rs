@@ -4,7 +4,7 @@
 //! planning parameters than writing rows. Here the optimistic way (see the `import` module) copies new
 //! devices into `devices` while the reader's thread is still reading and checking later rows,
 //! so the server writes while the file is read. When that copy cannot stand (an SN to
-//! activate, a DeviceKey or SN already imported, a repeat, a refused row), it is rolled back
+//! activate, a DeviceKey or SN the product has already, a repeat, a refused row), it is rolled back
 //! to a savepoint and the rows are checked against the database through a temporary table,
 //! row by row in the report. All of it is one transaction on a native connection (the `Any`
 //! driver has no `COPY`), so a killed import leaves nothing behind.
@@ -122,7 +122,6 @@ async fn copy_optimistically(
     }
 }
 
-/// What the database holds of an SN of the file.
 /// The checked path: `good` against the database through a temporary table, then the
 /// writes of what passes (nothing in atomic mode when a row is refused).
 async fn checked_write(
@@ -139,8 +138,8 @@ async fn checked_write(
     } = checked;
     transient(
         "CREATE TEMPORARY TABLE import_rows \
-         (sn TEXT NOT NULL, device_key TEXT NOT NULL, device_name TEXT, fingerprint TEXT, \
-          label_hash BYTEA, passcode_hash BYTEA, label_sn TEXT) \
+         (sn TEXT COLLATE \"C\" NOT NULL, device_key TEXT NOT NULL, device_name TEXT, \
+          fingerprint TEXT, label_hash BYTEA, passcode_hash BYTEA, label_sn TEXT COLLATE \"C\") \
          ON COMMIT DROP",
         tx,
     )
@@ -151,12 +150,12 @@ async fn checked_write(
     transient("ANALYZE import_rows", tx).await?;
 
     let mut existing = Existing::default();
-    // The rows' SNs, and their labels that read as SNs (which must be no device's).
+    // The product's devices with the rows' SNs and DeviceKeys.
     let found: Vec<KnownDevice> = sqlx::query_as(
-        "SELECT d.sn, d.product_key, d.device_key, d.label_hash, d.passcode_hash \
-         FROM devices d JOIN (SELECT sn FROM import_rows \
-             UNION SELECT label_sn FROM import_rows WHERE label_sn IS NOT NULL) r ON r.sn = d.sn",
+        "SELECT d.sn, d.device_key, d.label_hash, d.passcode_hash \
+         FROM devices d JOIN import_rows r ON r.sn = d.sn WHERE d.product_key = $1",
     )
+    .bind(product_key.as_str())
     .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
@@ -164,19 +163,33 @@ async fn checked_write(
         existing.sns.insert(device.sn.clone(), device);
     }
     let found: Vec<(String, String)> = sqlx::query_as(
-        "SELECT d.device_key, d.sn FROM devices d JOIN import_rows r ON r.device_key = d.device_key",
+        "SELECT d.device_key, d.sn FROM devices d JOIN import_rows r ON r.device_key = d.device_key \
+         WHERE d.product_key = $1",
     )
+    .bind(product_key.as_str())
     .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
     existing.device_keys.extend(found);
-    let found: Vec<(Vec<u8>, String)> = sqlx::query_as(
-        "SELECT d.label_hash, d.sn FROM devices d JOIN import_rows r ON r.label_hash = d.label_hash",
+    // Labels that read as SNs must be no device's, in any product (a bare SN is looked up
+    // across products); adopted labels name one device across the cloud.
+    let found: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT d.sn FROM devices d JOIN import_rows r ON r.label_sn = d.sn",
     )
     .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
-    existing.labels.extend(found);
+    existing.label_sns.extend(found.into_iter().map(|(sn,)| sn));
+    let found: Vec<(Vec<u8>, String, String)> = sqlx::query_as(
+        "SELECT d.label_hash, d.product_key, d.sn FROM devices d \
+         JOIN import_rows r ON r.label_hash = d.label_hash",
+    )
+    .persistent(false)
+    .fetch_all(&mut *tx)
+    .await?;
+    existing
+        .labels
+        .extend(found.into_iter().map(|(hash, pk, sn)| (hash, (pk, sn))));
     let Classified {
         activate,
         create,
@@ -204,9 +217,10 @@ async fn checked_write(
             "UPDATE devices d SET device_key = r.device_key, device_name = r.device_name, \
              fingerprint = r.fingerprint, label_hash = r.label_hash, \
              passcode_hash = r.passcode_hash, imported_at = $1 \
-             FROM import_rows r WHERE d.sn = r.sn AND d.device_key IS NULL",
+             FROM import_rows r WHERE d.product_key = $2 AND d.sn = r.sn AND d.device_key IS NULL",
         )
         .bind(now)
+        .bind(product_key.as_str())
         .persistent(false)
         .execute(&mut *tx)
         .await
@@ -220,8 +234,10 @@ async fn checked_write(
         sqlx::query(
             "UPDATE devices d SET label_hash = COALESCE(d.label_hash, r.label_hash), \
              passcode_hash = COALESCE(d.passcode_hash, r.passcode_hash) \
-             FROM import_rows r WHERE d.sn = r.sn AND d.device_key = r.device_key",
+             FROM import_rows r \
+             WHERE d.product_key = $1 AND d.sn = r.sn AND d.device_key = r.device_key",
         )
+        .bind(product_key.as_str())
         .persistent(false)
         .execute(&mut *tx)
         .await

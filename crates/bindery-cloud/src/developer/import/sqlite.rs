@@ -51,19 +51,18 @@ const CHUNK: usize = 1000;
 /// The chunk `$3` (`[[sn, device_key, name, fingerprint, label_hash, passcode_hash], …]`,
 /// the hashes in hex) for product `$1` imported at `$2`, staged under import `$4`: new
 /// devices, and activations of the product's batch SNs that have no DeviceKey yet. A row
-/// whose SN exists otherwise is left out of the count of changed rows; a DeviceKey or label
-/// taken fails the statement (unique index). `WHERE true` lets SQLite parse the upsert after
-/// a `SELECT`.
+/// whose SN the product has otherwise is left out of the count of changed rows; a DeviceKey
+/// (of the product) or label taken fails the statement (unique index). `WHERE true` lets
+/// SQLite parse the upsert after a `SELECT`.
 const STAGE_DEVICES: &str = "INSERT INTO devices \
      (sn, product_key, device_key, device_name, fingerprint, label_hash, passcode_hash, imported_at, created_at, pending_import) \
      SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, unhex(value ->> 4), unhex(value ->> 5), $2, $2, $4 \
      FROM json_each($3) WHERE true \
-     ON CONFLICT (sn) DO UPDATE SET device_key = excluded.device_key, \
+     ON CONFLICT (product_key, sn) DO UPDATE SET device_key = excluded.device_key, \
      device_name = excluded.device_name, fingerprint = excluded.fingerprint, \
      label_hash = excluded.label_hash, passcode_hash = excluded.passcode_hash, \
      imported_at = excluded.imported_at, pending_import = excluded.pending_import \
-     WHERE devices.device_key IS NULL AND devices.product_key = excluded.product_key \
-     AND devices.batch_id IS NOT NULL";
+     WHERE devices.device_key IS NULL AND devices.batch_id IS NOT NULL";
 
 /// Rowids per statement when [`unstage`] puts activated rows back: about a staged chunk's
 /// rows, so that each statement holds the writer about as long as a chunk did.
@@ -331,7 +330,6 @@ async fn unstage(state: &AppState, import_id: i64, written: &StagedWrites) -> Re
     Ok(())
 }
 
-/// What the database holds of an SN of the file.
 /// The checked way's writes: existence checks in chunks of `IN (…)` lists (first on a
 /// reader in atomic mode), then multi-row inserts, the activations and the amends, in one
 /// transaction.
@@ -351,7 +349,7 @@ async fn checked_write(
         // without the one writer: a million-row file's look-ups would hold it for seconds.
         // Otherwise they are looked up again under the lock, where they stay true.
         let mut reader = state.db.acquire().await?;
-        let existing = look_up(&mut reader, &good).await?;
+        let existing = look_up(&mut reader, product_key, &good).await?;
         drop(reader);
         let mut refused = rejected.clone();
         let classified = classify(product_key, good, &existing, &columns, &mut refused);
@@ -366,7 +364,7 @@ async fn checked_write(
         good = classified.into_rows();
     }
     let mut tx = begin(state, product_key).await?;
-    let existing = look_up(&mut tx, &good).await?;
+    let existing = look_up(&mut tx, product_key, &good).await?;
     let Classified {
         activate,
         create,
@@ -392,7 +390,8 @@ async fn checked_write(
     for row in &activate {
         sqlx::query(
             "UPDATE devices SET device_key = $1, device_name = $2, fingerprint = $3, imported_at = $4, \
-             label_hash = $5, passcode_hash = $6 WHERE sn = $7 AND device_key IS NULL",
+             label_hash = $5, passcode_hash = $6 \
+             WHERE product_key = $7 AND sn = $8 AND device_key IS NULL",
         )
         .bind(row.device_key.as_str())
         .bind(row.name.clone())
@@ -400,6 +399,7 @@ async fn checked_write(
         .bind(now)
         .bind(label_hash(row))
         .bind(passcode_hash(row))
+        .bind(product_key.as_str())
         .bind(row.sn.as_str())
         .execute(&mut *tx)
         .await
@@ -410,10 +410,12 @@ async fn checked_write(
         // rows that would change one; this also holds against a concurrent import).
         sqlx::query(
             "UPDATE devices SET label_hash = COALESCE(label_hash, $1), \
-             passcode_hash = COALESCE(passcode_hash, $2) WHERE sn = $3 AND device_key = $4",
+             passcode_hash = COALESCE(passcode_hash, $2) \
+             WHERE product_key = $3 AND sn = $4 AND device_key = $5",
         )
         .bind(label_hash(row))
         .bind(passcode_hash(row))
+        .bind(product_key.as_str())
         .bind(row.sn.as_str())
         .bind(row.device_key.as_str())
         .execute(&mut *tx)
@@ -429,35 +431,48 @@ async fn checked_write(
     })
 }
 
-/// What the database holds of the SNs, DeviceKeys and labels of `good`, looked up in chunks
-/// of `IN (…)` lists.
-async fn look_up(conn: &mut AnyConnection, good: &[GoodRow]) -> Result<Existing, sqlx::Error> {
+/// What the database holds of the SNs, DeviceKeys and labels of `good` (to be imported into
+/// `product_key`), looked up in chunks of `IN (…)` lists.
+async fn look_up(
+    conn: &mut AnyConnection,
+    product_key: &ProductKey,
+    good: &[GoodRow],
+) -> Result<Existing, sqlx::Error> {
     let mut existing = Existing::default();
+    let pk = Some(product_key.as_str());
     for chunk in good.chunks(CHUNK) {
-        // The rows' SNs, and their labels that read as SNs (which must be no device's).
-        let label_sns = chunk
-            .iter()
-            .filter_map(|row| row.label.as_ref()?.as_sn.as_ref());
-        let sns: Vec<&str> = chunk
-            .iter()
-            .map(|row| &row.sn)
-            .chain(label_sns)
-            .map(|sn| sn.as_str())
-            .collect();
+        let sns: Vec<&str> = chunk.iter().map(|row| row.sn.as_str()).collect();
         let found: Vec<KnownDevice> = select_in(
             &mut *conn,
-            "SELECT sn, product_key, device_key, label_hash, passcode_hash FROM devices WHERE sn",
+            "SELECT sn, device_key, label_hash, passcode_hash FROM devices WHERE sn",
             &sns,
+            pk,
         )
         .await?;
         for device in found {
             existing.sns.insert(device.sn.clone(), device);
+        }
+        // Labels that read as SNs must be no device's, in any product.
+        let label_sns: Vec<&str> = chunk
+            .iter()
+            .filter_map(|row| Some(row.label.as_ref()?.as_sn.as_ref()?.as_str()))
+            .collect();
+        if !label_sns.is_empty() {
+            let found: Vec<(String,)> = select_in(
+                &mut *conn,
+                "SELECT sn FROM devices WHERE sn",
+                &label_sns,
+                None,
+            )
+            .await?;
+            existing.label_sns.extend(found.into_iter().map(|(sn,)| sn));
         }
         let keys: Vec<&str> = chunk.iter().map(|row| row.device_key.as_str()).collect();
         let found: Vec<(String, String)> = select_in(
             &mut *conn,
             "SELECT device_key, sn FROM devices WHERE device_key",
             &keys,
+            pk,
         )
         .await?;
         existing.device_keys.extend(found);
@@ -474,22 +489,34 @@ async fn look_up(conn: &mut AnyConnection, good: &[GoodRow]) -> Result<Existing,
     Ok(existing)
 }
 
-/// The rows of `select … WHERE column` whose column is one of `values`.
+/// The rows of `select … column` whose column is one of `values`, and whose product is
+/// `product_key` when one is given.
 async fn select_in<T>(
     conn: &mut AnyConnection,
     select: &str,
     values: &[&str],
+    product_key: Option<&str>,
 ) -> Result<Vec<T>, sqlx::Error>
 where
     T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
 {
+    // Plain `?`s only, the product's last: sqlx gives them the arguments in order, and a
+    // numbered parameter among a thousand would make SQLite's lookups quadratic.
     let sql = format!(
-        "{select} IN ({})",
-        placeholders(Backend::Sqlite, 1, values.len())
+        "{select} IN ({}){}",
+        placeholders(Backend::Sqlite, 1, values.len()),
+        if product_key.is_some() {
+            " AND product_key = ?"
+        } else {
+            ""
+        }
     );
     let mut query = sqlx::query_as::<_, T>(&sql);
     for value in values {
         query = query.bind(*value);
+    }
+    if let Some(product_key) = product_key {
+        query = query.bind(product_key);
     }
     query.fetch_all(&mut *conn).await
 }
@@ -498,16 +525,20 @@ where
 async fn taken_labels(
     conn: &mut AnyConnection,
     hashes: &[&[u8]],
-) -> Result<Vec<(Vec<u8>, String)>, sqlx::Error> {
+) -> Result<Vec<(Vec<u8>, (String, String))>, sqlx::Error> {
     let sql = format!(
-        "SELECT label_hash, sn FROM devices WHERE label_hash IN ({})",
+        "SELECT label_hash, product_key, sn FROM devices WHERE label_hash IN ({})",
         placeholders(Backend::Sqlite, 1, hashes.len())
     );
-    let mut query = sqlx::query_as::<_, (Vec<u8>, String)>(&sql);
+    let mut query = sqlx::query_as::<_, (Vec<u8>, String, String)>(&sql);
     for hash in hashes {
         query = query.bind(*hash);
     }
-    query.fetch_all(&mut *conn).await
+    let found = query.fetch_all(&mut *conn).await?;
+    Ok(found
+        .into_iter()
+        .map(|(hash, pk, sn)| (hash, (pk, sn)))
+        .collect())
 }
 
 /// The row's label hash, as stored.
