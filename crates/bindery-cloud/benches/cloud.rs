@@ -6,10 +6,10 @@
 //!   table with the same unique indexes, and on PostgreSQL against `COPY` (psql `\copy`)
 //!   when a server is given (`BINDERY_TEST_PG_URL` or `--pg URL`; skipped otherwise);
 //! - `activation`: on SQLite, a 1,000,000-row import that activates batch SNs (the usual
-//!   import of a bind_code_required product's labels), first with a last row the database
-//!   refuses, then without, each with a one-device import of another product made every
-//!   20 ms meanwhile: how long such a write waits (the one writer), and the import's own
-//!   length;
+//!   import of a bind_code_required product's labels) with a last row the database refuses,
+//!   first in atomic mode (nothing written), then in partial mode (every other row
+//!   activated), each with a one-device import of another product made every 20 ms
+//!   meanwhile: how long such a write waits (the one writer), and the import's own length;
 //! - `sn`: `bindery-cloud sn generate --count 10000` against 10,000 `qrencode` runs;
 //! - `console`: the console's Devices page of a product with 1,000,000 devices over HTTP on
 //!   loopback (first page, a page 700,000 devices in, an SN prefix search, a DeviceKey prefix
@@ -347,17 +347,29 @@ async fn activation_bench() {
     .unwrap();
     assert_eq!(report.imported, 1);
     // First the file with a last row the database refuses (its DeviceKey is taken): every
-    // activation is put back and the rows are checked. Then the file itself.
+    // activation is put back and the rows are checked. Then the same file in partial mode,
+    // which activates every other row (checked on a reader, then staged).
     let refused = format!("{csv}{taken:012x},bench02,ANEW00001,,\n");
+    drop(csv);
     let mut probe = taken;
-    for (what, file, imported) in [
-        ("refused in its last row", refused, 0),
-        ("activating", csv, ROWS),
+    for (what, file, mode, imported) in [
+        (
+            "refused in its last row",
+            refused.clone(),
+            ImportMode::Atomic,
+            0,
+        ),
+        (
+            "partial mode, refused in its last row",
+            refused,
+            ImportMode::Partial,
+            ROWS,
+        ),
     ] {
         let started = Instant::now();
         let import = {
             let (state, pk) = (state.clone(), pk.clone());
-            tokio::spawn(async move { import_file(&state, &pk, file, ImportMode::Atomic).await })
+            tokio::spawn(async move { import_file(&state, &pk, file, mode).await })
         };
         let mut waits = Vec::new();
         while !import.is_finished() {

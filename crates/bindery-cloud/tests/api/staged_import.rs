@@ -295,3 +295,69 @@ async fn an_activation_file_is_staged_and_put_back_whole_when_refused() {
     let inspect = s.inspect(&ann, "pk=stage04&sn=ACT10000000&v=1").await;
     assert_eq!(inspect.assert_status(200)["status"], "bindable");
 }
+
+/// A partial-mode file with refused rows is looked up on a reader and its good rows are
+/// staged like any other file's, so it does not hold SQLite's one writer for the whole file
+/// (issue 14, finding 6: it used to take the checked way's one transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_partial_file_with_refused_rows_stages_its_good_rows() {
+    let s = TestServer::sqlite().await;
+    let key = s.key("maker", false).await;
+    s.product(&key, "stage05", "sn_only").await;
+    let (batch_id, _) = s.batch(&key, "stage05", 1).await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999) \
+         INSERT INTO devices (sn, product_key, batch_id, created_at) \
+         SELECT 'PART' || (10000000 + i), 'stage05', $1, 0 FROM n",
+    )
+    .bind(&batch_id)
+    .execute(&s.state.writer)
+    .await
+    .unwrap();
+    let taken = next_mac();
+    let first = format!(
+        "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n{taken},stage05,PARTFIRST01,,\n"
+    );
+    s.import(&key, "stage05", "atomic", &first)
+        .await
+        .assert_status(200);
+    // 10,000 activations and 20,000 new devices, with a taken DeviceKey and a bad SN among them.
+    let mut csv = new_devices("stage05", "PARTNEW", 20_000);
+    for i in 0..10_000 {
+        csv.push_str(&format!(
+            "{},stage05,PART{},Lamp,\n",
+            next_mac(),
+            10_000_000 + i
+        ));
+    }
+    csv.push_str(&format!("{taken},stage05,PARTTAKEN01,,\n"));
+    csv.push_str(&format!("{},stage05,not an sn!,,\n", next_mac()));
+    let report = s.import(&key, "stage05", "partial", &csv).await;
+    let body = report.assert_status(200);
+    assert_eq!(body["imported"], 30_000, "{body}");
+    let refused: Vec<(u64, &str)> = body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        [(30_002, "device_key_taken"), (30_003, "invalid_sn")],
+        "{body}"
+    );
+    // Only the staged way marks rows with their import: every good row went that way.
+    let staged: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM devices WHERE product_key = 'stage05' AND sn <> 'PARTFIRST01' \
+         AND pending_import IS NOT NULL AND device_key IS NOT NULL",
+    )
+    .fetch_one(&s.state.db)
+    .await
+    .unwrap();
+    assert_eq!(staged, 30_000);
+    // The batch's first SN and 10,000 more, the first file's device and 20,000 new ones.
+    assert_eq!(rows_of(&s, "stage05").await, 1 + 10_000 + 1 + 20_000);
+    let ann = s.user("ann@example.com").await;
+    let inspect = s.inspect(&ann, "pk=stage05&sn=PART10000000&v=1").await;
+    assert_eq!(inspect.assert_status(200)["status"], "bindable");
+}

@@ -22,9 +22,14 @@
 //! need every read to tell a staged DeviceKey from a real one.
 //!
 //! The checked way looks the file's SNs, DeviceKeys and labels up in chunks of `IN (…)`
-//! lists and writes with multi-row statements, all in one transaction. In atomic mode the
-//! look-ups are made first on a reader: a file with a refused row is answered without ever
-//! holding the writer for them.
+//! lists, first on a reader: a file with a refused row is answered (atomic mode) or has its
+//! good rows written by the staged way (partial mode) without ever holding the writer for
+//! them. Only what the staged way cannot write (rows that give devices imported before a
+//! label or passcode, labels that read as SNs, or rows someone else changed in between) is
+//! looked up again under the writer and written with multi-row statements, in one
+//! transaction.
+
+use std::sync::Arc;
 
 use bindery_core::ProductKey;
 use sqlx::any::AnyRow;
@@ -33,7 +38,7 @@ use sqlx::AnyConnection;
 use super::check::{check_rows, Checked, GoodRow};
 use super::classify::{classify, Classified, Existing, KnownDevice};
 use super::rows::{joined, ImportFile};
-use super::stream::{stream_rows, Chunk, ChunkFormat, Streamed};
+use super::stream::{chunk_rows, stream_rows, Chunk, ChunkFormat, Streamed};
 use super::write::{concurrent_change, ImportMode, Written};
 use crate::db::{
     is_unique_violation, now_ms, placeholders, values_rows, Backend, RESTORE_ACTIVATED,
@@ -90,7 +95,7 @@ async fn import_to_end(
     body: ImportFile,
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
-    let staged = staged(state, product_key, body.clone()).await?;
+    let staged = staged(state, product_key, Source::File(body.clone())).await?;
     if let Some(imported) = staged {
         return Ok(Written {
             imported,
@@ -173,13 +178,22 @@ fn push_json_text(text: &mut String, value: &str) {
     }
 }
 
-/// The staged way: the number of rows imported when every row of the file went in. Otherwise
-/// (the reader refused a row, or a row's SN, DeviceKey or label is in the database already or
-/// repeats in the file) `None`, with nothing of it left behind, and the checked way names why.
+/// What the staged way writes.
+enum Source {
+    /// A whole file, read and checked as it is written.
+    File(ImportFile),
+    /// The rows of a file that passed the checked way's look-ups on a reader.
+    Rows(Arc<Vec<GoodRow>>),
+}
+
+/// The staged way: the number of rows imported when every row of `source` went in.
+/// Otherwise (the reader refused a row, or a row's SN, DeviceKey or label is in the database
+/// already or repeats in the file) `None`, with nothing of it left behind, and the checked
+/// way names why.
 async fn staged(
     state: &AppState,
     product_key: &ProductKey,
-    body: ImportFile,
+    source: Source,
 ) -> Result<Option<usize>, ApiError> {
     let import_id: i64 = sqlx::query_scalar(
         "INSERT INTO import_pending (product_key, started_at) VALUES ($1, $2) RETURNING import_id",
@@ -189,7 +203,7 @@ async fn staged(
     .fetch_one(&state.writer)
     .await?;
     let mut written = StagedWrites::default();
-    let outcome = stage_chunks(state, product_key, body, import_id, &mut written).await;
+    let outcome = stage_chunks(state, product_key, source, import_id, &mut written).await;
     let done = match outcome {
         Ok(Some(rows)) => match publish(state, product_key, import_id).await {
             Ok(()) => return Ok(Some(rows)),
@@ -236,17 +250,20 @@ struct StagedWrites {
     activated_below: Option<i64>,
 }
 
-/// Writes the file's chunks under `import_id`, one transaction each, noting in `written`
-/// what each written chunk changed.
+/// Writes the chunks of `source` under `import_id`, one transaction each, noting in
+/// `written` what each written chunk changed.
 async fn stage_chunks(
     state: &AppState,
     product_key: &ProductKey,
-    body: ImportFile,
+    source: Source,
     import_id: i64,
     written: &mut StagedWrites,
 ) -> Result<Option<usize>, ApiError> {
     let now = now_ms();
-    let (mut chunks, reader) = stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK);
+    let (mut chunks, reader) = match source {
+        Source::File(body) => stream_rows(body, product_key, &state.secret, JsonRows, JSON_CHUNK),
+        Source::Rows(rows) => chunk_rows(rows, JsonRows, JSON_CHUNK),
+    };
     let mut standing = true;
     while let Some(Chunk { text, rows }) = chunks.recv().await {
         let mut tx = state.writer.begin().await?;
@@ -340,28 +357,55 @@ async fn checked_write(
     mode: ImportMode,
 ) -> Result<Written, ApiError> {
     let Checked {
-        mut good,
+        good,
         mut rejected,
         columns,
     } = checked;
-    if mode == ImportMode::Atomic {
-        // A file with a refused row writes nothing, so its refusals are found on a reader,
-        // without the one writer: a million-row file's look-ups would hold it for seconds.
-        // Otherwise they are looked up again under the lock, where they stay true.
-        let mut reader = state.db.acquire().await?;
-        let existing = look_up(&mut reader, product_key, &good).await?;
-        drop(reader);
-        let mut refused = rejected.clone();
-        let classified = classify(product_key, good, &existing, &columns, &mut refused);
-        if !refused.is_empty() {
+    // The look-ups are made first on a reader, without the one writer: a million-row file's
+    // would hold it for seconds. A file with a refused row writes nothing in atomic mode, so
+    // it is answered from there. Otherwise what passed is written by the staged way when it
+    // can be (new devices and activations, in short transactions); when it cannot (rows that
+    // amend devices, labels that read as SNs, or a change by someone else in between), the
+    // rows are looked up again under the lock, where they stay true, and written at once.
+    let mut reader = state.db.acquire().await?;
+    let existing = look_up(&mut reader, product_key, &good).await?;
+    drop(reader);
+    let classified = classify(product_key, good, &existing, &columns, &mut rejected);
+    if mode == ImportMode::Atomic && !rejected.is_empty() {
+        return Ok(Written {
+            imported: 0,
+            updated: 0,
+            rejected,
+            checked_way: true,
+        });
+    }
+    let stageable = classified.amend.is_empty()
+        && !classified
+            .activate
+            .iter()
+            .chain(&classified.create)
+            .any(|row| row.label.as_ref().is_some_and(|l| l.as_sn.is_some()));
+    let mut good = classified.into_rows();
+    if good.is_empty() {
+        return Ok(Written {
+            imported: 0,
+            updated: 0,
+            rejected,
+            checked_way: true,
+        });
+    }
+    if stageable {
+        let rows = Arc::new(good);
+        if let Some(imported) = staged(state, product_key, Source::Rows(rows.clone())).await? {
             return Ok(Written {
-                imported: 0,
+                imported,
                 updated: 0,
-                rejected: refused,
+                rejected,
                 checked_way: true,
             });
         }
-        good = classified.into_rows();
+        good = Arc::try_unwrap(rows)
+            .map_err(|_| ApiError::internal("the staged rows are still shared"))?;
     }
     let mut tx = begin(state, product_key).await?;
     let existing = look_up(&mut tx, product_key, &good).await?;

@@ -1,6 +1,10 @@
 //! The optimistic way's reader: reads and checks the file on a blocking thread and hands the
 //! good rows to the database in chunks, in the text form each backend loads fastest, while
 //! it reads on. It stops at the first refused row, since the file then takes the checked way.
+//! Rows already checked against the database can be handed over the same way
+//! ([`chunk_rows`]).
+
+use std::sync::Arc;
 
 use bindery_core::ProductKey;
 use tokio::sync::mpsc;
@@ -102,4 +106,38 @@ pub(super) fn stream_rows<F: ChunkFormat>(
         Ok(Streamed::AllGood(total))
     });
     (chunks, reader)
+}
+
+/// Rows already checked (the checked way's good rows, on SQLite) in chunks of about
+/// `chunk_bytes`, as [`stream_rows`] hands a file's: formatted on a blocking thread while the
+/// previous chunk is written. Ends `AllGood` with their number unless the receiver gave up.
+#[cfg(feature = "sqlite")]
+pub(super) fn chunk_rows<F: ChunkFormat>(
+    rows: Arc<Vec<GoodRow>>,
+    format: F,
+    chunk_bytes: usize,
+) -> (
+    mpsc::Receiver<Chunk>,
+    JoinHandle<Result<Streamed, ApiError>>,
+) {
+    let (sender, chunks) = mpsc::channel(2);
+    let writer = tokio::task::spawn_blocking(move || {
+        for part in rows.chunks(chunk_bytes.div_ceil(64).max(1)) {
+            let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
+            format.open(&mut text);
+            for (index, row) in part.iter().enumerate() {
+                format.row(&mut text, index, row);
+            }
+            format.close(&mut text);
+            let chunk = Chunk {
+                text,
+                rows: part.len(),
+            };
+            if sender.blocking_send(chunk).is_err() {
+                return Ok(Streamed::Refused);
+            }
+        }
+        Ok(Streamed::AllGood(rows.len()))
+    });
+    (chunks, writer)
 }
