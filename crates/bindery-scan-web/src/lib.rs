@@ -16,6 +16,8 @@
 
 #![deny(missing_docs)]
 
+mod memcmp;
+
 use std::cell::RefCell;
 use std::path::Path;
 

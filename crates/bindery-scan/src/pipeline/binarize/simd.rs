@@ -12,7 +12,7 @@
 //! turned on for the whole wasm module, which a browser either accepts or rejects as a
 //! whole), so there is nothing to detect at run time.
 
-use super::{at_most, gather_high_bits, BlockStat, BLOCK, ONES};
+use super::{at_most, gather_high_bits, BlockStat, BLOCK};
 
 /// Sixteen pixels (two blocks side by side) in one register, and what the statistics and
 /// packing do with them. Lanes 0–7 are the first block, 8–15 the second ("halves").
@@ -206,7 +206,10 @@ impl Lanes for Sse2 {
 
     #[inline(always)]
     fn splat_halves(low: u8, high: u8) -> Self::V {
-        let (low, high) = ((low as u64 * ONES) as i64, (high as u64 * ONES) as i64);
+        let (low, high) = (
+            (low as u64 * super::ONES) as i64,
+            (high as u64 * super::ONES) as i64,
+        );
         unsafe { std::arch::x86_64::_mm_set_epi64x(high, low) }
     }
 
@@ -300,7 +303,7 @@ impl Lanes for Simd128 {
 
     #[inline(always)]
     fn splat_halves(low: u8, high: u8) -> Self::V {
-        core::arch::wasm32::u64x2(low as u64 * ONES, high as u64 * ONES)
+        core::arch::wasm32::u64x2(low as u64 * super::ONES, high as u64 * super::ONES)
     }
 
     #[inline(always)]
