@@ -6,9 +6,9 @@
 //! Two modules go into a build: the app (`bindery`, the `web` feature) and the scanner
 //! (`crates/bindery-scan-web` and its worker script), which the app loads into a Web Worker
 //! only when it first scans, so the first screen does not wait for the decoder. The scanner
-//! is built twice: with WebAssembly SIMD (`scanner.js`, what every current browser runs:
-//! binarization and rxing's loops vectorized, issue 15) and without (`scanner-scalar.js`,
-//! for browsers without SIMD, such as Safari before 16.4); the worker picks one.
+//! is built twice: with WebAssembly SIMD (`scanner.js`, what every current browser runs;
+//! binarization vectorized, issue 15) and without (`scanner-scalar.js`, for browsers
+//! without SIMD, such as Safari before 16.4); the worker picks one.
 //!
 //! The release build is the one phones get: the app with the `wasm-release` profile (size
 //! first) and the scanner with `wasm-scanner` (speed first: it decodes every camera frame),
@@ -46,8 +46,9 @@ const SCANNER_DEV_PROFILE: &str = "wasm-scanner-dev";
 /// What turns WebAssembly SIMD on for the one cargo run that builds the SIMD module. A
 /// `--config` rather than RUSTFLAGS: cargo appends it to `.cargo/config.toml`'s flags for
 /// wasm32 instead of replacing them, and only that run sees it. The SIMD builds have
-/// profiles of their own because RUSTFLAGS are not part of what names an artifact: with a
-/// shared profile, each build would recompile every dependency the other one left.
+/// profiles of their own because flags are not part of what names an artifact (the two
+/// builds' crates get the same file and fingerprint names): in one profile, each build
+/// would recompile every dependency the other one left.
 const SIMD_CONFIG: &str = "target.wasm32-unknown-unknown.rustflags=[\"-Ctarget-feature=+simd128\"]";
 
 /// The names the scanner modules are written under (`<name>.js`, `<name>_bg.wasm`): the
@@ -56,7 +57,8 @@ const SCANNER_SIMD: &str = "scanner";
 const SCANNER_SCALAR: &str = "scanner-scalar";
 
 /// The scanner's package, and its worker script (under the workspace root), which goes into
-/// the build's folder as [`SCANNER_WORKER`] next to the module it imports (`scanner.js`).
+/// the build's folder as [`SCANNER_WORKER`] next to the modules it imports (`scanner.js`
+/// or `scanner-scalar.js`).
 const SCANNER_PACKAGE: &str = "bindery-scan-web";
 const SCANNER_WORKER_SOURCE: &str = "crates/bindery-scan-web/js/worker.js";
 const SCANNER_WORKER: &str = "scanner-worker.js";
