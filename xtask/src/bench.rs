@@ -15,7 +15,7 @@ use crate::shell::{self, workspace_root, Failure};
 
 pub const USAGE: &str = "\
 usage: cargo xtask bench scan [--data DIR] [--reps N] [--only NAME] [--hard N]
-       cargo xtask bench wasm [--data DIR] [--web DIR] [--reps N] [--rounds N] [--photos N]
+       cargo xtask bench wasm [--data DIR] [--web DIR] [--reps N] [--rounds N] [--photos N] [--scalar]
 
   --data DIR    the folder holding qr-photos/ (default: ../shared/bench next to the workspace)
   --reps N      repetitions per synthetic frame for the median time (default 25)
@@ -25,6 +25,8 @@ usage: cargo xtask bench scan [--data DIR] [--reps N] [--only NAME] [--hard N]
 wasm: --web DIR  a release bundle already built (default: build one into target/web)
       --reps N, --rounds N, --photos N: timed decodes per frame and round, alternated
       rounds, photos per set (defaults 30, 3, 2)
+      --scalar: measure the module for browsers without WebAssembly SIMD
+      (scanner-scalar.js) instead of the SIMD one (scanner.js)
 ";
 
 /// What the venv must be able to import, and the PyPI names that provide it.
@@ -117,6 +119,7 @@ fn wasm(args: &[String]) -> Result<(), Failure> {
                 let v = value()?;
                 passed.extend([flag.clone(), v]);
             }
+            "--scalar" => passed.push(flag.clone()),
             _ => {
                 return Err(Failure::Usage(format!(
                     "bench wasm: unknown option {flag:?}\n\n{USAGE}"

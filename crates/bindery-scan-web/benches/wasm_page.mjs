@@ -4,8 +4,9 @@
 // with performance.now around each call. The page is cross-origin isolated (COOP/COEP), so
 // the browser's clock is fine-grained (5 µs instead of 100 µs).
 //
-// Settings come as JSON in BINDERY_WASM_BENCH: { build, frames: [{ name, file, width,
-// height }], reps, warmup, chromium, e2e }. Each line "round" on stdin runs one round over
+// Settings come as JSON in BINDERY_WASM_BENCH: { build, module, frames: [{ name, file,
+// width, height }], reps, warmup, chromium, e2e }; `module` is the glue's name in the build
+// folder (`scanner`, the SIMD build, or `scanner-scalar`). Each line "round" on stdin runs one round over
 // every frame and prints one JSON line: [{ name, ms: [...], codes: [...] }, ...]; the end
 // of stdin closes the browser. Rounds alternate with the native ones, so both see the same
 // load on a shared machine.
@@ -65,8 +66,8 @@ const page = await browser.newPage();
 await page.goto(`${origin}/`);
 const isolated = await page.evaluate(() => self.crossOriginIsolated);
 // The module and the frames, loaded once; the decoders are made per round.
-await page.evaluate(async (frames) => {
-  const scanner = await import("/scanner.js");
+await page.evaluate(async ({ frames, module }) => {
+  const scanner = await import(`/${module}.js`);
   await scanner.default();
   window.benchScanner = scanner;
   window.benchFrames = await Promise.all(
@@ -75,8 +76,13 @@ await page.evaluate(async (frames) => {
       pixels: new Uint8Array(await (await fetch(`/frames/${i}`)).arrayBuffer()),
     })),
   );
-}, config.frames.map(({ name, width, height }) => ({ name, width, height })));
-process.stderr.write(`wasm_page: Chromium ${browser.version()}, cross-origin isolated: ${isolated}\n`);
+}, {
+  frames: config.frames.map(({ name, width, height }) => ({ name, width, height })),
+  module: config.module ?? "scanner",
+});
+process.stderr.write(
+  `wasm_page: ${config.module ?? "scanner"}.js in Chromium ${browser.version()}, cross-origin isolated: ${isolated}\n`,
+);
 
 const rounds = createInterface({ input: process.stdin });
 for await (const line of rounds) {

@@ -4,8 +4,11 @@
 //!
 //! ```sh
 //! cargo xtask web            # the release bundle, whose scanner module is measured
-//! cargo bench -p bindery-scan-web --bench wasm_vs_native -- [--data DIR] [--web DIR] [--reps N] [--rounds N] [--photos N]
+//! cargo bench -p bindery-scan-web --bench wasm_vs_native -- [--data DIR] [--web DIR] [--reps N] [--rounds N] [--photos N] [--scalar]
 //! ```
+//! The module measured is the bundle's SIMD one (`scanner.js`, what browsers with
+//! WebAssembly SIMD run), or with `--scalar` the one for browsers without
+//! (`scanner-scalar.js`).
 //! (`cargo xtask bench wasm` does both.) The frames: photos of the bench data
 //! (`--data`, default `../shared/bench` beside the workspace; the first `--photos` images of
 //! each set named in [`SETS`]) scaled to cover 1280x720 and cropped to it, a synthetic
@@ -52,6 +55,8 @@ struct Options {
     warmup: usize,
     rounds: usize,
     photos: usize,
+    /// The module's name in the build folder: `scanner` or `scanner-scalar`.
+    module: &'static str,
 }
 
 fn options() -> Options {
@@ -70,6 +75,7 @@ fn options() -> Options {
         warmup: 5,
         rounds: 3,
         photos: 2,
+        module: "scanner",
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -91,11 +97,12 @@ fn options() -> Options {
             "--warmup" => options.warmup = number(value("--warmup"), "--warmup"),
             "--rounds" => options.rounds = number(value("--rounds"), "--rounds"),
             "--photos" => options.photos = number(value("--photos"), "--photos"),
+            "--scalar" => options.module = "scanner-scalar",
             // What `cargo bench` passes to every bench binary.
             "--bench" => {}
             other => fail(&format!(
                 "unknown option {other:?}; options: --data DIR --web DIR --chromium PATH \
-                 --reps N --warmup N --rounds N --photos N"
+                 --reps N --warmup N --rounds N --photos N --scalar"
             )),
         }
     }
@@ -246,17 +253,20 @@ fn native_round(frames: &[Frame], options: &Options) -> Vec<(Vec<f64>, Vec<Strin
 }
 
 /// The scanner module's folder in the bundle at `web` (`build-<hash>/`, holding
-/// `scanner.js`).
-fn scanner_build(web: &Path) -> PathBuf {
+/// `<module>.js`).
+fn scanner_build(web: &Path, module: &str) -> PathBuf {
     std::fs::read_dir(web)
         .ok()
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|dir| dir.join("scanner.js").is_file() && dir.join("scanner_bg.wasm").is_file())
+        .find(|dir| {
+            dir.join(format!("{module}.js")).is_file()
+                && dir.join(format!("{module}_bg.wasm")).is_file()
+        })
         .unwrap_or_else(|| {
             fail(&format!(
-                "no scanner module in {} (build the bundle with `cargo xtask web`, or pass --web DIR)",
+                "no {module}.js in {} (build the bundle with `cargo xtask web`, or pass --web DIR)",
                 web.display()
             ))
         })
@@ -273,7 +283,7 @@ fn median(values: &mut [f64]) -> f64 {
 
 fn main() {
     let options = options();
-    let build = scanner_build(&options.web);
+    let build = scanner_build(&options.web, options.module);
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e");
     if !e2e.join("node_modules/playwright-core").is_dir() {
         fail(&format!("run `npm ci` in {}", e2e.display()));
@@ -299,6 +309,7 @@ fn main() {
         "reps": options.reps,
         "warmup": options.warmup,
         "chromium": options.chromium,
+        "module": options.module,
         "e2e": e2e,
     });
     let mut page = Command::new("node")

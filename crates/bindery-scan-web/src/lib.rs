@@ -3,8 +3,10 @@
 //! Why it exists: the web app's first screen (Sign-in) never scans, yet the decoder
 //! (`bindery-scan` with rxing, rqrr, the image crate's PNG/JPEG/GIF/WebP decoders and
 //! encoding_rs) was more than half of the one wasm every visit downloaded and compiled before
-//! that screen went live. Built apart (`cargo xtask web` puts `scanner.js`,
-//! `scanner_bg.wasm` and `scanner-worker.js` into the build's folder), the app asks for it
+//! that screen went live. Built apart (`cargo xtask web` puts `scanner.js` and
+//! `scanner_bg.wasm`, built with WebAssembly SIMD, `scanner-scalar.js` and
+//! `scanner-scalar_bg.wasm`, built without, and `scanner-worker.js`, which picks one, into
+//! the build's folder), the app asks for it
 //! only when it first scans — the Scan screen or "Open image…" — and runs it in a Web Worker
 //! (`js/worker.js`), so decoding never holds up the page's thread, and a decoder panic (an
 //! abort on wasm) ends the worker, not the app.
@@ -15,6 +17,10 @@
 //! the wasm-vs-native bench (`benches/wasm_vs_native.rs`).
 
 #![deny(missing_docs)]
+
+// Natively the C library's memcmp is used; the tests check the wasm one's logic.
+#[cfg(any(target_arch = "wasm32", test))]
+mod memcmp;
 
 use std::cell::RefCell;
 use std::path::Path;

@@ -5,7 +5,10 @@
 //!
 //! Two modules go into a build: the app (`bindery`, the `web` feature) and the scanner
 //! (`crates/bindery-scan-web` and its worker script), which the app loads into a Web Worker
-//! only when it first scans, so the first screen does not wait for the decoder.
+//! only when it first scans, so the first screen does not wait for the decoder. The scanner
+//! is built twice: with WebAssembly SIMD (`scanner.js`, what every current browser runs;
+//! binarization vectorized, issue 15) and without (`scanner-scalar.js`, for browsers
+//! without SIMD, such as Safari before 16.4); the worker picks one.
 //!
 //! The release build is the one phones get: the app with the `wasm-release` profile (size
 //! first) and the scanner with `wasm-scanner` (speed first: it decodes every camera frame),
@@ -33,11 +36,29 @@ how to serve it. --dev builds faster and runs slower (the profile the browser te
 /// The cargo profile of the release web build (Cargo.toml says why it is not `release`).
 const RELEASE_PROFILE: &str = "wasm-release";
 
-/// The cargo profile of the release scanner module (Cargo.toml says why).
+/// The cargo profiles of the release scanner modules, with and without SIMD (Cargo.toml
+/// says why), and of the dev build's SIMD module (the dev build's scalar module is built
+/// with the app).
 const SCANNER_PROFILE: &str = "wasm-scanner";
+const SCANNER_SCALAR_PROFILE: &str = "wasm-scanner-scalar";
+const SCANNER_DEV_PROFILE: &str = "wasm-scanner-dev";
+
+/// What turns WebAssembly SIMD on for the one cargo run that builds the SIMD module. A
+/// `--config` rather than RUSTFLAGS: cargo appends it to `.cargo/config.toml`'s flags for
+/// wasm32 instead of replacing them, and only that run sees it. The SIMD builds have
+/// profiles of their own because flags are not part of what names an artifact (the two
+/// builds' crates get the same file and fingerprint names): in one profile, each build
+/// would recompile every dependency the other one left.
+const SIMD_CONFIG: &str = "target.wasm32-unknown-unknown.rustflags=[\"-Ctarget-feature=+simd128\"]";
+
+/// The names the scanner modules are written under (`<name>.js`, `<name>_bg.wasm`): the
+/// SIMD one, and the one for browsers without SIMD.
+const SCANNER_SIMD: &str = "scanner";
+const SCANNER_SCALAR: &str = "scanner-scalar";
 
 /// The scanner's package, and its worker script (under the workspace root), which goes into
-/// the build's folder as [`SCANNER_WORKER`] next to the module it imports (`scanner.js`).
+/// the build's folder as [`SCANNER_WORKER`] next to the modules it imports (`scanner.js`
+/// or `scanner-scalar.js`).
 const SCANNER_PACKAGE: &str = "bindery-scan-web";
 const SCANNER_WORKER_SOURCE: &str = "crates/bindery-scan-web/js/worker.js";
 const SCANNER_WORKER: &str = "scanner-worker.js";
@@ -92,12 +113,16 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
     if dev {
         // One cargo run for both modules: the crates they share are compiled once (with
         // their features unified, which only the release bundle's bytes would notice).
-        shell::step("the web app and its scanner module (wasm32, dev profile)");
+        shell::step("the web app and its scanner module without SIMD (wasm32, dev profile)");
         let mut args = vec!["build", "--package", "bindery", "--bin", "bindery"];
         args.extend(["--package", SCANNER_PACKAGE, "--lib"]);
         args.extend(app_features);
         args.extend(wasm32);
         shell::cargo(&args)?;
+        // The SIMD module too, so the browser tests run the module browsers get; once its
+        // dependencies are compiled (its own profile keeps them) this is seconds.
+        shell::step("the scanner module with SIMD (wasm32, wasm-scanner-dev profile)");
+        shell::cargo(&scanner_args(SCANNER_DEV_PROFILE, true))?;
     } else {
         // Two runs: features of shared dependencies would be unified across the two, and
         // the app's wasm must not grow with what the scanner needs.
@@ -107,24 +132,25 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         args.extend(wasm32);
         args.extend(["--profile", RELEASE_PROFILE]);
         shell::cargo(&args)?;
-        shell::step("the scanner module (wasm32, wasm-scanner profile)");
-        let mut args = vec!["build", "--package", SCANNER_PACKAGE, "--lib"];
-        args.extend(wasm32);
-        args.extend(["--profile", SCANNER_PROFILE]);
-        shell::cargo(&args)?;
+        shell::step("the scanner module with SIMD (wasm32, wasm-scanner profile)");
+        shell::cargo(&scanner_args(SCANNER_PROFILE, true))?;
+        shell::step("the scanner module without SIMD (wasm32, wasm-scanner-scalar profile)");
+        shell::cargo(&scanner_args(SCANNER_SCALAR_PROFILE, false))?;
     }
     app_links_no_decoder(&root)?;
     let built = shell::target_dir().join("wasm32-unknown-unknown");
-    let (wasm, scanner_wasm) = match dev {
-        true => (
-            built.join("debug/bindery.wasm"),
-            built.join("debug/bindery_scan_web.wasm"),
-        ),
-        false => (
-            built.join(RELEASE_PROFILE).join("bindery.wasm"),
-            built.join(SCANNER_PROFILE).join("bindery_scan_web.wasm"),
-        ),
+    let (app, simd, scalar) = match dev {
+        true => ("debug", SCANNER_DEV_PROFILE, "debug"),
+        false => (RELEASE_PROFILE, SCANNER_PROFILE, SCANNER_SCALAR_PROFILE),
     };
+    let modules = [
+        (built.join(app).join("bindery.wasm"), "bindery"),
+        (built.join(simd).join("bindery_scan_web.wasm"), SCANNER_SIMD),
+        (
+            built.join(scalar).join("bindery_scan_web.wasm"),
+            SCANNER_SCALAR,
+        ),
+    ];
 
     let bindgen = wasm_bindgen(&root)?;
     // wasm-bindgen writes into a staging folder; the build's folder is named after what it
@@ -134,7 +160,7 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         std::fs::remove_dir_all(&staged).map_err(|e| Failure::Io(staged.clone(), e))?;
     }
     std::fs::create_dir_all(&staged).map_err(|e| Failure::Io(staged.clone(), e))?;
-    for (module, name) in [(&wasm, "bindery"), (&scanner_wasm, "scanner")] {
+    for (module, name) in &modules {
         shell::run_in(
             &root,
             bindgen.to_str().expect("UTF-8 path"),
@@ -154,8 +180,10 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
     let worker = staged.join(SCANNER_WORKER);
     std::fs::copy(root.join(SCANNER_WORKER_SOURCE), &worker).map_err(|e| Failure::Io(worker, e))?;
     if !dev {
-        optimize::optimize(&staged.join("bindery_bg.wasm"), optimize::APP_LEVEL)?;
-        optimize::optimize(&staged.join("scanner_bg.wasm"), optimize::SCANNER_LEVEL)?;
+        let wasm = |name: &str| staged.join(format!("{name}_bg.wasm"));
+        optimize::optimize(&wasm("bindery"), optimize::APP_LEVEL, false)?;
+        optimize::optimize(&wasm(SCANNER_SIMD), optimize::SCANNER_LEVEL, true)?;
+        optimize::optimize(&wasm(SCANNER_SCALAR), optimize::SCANNER_LEVEL, false)?;
     }
     let build = bundle::build_name(&root, &staged)?;
     bundle::place_build(&staged, &out, &build)?;
@@ -168,6 +196,16 @@ pub fn build(dev: bool, out: &Path) -> Result<PathBuf, Failure> {
         compress::precompress(&files)?;
     }
     Ok(out)
+}
+
+/// `cargo build` of the scanner module for wasm32 with `profile`, with SIMD or without.
+fn scanner_args(profile: &'static str, simd: bool) -> Vec<&'static str> {
+    let mut args = vec!["build", "--package", SCANNER_PACKAGE, "--lib"];
+    args.extend(["--target", "wasm32-unknown-unknown", "--profile", profile]);
+    if simd {
+        args.extend(["--config", SIMD_CONFIG]);
+    }
+    args
 }
 
 /// The crates the app's web build must not link: the decoder is the scanner module's, which

@@ -37,8 +37,9 @@ const FEATURES: &[&str] = &[
 ];
 
 /// Rewrites the wasm at `wasm` in place, optimised by `wasm-opt` at `level` ([`APP_LEVEL`],
-/// [`SCANNER_LEVEL`]).
-pub fn optimize(wasm: &Path, level: &str) -> Result<(), Failure> {
+/// [`SCANNER_LEVEL`]); `simd` when it was built with WebAssembly SIMD (Binaryen refuses a
+/// module using a feature it was not told of).
+pub fn optimize(wasm: &Path, level: &str, simd: bool) -> Result<(), Failure> {
     let root = shell::workspace_root();
     let tools = root.join(TOOLS_DIR);
     let program = tools.join("node_modules/binaryen/bin/wasm-opt");
@@ -52,6 +53,9 @@ pub fn optimize(wasm: &Path, level: &str) -> Result<(), Failure> {
     let wasm = wasm.to_str().expect("UTF-8 path");
     let mut args = vec![program.to_str().expect("UTF-8 path"), level];
     args.extend(FEATURES);
+    if simd {
+        args.push("--enable-simd");
+    }
     args.extend([wasm, "-o", wasm]);
     shell::run_in(&root, "node", &args, &[])
 }

@@ -6,6 +6,8 @@
 
 use crate::frame::GrayView;
 
+mod simd;
+
 /// Block side in pixels for the statistics.
 const BLOCK: usize = 8;
 /// Blocks flatter than this (max − min) hold no edge; ZXing's value.
@@ -63,31 +65,7 @@ impl Thresholds {
     /// 1 = black) into `out`, which holds at least `width.div_ceil(8)` bytes. A block is 8
     /// pixels wide, so each byte has a single threshold.
     pub fn pack_row(&self, y: usize, row: &[u8], out: &mut [u8]) {
-        let levels = &self.levels[(y / BLOCK) * self.blocks_x..][..self.blocks_x];
-        // Two blocks a step with SSE2 where there is SSE2 (one compare and one mask for 16
-        // pixels), then eight pixels a machine word for the blocks left.
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: SSE2 is part of the x86_64 baseline: every CPU this code runs on has it.
-        let done = unsafe { sse2::pack_pairs(row, levels, out) };
-        #[cfg(not(target_arch = "x86_64"))]
-        let done = 0;
-        let (row, levels, out) = (&row[done * BLOCK..], &levels[done..], &mut out[done..]);
-        let mut chunks = row.chunks_exact(BLOCK);
-        // Eight pixels a machine word (SWAR): one compare for the block's eight pixels
-        // instead of eight, as this runs on every pixel of every live frame (it was a fifth
-        // of a 720p frame's time pixel by pixel). Portable, so wasm gets it too.
-        for ((chunk, &t), o) in (&mut chunks).zip(levels).zip(out.iter_mut()) {
-            let pixels = u64::from_le_bytes(chunk.try_into().expect("a block-wide chunk"));
-            *o = gather_high_bits(at_most(pixels, t as u64 * ONES));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let k = row.len() / BLOCK;
-            out[k] = rest
-                .iter()
-                .enumerate()
-                .fold(0, |b, (i, &p)| b | (((p <= levels[k]) as u8) << i));
-        }
+        pack_row_with::<simd::Native>(&self.levels, self.blocks_x, y, row, out);
     }
 
     /// Whether the pixel of value `v` at (x, y) is black.
@@ -127,97 +105,32 @@ impl Thresholds {
     }
 }
 
-/// The block statistics and [`Thresholds::pack_row`] with SSE2, which every x86_64 CPU has
-/// (a wasm simd128 twin would mirror these two functions; other targets use the portable
-/// paths beside their callers).
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use super::{BlockStat, BLOCK, ONES};
-    use std::arch::x86_64::{
-        __m128i, _mm_add_epi64, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_extract_epi16, _mm_max_epu8,
-        _mm_min_epu8, _mm_movemask_epi8, _mm_sad_epu8, _mm_set_epi64x, _mm_setzero_si128,
-        _mm_srli_epi64,
-    };
-
-    /// Pixels `x..x + 16` of `row`.
-    #[target_feature(enable = "sse2")]
-    unsafe fn load(row: &[u8], x: usize) -> __m128i {
-        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("a block-wide chunk"));
-        _mm_set_epi64x(
-            word(&row[x + BLOCK..x + 2 * BLOCK]) as i64,
-            word(&row[x..x + BLOCK]) as i64,
-        )
+/// [`Thresholds::pack_row`] over the lane operations of `L`.
+fn pack_row_with<L: simd::Lanes>(
+    levels: &[u8],
+    blocks_x: usize,
+    y: usize,
+    row: &[u8],
+    out: &mut [u8],
+) {
+    let levels = &levels[(y / BLOCK) * blocks_x..][..blocks_x];
+    // Two blocks a step (one compare and one mask for 16 pixels: this runs on every pixel of
+    // every live frame, and was a fifth of a 720p frame's time pixel by pixel), then the
+    // whole block left over, if any, eight pixels a machine word, then the partial block.
+    let done = simd::pack_pairs::<L>(row, levels, out);
+    let (row, levels, out) = (&row[done * BLOCK..], &levels[done..], &mut out[done..]);
+    let mut chunks = row.chunks_exact(BLOCK);
+    for ((chunk, &t), o) in (&mut chunks).zip(levels).zip(out.iter_mut()) {
+        let pixels = u64::from_le_bytes(chunk.try_into().expect("a block-wide chunk"));
+        *o = gather_high_bits(at_most(pixels, t as u64 * ONES));
     }
-
-    /// The statistics of a whole band's blocks, two at a time (16 columns down 8 rows in
-    /// registers; sums of absolute differences against zero add eight pixels each), pushed
-    /// onto `stats`; returns the columns done (the blocks left are the caller's).
-    ///
-    /// # Safety
-    /// The CPU must have SSE2 (every x86_64 CPU has). `unsafe fn` rather than a safe
-    /// `#[target_feature]` function, which needs Rust 1.86 (the workspace says 1.85).
-    #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn band_pairs(rows: &[&[u8]; BLOCK], stats: &mut Vec<BlockStat>) -> usize {
-        let width = rows.iter().map(|r| r.len()).min().unwrap_or(0);
-        let zero = _mm_setzero_si128();
-        let mut x = 0;
-        while x + 2 * BLOCK <= width {
-            let first = load(rows[0], x);
-            let (mut min, mut max, mut sum) = (first, first, _mm_sad_epu8(first, zero));
-            for row in &rows[1..] {
-                let p = load(row, x);
-                min = _mm_min_epu8(min, p);
-                max = _mm_max_epu8(max, p);
-                sum = _mm_add_epi64(sum, _mm_sad_epu8(p, zero));
-            }
-            // Down to one byte per 64-bit half (one block each): halves, quarters, eighths.
-            min = _mm_min_epu8(min, _mm_srli_epi64::<32>(min));
-            max = _mm_max_epu8(max, _mm_srli_epi64::<32>(max));
-            min = _mm_min_epu8(min, _mm_srli_epi64::<16>(min));
-            max = _mm_max_epu8(max, _mm_srli_epi64::<16>(max));
-            min = _mm_min_epu8(min, _mm_srli_epi64::<8>(min));
-            max = _mm_max_epu8(max, _mm_srli_epi64::<8>(max));
-            // The low 16 bits of each half: 64 pixels sum to at most 16320.
-            let low = |v: __m128i| _mm_cvtsi128_si64(v) as u64 as u32 & 0xffff;
-            let high = |v: __m128i| _mm_extract_epi16::<4>(v) as u32 & 0xffff;
-            for (min, max, sum) in [
-                (low(min), low(max), low(sum)),
-                (high(min), high(max), high(sum)),
-            ] {
-                stats.push(BlockStat {
-                    sum,
-                    count: (BLOCK * BLOCK) as u32,
-                    min: min as u8,
-                    max: max as u8,
-                });
-            }
-            x += 2 * BLOCK;
-        }
-        x
-    }
-
-    /// Packs `row` two whole blocks (16 pixels, two thresholds) a step into `out`;
-    /// returns how many blocks it packed (the rest are the caller's).
-    ///
-    /// # Safety
-    /// The CPU must have SSE2 (every x86_64 CPU has).
-    #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn pack_pairs(row: &[u8], levels: &[u8], out: &mut [u8]) -> usize {
-        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("a block-wide chunk"));
-        let mut done = 0;
-        let steps = row
-            .chunks_exact(2 * BLOCK)
-            .zip(levels.chunks_exact(2))
-            .zip(out.chunks_exact_mut(2));
-        for ((pixels, t), o) in steps {
-            let p = _mm_set_epi64x(word(&pixels[BLOCK..]) as i64, word(&pixels[..BLOCK]) as i64);
-            let t = _mm_set_epi64x((t[1] as u64 * ONES) as i64, (t[0] as u64 * ONES) as i64);
-            // p <= t exactly where min(p, t) == p; the mask takes each byte's top bit.
-            let black = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(p, t), p)) as u16;
-            o.copy_from_slice(&black.to_le_bytes());
-            done += 2;
-        }
-        done
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let k = row.len() / BLOCK;
+        out[k] = rest
+            .iter()
+            .enumerate()
+            .fold(0, |b, (i, &p)| b | (((p <= levels[k]) as u8) << i));
     }
 }
 
@@ -252,116 +165,45 @@ struct BlockStat {
 }
 
 fn block_stats(img: GrayView<'_>, bx: usize, by: usize) -> Vec<BlockStat> {
-    // Column-wise minimum, maximum and sum over a band of BLOCK rows, then reduced per
-    // BLOCK columns: the per-row loops are plain element-wise operations the compiler turns
-    // into SIMD, which a per-block loop (8 pixels at a time) is not.
+    block_stats_with::<simd::Native>(img, bx, by)
+}
+
+/// The statistics of every block of `img`, row-major, over the lane operations of `L`.
+fn block_stats_with<L: simd::Lanes>(img: GrayView<'_>, bx: usize, by: usize) -> Vec<BlockStat> {
     let w = img.width();
-    let (mut lo, mut hi, mut sum) = (vec![255u8; w], vec![0u8; w], vec![0u16; w]);
     let mut stats = Vec::with_capacity(bx * by);
     for band in 0..by {
         let (y0, y1) = (band * BLOCK, ((band + 1) * BLOCK).min(img.height()));
-        lo.fill(255);
-        hi.fill(0);
-        sum.fill(0);
-        // A whole band's columns 16 at a time with the accumulators in registers (the
-        // rows' loop unrolled): a third of the loads and stores of a row-by-row pass,
-        // which was most of the thresholds' time. The columns left over, and a partial
-        // band at the bottom, row by row.
-        // With SSE2, pairs of whole blocks go straight to their statistics; `pushed`
-        // columns have theirs, `done` columns have their column-wise values.
-        let (pushed, done) = match y1 - y0 == BLOCK {
+        // A whole band two blocks at a time, 16 columns down 8 rows in registers: most of
+        // the thresholds' time, and all but a block or two of every band.
+        let done = match y1 - y0 == BLOCK {
             true => {
                 let rows: [&[u8]; BLOCK] = std::array::from_fn(|i| &img.row(y0 + i)[..w]);
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: SSE2 is part of the x86_64 baseline: every CPU this code runs on
-                // has it.
-                let pushed = unsafe { sse2::band_pairs(&rows, &mut stats) };
-                #[cfg(not(target_arch = "x86_64"))]
-                let pushed = 0;
-                (
-                    pushed,
-                    band_columns(&rows, pushed, &mut lo, &mut hi, &mut sum),
-                )
+                simd::band_pairs::<L>(&rows, &mut stats)
             }
-            false => (0, 0),
+            false => 0,
         };
-        for y in y0..y1 {
-            let row = &img.row(y)[done..];
-            for (l, &p) in lo[done..].iter_mut().zip(row) {
-                *l = (*l).min(p);
+        // What is left, pixel by pixel: the last block or two of a band, and a partial band
+        // at the bottom (at most one a frame).
+        for x0 in (done..w).step_by(BLOCK) {
+            let x1 = (x0 + BLOCK).min(w);
+            let (mut sum, mut min, mut max) = (0u32, 255u8, 0u8);
+            for y in y0..y1 {
+                for &p in &img.row(y)[x0..x1] {
+                    sum += p as u32;
+                    min = min.min(p);
+                    max = max.max(p);
+                }
             }
-            for (h, &p) in hi[done..].iter_mut().zip(row) {
-                *h = (*h).max(p);
-            }
-            for (s, &p) in sum[done..].iter_mut().zip(row) {
-                *s += p as u16;
-            }
-        }
-        let rows = (y1 - y0) as u32;
-        // Whole blocks as fixed-size arrays, which the compiler reduces without a loop;
-        // the partial block at the right edge, if any, the plain way.
-        let whole = w / BLOCK * BLOCK;
-        let block = |c: &[u8]| -> [u8; BLOCK] { c.try_into().expect("a block-wide chunk") };
-        for ((l, h), s) in lo[pushed..whole]
-            .chunks_exact(BLOCK)
-            .zip(hi[pushed..whole].chunks_exact(BLOCK))
-            .zip(sum[pushed..whole].chunks_exact(BLOCK))
-        {
-            let s: [u16; BLOCK] = s.try_into().expect("a block-wide chunk");
             stats.push(BlockStat {
-                sum: s.iter().map(|&v| v as u32).sum(),
-                count: rows * BLOCK as u32,
-                min: block(l).into_iter().fold(255, u8::min),
-                max: block(h).into_iter().fold(0, u8::max),
-            });
-        }
-        if whole < w {
-            let (l, h, s) = (&lo[whole..], &hi[whole..], &sum[whole..]);
-            stats.push(BlockStat {
-                sum: s.iter().map(|&v| v as u32).sum(),
-                count: rows * l.len() as u32,
-                min: l.iter().copied().min().unwrap_or(255),
-                max: h.iter().copied().max().unwrap_or(0),
+                sum,
+                count: ((y1 - y0) * (x1 - x0)) as u32,
+                min,
+                max,
             });
         }
     }
     stats
-}
-
-/// Column-wise minimum, maximum and sum of a band's `rows` into `lo`, `hi` and `sum`,
-/// from column `start` (a multiple of 16), 16 columns at a time; returns the column it
-/// stopped at (the rest are left as they were).
-fn band_columns(
-    rows: &[&[u8]; BLOCK],
-    start: usize,
-    lo: &mut [u8],
-    hi: &mut [u8],
-    sum: &mut [u16],
-) -> usize {
-    const LANES: usize = 16;
-    let chunks = lo[start..]
-        .chunks_exact_mut(LANES)
-        .zip(hi[start..].chunks_exact_mut(LANES))
-        .zip(sum[start..].chunks_exact_mut(LANES));
-    let mut done = start;
-    for ((l, h), s) in chunks {
-        let (mut min, mut max, mut total) = ([255u8; LANES], [0u8; LANES], [0u16; LANES]);
-        for row in rows {
-            let Some(p) = row.get(done..done + LANES) else {
-                return done;
-            };
-            for i in 0..LANES {
-                min[i] = min[i].min(p[i]);
-                max[i] = max[i].max(p[i]);
-                total[i] += p[i] as u16;
-            }
-        }
-        l.copy_from_slice(&min);
-        h.copy_from_slice(&max);
-        s.copy_from_slice(&total);
-        done += LANES;
-    }
-    done
 }
 
 /// How wide (max − min) a block may be and still count as flat in this frame: ZXing's fixed
@@ -562,17 +404,30 @@ mod tests {
         }
     }
 
-    /// The block statistics (SSE2 pairs, 16-column chunks, leftover columns, a partial
-    /// band) are what plain loops over each block's pixels give.
+    /// The block statistics (pairs of blocks, leftover blocks, a partial band) are what
+    /// plain loops over each block's pixels give, with every lane implementation.
     #[test]
     fn block_stats_match_plain_loops() {
-        for (w, h) in [(61, 19), (100, 37), (7, 9), (160, 16)] {
-            let px: Vec<u8> = (0..w * h)
+        block_stats_match::<simd::Scalar>("scalar");
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        block_stats_match::<simd::Sse2>("sse2");
+    }
+
+    fn block_stats_match<L: simd::Lanes>(lanes: &str) {
+        // Varied pixels on frames of many shapes, then flat extremes (the largest sums).
+        let varied = |w: usize, h: usize| -> Vec<u8> {
+            (0..w * h)
                 .map(|i| ((i * 89 + i / w * 13 + (i * i) % 7) % 256) as u8)
-                .collect();
+                .collect()
+        };
+        let frames = [(61, 19), (100, 37), (7, 9), (160, 16), (48, 8)]
+            .map(|(w, h)| (w, h, varied(w, h)))
+            .into_iter()
+            .chain([0u8, 255].map(|v| (40, 16, vec![v; 40 * 16])));
+        for (w, h, px) in frames {
             let img = GrayImage::new(w, h, px.clone()).unwrap();
             let (bx, by) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
-            let stats = block_stats(img.view(), bx, by);
+            let stats = block_stats_with::<L>(img.view(), bx, by);
             assert_eq!(stats.len(), bx * by);
             for (i, st) in stats.iter().enumerate() {
                 let (x0, y0) = ((i % bx) * BLOCK, (i / bx) * BLOCK);
@@ -589,7 +444,7 @@ mod tests {
                 assert_eq!(
                     (st.sum, st.count, st.min, st.max),
                     want,
-                    "{w}x{h} block {i}"
+                    "{lanes}: {w}x{h} block {i}"
                 );
             }
         }
@@ -632,10 +487,22 @@ mod tests {
     }
 
     /// The packed rows (what rxing gets) say exactly what `is_black` says, including the
-    /// partial block at the right edge.
+    /// lone whole block and the partial block at the right edge, with every lane
+    /// implementation.
     #[test]
     fn packed_rows_match_pixel_decisions() {
-        let (w, h) = (61, 19);
+        packed_rows_match::<simd::Scalar>("scalar");
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        packed_rows_match::<simd::Sse2>("sse2");
+    }
+
+    fn packed_rows_match<L: simd::Lanes>(lanes: &str) {
+        for (w, h) in [(61, 19), (80, 9), (16, 3)] {
+            packed_rows_match_at::<L>(lanes, w, h);
+        }
+    }
+
+    fn packed_rows_match_at<L: simd::Lanes>(lanes: &str, w: usize, h: usize) {
         let px: Vec<u8> = (0..w * h)
             .map(|i| ((i * 37 + i / w * 11) % 256) as u8)
             .collect();
@@ -651,10 +518,14 @@ mod tests {
             let bits = t.apply(img.view());
             let mut packed = vec![0u8; w.div_ceil(8)];
             for y in 0..h {
-                t.pack_row(y, img.view().row(y), &mut packed);
+                pack_row_with::<L>(&t.levels, t.blocks_x, y, img.view().row(y), &mut packed);
                 for x in 0..w {
                     let bit = packed[x / 8] >> (x % 8) & 1;
-                    assert_eq!(bit, bits[y * w + x], "{method:?} at {x},{y}");
+                    assert_eq!(
+                        bit,
+                        bits[y * w + x],
+                        "{lanes}: {w}x{h} {method:?} at {x},{y}"
+                    );
                 }
             }
         }
