@@ -336,11 +336,13 @@ async fn activation_bench() {
     }
     let probe_pk = product(&state, "probe01").await;
     let header = "*DeviceKey,*ProductKey,Device SN,Device Name,Certificate Fingerprint\n";
+    // A device of the product that has the DeviceKey the files' last row repeats (a
+    // DeviceKey is unique within its product).
     let taken = 0x0500_0000_0000u64;
     let report = import_file(
         &state,
-        &probe_pk,
-        format!("{header}{taken:012x},probe01,,,\n"),
+        &pk,
+        format!("{header}{taken:012x},bench02,ATAKEN0001,,\n"),
         ImportMode::Atomic,
     )
     .await
