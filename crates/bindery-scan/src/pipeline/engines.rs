@@ -17,7 +17,7 @@ use rxing::{
 
 use super::binarize::{Method, Thresholds};
 use super::found::{bytes_to_text, Found, Point};
-use super::sample;
+use super::{precheck, sample};
 use crate::frame::GrayView;
 
 /// What one engine run gave.
@@ -134,12 +134,13 @@ fn collect_rqrr<G: rqrr::BitGrid>(
             x: p.x as f32,
             y: p.y as f32,
         });
-        match grid.decode_to(&mut bytes) {
-            Ok(_) => outcome.found.push(Found {
+        // rqrr's decoder only for grids that can decode (see `precheck`).
+        match precheck::can_decode(&grid.grid) && grid.decode_to(&mut bytes).is_ok() {
+            true => outcome.found.push(Found {
                 text: bytes_to_text(bytes),
                 corners: corners.to_vec(),
             }),
-            Err(_) => {
+            false => {
                 let size = rqrr::BitGrid::size(&grid.grid);
                 let again = match resample {
                     Some((img, thresholds)) if resampled < limit.grids => {

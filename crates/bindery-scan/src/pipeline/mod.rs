@@ -22,6 +22,7 @@ mod engines;
 mod finder;
 pub mod formats;
 mod found;
+mod precheck;
 pub mod prepare;
 mod region;
 mod sample;
