@@ -39,15 +39,61 @@ pub struct Thresholds {
     levels: Vec<u8>,
 }
 
+/// The statistics of every 8x8 block of one picture (sum, pixel count, darkest and
+/// lightest level): what every [`Method`] derives its thresholds from. Reading them is most
+/// of a threshold grid's cost, so a picture that several passes binarize differently has
+/// them read once (see `pipeline::cache`).
+#[derive(Debug, Clone)]
+pub(crate) struct BlockStats {
+    blocks_x: usize,
+    blocks_y: usize,
+    stats: Vec<BlockStat>,
+}
+
+impl BlockStats {
+    /// Reads the block statistics of `img`.
+    pub(crate) fn compute(img: GrayView<'_>) -> Self {
+        let bx = img.width().div_ceil(BLOCK).max(1);
+        let by = img.height().div_ceil(BLOCK).max(1);
+        BlockStats {
+            blocks_x: bx,
+            blocks_y: by,
+            stats: block_stats(img, bx, by),
+        }
+    }
+
+    /// The statistics of the same picture's negative (`255 - v` for every pixel, as
+    /// `prepare::invert` makes it), without reading that picture: each block's sum becomes
+    /// `255 * count - sum`, and its darkest and lightest levels swap and flip.
+    pub(crate) fn negative(&self) -> Self {
+        BlockStats {
+            stats: self
+                .stats
+                .iter()
+                .map(|st| BlockStat {
+                    sum: 255 * st.count - st.sum,
+                    count: st.count,
+                    min: 255 - st.max,
+                    max: 255 - st.min,
+                })
+                .collect(),
+            ..*self
+        }
+    }
+}
+
 impl Thresholds {
     /// Computes the thresholds of `img` with `method`.
     pub fn compute(img: GrayView<'_>, method: Method) -> Self {
-        let bx = img.width().div_ceil(BLOCK).max(1);
-        let by = img.height().div_ceil(BLOCK).max(1);
-        let stats = block_stats(img, bx, by);
+        Self::from_stats(&BlockStats::compute(img), method)
+    }
+
+    /// The thresholds `method` derives from a picture's block statistics.
+    pub(crate) fn from_stats(stats: &BlockStats, method: Method) -> Self {
+        let (bx, by, stats) = (stats.blocks_x, stats.blocks_y, &stats.stats);
         let levels = match method {
-            Method::Hybrid => hybrid(&stats, bx, by),
-            Method::LocalMean { radius, offset } => local_mean(&stats, bx, by, radius, offset),
+            Method::Hybrid => hybrid(stats, bx, by),
+            Method::LocalMean { radius, offset } => local_mean(stats, bx, by, radius, offset),
         };
         Thresholds {
             blocks_x: bx,
@@ -156,7 +202,7 @@ fn gather_high_bits(flags: u64) -> u8 {
     ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct BlockStat {
     sum: u32,
     count: u32,
@@ -445,6 +491,36 @@ mod tests {
                     (st.sum, st.count, st.min, st.max),
                     want,
                     "{lanes}: {w}x{h} block {i}"
+                );
+            }
+        }
+    }
+
+    /// The negative's statistics derived from the picture's are those read from the
+    /// inverted picture, so thresholds from either are the same.
+    #[test]
+    fn negative_stats_match_the_inverted_picture() {
+        for (w, h) in [(61, 19), (100, 37), (7, 9), (160, 16)] {
+            let px: Vec<u8> = (0..w * h)
+                .map(|i| ((i * 89 + i / w * 13 + (i * i) % 7) % 256) as u8)
+                .collect();
+            let img = GrayImage::new(w, h, px).unwrap();
+            let inverted = crate::pipeline::prepare::invert(img.view());
+            let derived = BlockStats::compute(img.view()).negative();
+            assert_eq!(
+                derived.stats,
+                BlockStats::compute(inverted.view()).stats,
+                "{w}x{h}"
+            );
+            let method = Method::LocalMean {
+                radius: 2,
+                offset: 4,
+            };
+            for method in [Method::Hybrid, method] {
+                assert_eq!(
+                    Thresholds::from_stats(&derived, method).levels,
+                    Thresholds::compute(inverted.view(), method).levels,
+                    "{w}x{h} {method:?}"
                 );
             }
         }

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
 use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::common::{BitArray, BitMatrix, DetectorRXingResult, HybridBinarizer, LineOrientation};
@@ -15,9 +16,9 @@ use rxing::{
     BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, LuminanceSource, Reader,
 };
 
-use super::binarize::{Method, Thresholds};
+use super::binarize::Thresholds;
 use super::found::{bytes_to_text, Found, Point};
-use super::sample;
+use super::{precheck, sample};
 use crate::frame::GrayView;
 
 /// What one engine run gave.
@@ -45,7 +46,7 @@ pub(crate) struct Stray {
 /// rqrr on `img` binarized with `thresholds`; the binarization is written straight into
 /// rqrr's own buffer (its buffer trait is private, so this is the one copy there is).
 /// `limit` bounds the resampling of grids it located but could not read.
-pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds, limit: Resampling) -> Outcome {
+pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Rc<Thresholds>, limit: Resampling) -> Outcome {
     let run = || {
         let (w, h) = (img.width(), img.height());
         let mut row = img.row(0);
@@ -57,7 +58,12 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds, limit: Resampling
             }
             thresholds.is_black(x, y, row[x])
         });
-        collect_rqrr(prepared.detect_grids(), Some((img, thresholds)), limit)
+        collect_rqrr(
+            prepared.detect_grids(),
+            img,
+            &|| Rc::clone(thresholds),
+            limit,
+        )
     };
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
@@ -68,8 +74,14 @@ pub(crate) fn rqrr(img: GrayView<'_>, thresholds: &Thresholds, limit: Resampling
     })
 }
 
-/// rqrr with its own row-average threshold (it locates some blurred codes ours does not).
-pub(crate) fn rqrr_own(img: GrayView<'_>, limit: Resampling) -> Outcome {
+/// rqrr with its own row-average threshold (it locates some blurred codes ours does not);
+/// resampling falls back to the local thresholds `hybrid` gives (asked only when a grid
+/// needs resampling), which rqrr's own binarization lacks.
+pub(crate) fn rqrr_own(
+    img: GrayView<'_>,
+    limit: Resampling,
+    hybrid: &dyn Fn() -> Rc<Thresholds>,
+) -> Outcome {
     if img.width() == 0 || img.height() == 0 {
         return Outcome::default();
     }
@@ -78,9 +90,7 @@ pub(crate) fn rqrr_own(img: GrayView<'_>, limit: Resampling) -> Outcome {
             rqrr::PreparedImage::prepare_from_greyscale(img.width(), img.height(), |x, y| {
                 img.row(y)[x]
             });
-        // Resampling falls back to the local thresholds rqrr's own binarization lacks.
-        let thresholds = Thresholds::compute(img, Method::Hybrid);
-        collect_rqrr(prepared.detect_grids(), Some((img, &thresholds)), limit)
+        collect_rqrr(prepared.detect_grids(), img, hybrid, limit)
     };
     catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| Outcome {
         panicked: true,
@@ -119,38 +129,42 @@ impl Resampling {
     };
 }
 
-/// The grids rqrr decoded; with `resample`, those it located but could not read get our
-/// own sampling (see `sample`).
+/// The grids rqrr decoded; those it located but could not read get our own sampling of
+/// `img` (see `sample`), with the local `thresholds` (asked for once, when first needed).
 fn collect_rqrr<G: rqrr::BitGrid>(
     grids: Vec<rqrr::Grid<G>>,
-    resample: Option<(GrayView<'_>, &Thresholds)>,
+    img: GrayView<'_>,
+    thresholds: &dyn Fn() -> Rc<Thresholds>,
     limit: Resampling,
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let mut resampled = 0;
+    let mut local: Option<Rc<Thresholds>> = None;
     for grid in grids {
         let mut bytes = Vec::new();
         let corners = grid.bounds.map(|p| Point {
             x: p.x as f32,
             y: p.y as f32,
         });
-        match grid.decode_to(&mut bytes) {
-            Ok(_) => outcome.found.push(Found {
+        // rqrr's decoder only for grids that can decode (see `precheck`).
+        match precheck::can_decode(&grid.grid) && grid.decode_to(&mut bytes).is_ok() {
+            true => outcome.found.push(Found {
                 text: bytes_to_text(bytes),
                 corners: corners.to_vec(),
             }),
-            Err(_) => {
+            false => {
                 let size = rqrr::BitGrid::size(&grid.grid);
-                let again = match resample {
-                    Some((img, thresholds)) if resampled < limit.grids => {
+                let again = match resampled < limit.grids {
+                    true => {
                         resampled += 1;
                         let located = sample::Located {
                             corners: outer_corners(corners, size),
                             size,
                         };
+                        let thresholds = local.get_or_insert_with(thresholds);
                         sample::resample(img, &located, thresholds, limit.other_sizes)
                     }
-                    _ => None,
+                    false => None,
                 };
                 match again {
                     Some(found) => outcome.found.push(found),
@@ -395,6 +409,7 @@ mod bench_data;
 mod tests {
     use super::*;
     use crate::frame::GrayImage;
+    use crate::pipeline::binarize::Method;
 
     fn texts(outcome: &Outcome) -> Vec<&str> {
         outcome.found.iter().map(|f| f.text.as_str()).collect()
@@ -419,7 +434,7 @@ mod tests {
                 "hybrid",
                 rqrr(
                     img.view(),
-                    &Thresholds::compute(img.view(), Method::Hybrid),
+                    &Rc::new(Thresholds::compute(img.view(), Method::Hybrid)),
                     Resampling::FULL,
                 ),
             ),
@@ -427,11 +442,16 @@ mod tests {
                 "wide mean",
                 rqrr(
                     img.view(),
-                    &Thresholds::compute(img.view(), wide_mean),
+                    &Rc::new(Thresholds::compute(img.view(), wide_mean)),
                     Resampling::FULL,
                 ),
             ),
-            ("own threshold", rqrr_own(img.view(), Resampling::FULL)),
+            (
+                "own threshold",
+                rqrr_own(img.view(), Resampling::FULL, &|| {
+                    Rc::new(Thresholds::compute(img.view(), Method::Hybrid))
+                }),
+            ),
         ];
         for (what, outcome) in runs {
             assert!(

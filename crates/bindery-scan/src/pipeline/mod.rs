@@ -18,19 +18,22 @@
 //! read.
 
 pub mod binarize;
+mod cache;
 mod engines;
 mod finder;
 pub mod formats;
 mod found;
+mod precheck;
 pub mod prepare;
 mod region;
 mod sample;
+
+use std::rc::Rc;
 
 use bindery_core::{parse_qr, QrError, QrPayload};
 
 use crate::frame::{GrayImage, GrayView};
 pub use binarize::Method;
-use binarize::Thresholds;
 use engines::{Outcome, RxingBits, Stray};
 pub use formats::{parse_formats, Format, UnknownFormat};
 use found::Found;
@@ -501,6 +504,8 @@ impl Decoder {
         };
         let mut spent = 0.0f32;
         let mut deferred = false;
+        // Thresholds of each picture the passes look at, computed once this frame.
+        let thresholds = cache::FrameCache::default();
         for index in order {
             let pass = &self.passes[index];
             let skip = match pass.when {
@@ -554,12 +559,17 @@ impl Decoder {
                 ),
             };
             // Budgeted located passes look only at the window (see `region`).
-            let (img, origin) = match window.flatten() {
+            let (img, crop) = match window.flatten() {
                 Some(w) if matches!(pass.when, When::Located { .. }) => {
                     let (x, y, width, height) = w.at_scale(scale, img.width(), img.height());
-                    (img.crop(x, y, width, height), (x as f32, y as f32))
+                    (img.crop(x, y, width, height), (x, y, width, height))
                 }
-                _ => (img, (0.0, 0.0)),
+                _ => (img, (0, 0, img.width(), img.height())),
+            };
+            let origin = (crop.0 as f32, crop.1 as f32);
+            let picture = cache::Picture {
+                scale: pass.scale,
+                crop,
             };
             // Under a budget, few located grids a pass (see `Resampling::LIVE`).
             let limit = match self.budget {
@@ -584,7 +594,8 @@ impl Decoder {
                     .collect(),
                 _ => Vec::new(),
             };
-            let mut outcome = run_pass(pass, img, self.classic_fallback, limit, &known);
+            let local = |method, negative| thresholds.thresholds(picture, img, method, negative);
+            let mut outcome = run_pass(pass, img, &local, self.classic_fallback, limit, &known);
             self.stats.passes += 1;
             self.stats.panics += outcome.panicked as u64;
             let read = outcome.found.len();
@@ -638,22 +649,31 @@ impl Decoder {
     }
 }
 
-/// Runs `pass` on `img`; rqrr resamples the grids it located but could not read within
-/// `limit`; our finder search leaves out the `known` outlines (codes already read).
+/// The threshold grid a method gives the pass's picture, or (`true`) its negative, from
+/// the frame's cache.
+type Local<'a> = dyn Fn(Method, bool) -> Rc<binarize::Thresholds> + 'a;
+
+/// Runs `pass` on `img`, binarized by `local`; rqrr resamples the grids it located but
+/// could not read within `limit`; our finder search leaves out the `known` outlines (codes
+/// already read).
 fn run_pass(
     pass: &Pass,
     img: GrayView<'_>,
+    local: &Local<'_>,
     classic_fallback: bool,
     limit: engines::Resampling,
     known: &[Vec<Point>],
 ) -> Outcome {
+    let hybrid = || local(Method::Hybrid, false);
     match (pass.engine, pass.binarization) {
         (Engine::Rqrr, Binarization::Local(method)) => {
-            engines::rqrr(img, &Thresholds::compute(img, method), limit)
+            engines::rqrr(img, &local(method, false), limit)
         }
-        (Engine::Rqrr, Binarization::Own) => engines::rqrr_own(img, limit),
+        (Engine::Rqrr, Binarization::Own) => engines::rqrr_own(img, limit, &hybrid),
         (Engine::Rqrr, Binarization::Inverted) => {
-            engines::rqrr_own(prepare::invert(img).view(), limit)
+            engines::rqrr_own(prepare::invert(img).view(), limit, &|| {
+                local(Method::Hybrid, true)
+            })
         }
         (Engine::Rxing, Binarization::Own) => {
             engines::rxing(img, RxingBits::Own, true, classic_fallback)
@@ -667,24 +687,23 @@ fn run_pass(
             classic_fallback,
         ),
         (Engine::Rxing, Binarization::Local(method)) => {
-            let t = Thresholds::compute(img, method);
+            let t = local(method, false);
             engines::rxing(img, RxingBits::Ours(&t), true, classic_fallback)
         }
         (Engine::Finder, Binarization::Local(method)) => {
-            let t = Thresholds::compute(img, method);
+            let t = local(method, false);
             finder::read(img, &t, finder_depth(limit), known)
         }
         // The finder's own: the live search, both polarities in one pass (a light-on-dark
         // code would otherwise cost a pass of its own), however many grids `limit` allows.
         (Engine::Finder, Binarization::Own) => {
-            let t = Thresholds::compute(img, Method::Hybrid);
-            finder::read(img, &t, finder::Search::LIVE, known)
+            finder::read(img, &hybrid(), finder::Search::LIVE, known)
         }
         // Light-on-dark codes: the negative binarized afresh (as for rxing above), searched
         // for dark-on-light patterns.
         (Engine::Finder, Binarization::Inverted) => {
             let negative = prepare::invert(img);
-            let t = Thresholds::compute(negative.view(), Method::Hybrid);
+            let t = local(Method::Hybrid, true);
             finder::read(negative.view(), &t, finder_depth(limit), known)
         }
     }

@@ -44,12 +44,25 @@ fn halve(src: GrayView<'_>) -> GrayImage {
 }
 
 /// [`shrink`] by a small constant `F` (3 or 4): column sums in 16 bits, then each output
-/// pixel from `F` neighbouring sums with a 16-bit reciprocal ([`small_mean`]), a form the
-/// compiler vectorizes; the general loop spent most of a 12 MP frame's shrink there.
+/// pixel from `F` neighbouring sums with a 16-bit reciprocal ([`small_mean`]).
+///
+/// The sums of `F` neighbouring columns are taken at every column, not only at every
+/// `F`-th, and so are their means, before every `F`-th mean is picked: `F` times the
+/// arithmetic, but in one element-wise loop over shifted slices, which the compiler
+/// vectorizes; one sum per output pixel (a stride of `F`, which SSE2 has no shuffle for)
+/// compiled to lane-shuffling code that took 1.9 of the 2.9 ms of a 12 MP frame's shrink
+/// by 3, the largest part of such a live frame. Now the shrink takes 1.9 ms, of which the
+/// column sums, which wait on memory, are 1.
 fn shrink_by<const F: usize>(src: GrayView<'_>) -> GrayImage {
     let (w, h) = (src.width() / F, src.height() / F);
     let mut out = vec![0u8; w * h];
+    if w == 0 || h == 0 {
+        return GrayImage::new(w, h, out).expect("sizes match");
+    }
     let mut cols = vec![0u16; w * F];
+    // Sums of F neighbouring columns starting at each column that has F of them.
+    let starts = (w * F).saturating_sub(F - 1);
+    let mut means = vec![0u8; starts];
     for (by, o) in out.chunks_exact_mut(w.max(1)).enumerate().take(h) {
         cols.fill(0);
         for y in by * F..(by + 1) * F {
@@ -57,8 +70,24 @@ fn shrink_by<const F: usize>(src: GrayView<'_>) -> GrayImage {
                 *c += p as u16;
             }
         }
-        for (o, c) in o.iter_mut().zip(cols.chunks_exact(F)) {
-            *o = small_mean::<F>(c.iter().sum());
+        let (c0, c1, c2) = (&cols[..], &cols[1..], &cols[2..]);
+        match F {
+            3 => {
+                for (((m, &a), &b), &c) in means.iter_mut().zip(c0).zip(c1).zip(c2) {
+                    *m = small_mean::<F>(a + b + c);
+                }
+            }
+            4 => {
+                for ((((m, &a), &b), &c), &d) in
+                    means.iter_mut().zip(c0).zip(c1).zip(c2).zip(&cols[3..])
+                {
+                    *m = small_mean::<F>(a + b + c + d);
+                }
+            }
+            _ => unreachable!("`shrink` calls this for factors 3 and 4 only"),
+        }
+        for (o, &m) in o.iter_mut().zip(means.iter().step_by(F)) {
+            *o = m;
         }
     }
     GrayImage::new(w, h, out).expect("sizes match")
@@ -68,11 +97,14 @@ fn shrink_by<const F: usize>(src: GrayView<'_>) -> GrayImage {
 /// floor((sum + F²/2) * ceil(2^16 / F²) / 2^16). Exact for every sum of F² pixels: the
 /// reciprocal's excess (under 1) times a sum below 256 F² stays under the 2^16 / F² gap to
 /// the next integer when F² · excess < 256, which holds for 4, 9 and 16 (not for 25).
+/// The rounding is added in 16 bits (a sum of 16 pixels and the half fit), so the product
+/// is a 16 x 16-bit multiplication's high half, which vectorizes as one instruction.
 #[inline]
 fn small_mean<const F: usize>(sum: u16) -> u8 {
     let area = (F * F) as u32;
     let reciprocal = (1u32 << 16).div_ceil(area);
-    (((sum as u32 + area / 2) * reciprocal) >> 16) as u8
+    let rounded = sum + (area / 2) as u16;
+    ((rounded as u32 * reciprocal) >> 16) as u8
 }
 
 /// [`shrink`] with column sums in `S`, which must hold `factor * factor * 255`.
@@ -212,6 +244,19 @@ mod tests {
                         "x{factor} at {x},{y}"
                     );
                 }
+            }
+        }
+    }
+
+    /// Frames narrower or lower than the factor shrink to nothing, without a panic.
+    #[test]
+    fn shrink_of_tiny_frames() {
+        for (w, h) in [(2, 10), (10, 2), (3, 3), (7, 4), (0, 5)] {
+            let img = GrayImage::new(w, h, vec![128; w * h]).unwrap();
+            for factor in [3, 4] {
+                let s = shrink(img.view(), factor);
+                assert_eq!((s.width(), s.height()), (w / factor, h / factor));
+                assert!(s.pixels().iter().all(|&p| p == 128), "{w}x{h} x{factor}");
             }
         }
     }

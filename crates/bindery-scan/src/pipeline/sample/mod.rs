@@ -141,6 +141,11 @@ fn decode(grid: &Grid, corners: &[Point; 4]) -> Option<Found> {
         x: p.x.round() as i32,
         y: p.y.round() as i32,
     });
+    // Most sampled grids do not decode; rqrr's decoder is slow to say so (see
+    // `precheck`).
+    if !super::precheck::can_decode(grid) {
+        return None;
+    }
     let code = rqrr::Grid {
         grid: grid.clone(),
         bounds,
