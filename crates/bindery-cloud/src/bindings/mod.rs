@@ -2,9 +2,9 @@
 //!
 //! The unique index on a binding's device (`bindings (product_key, sn)`) is the only arbiter
 //! of who gets it: a bind is one `INSERT … ON CONFLICT DO NOTHING`, and whoever's row is
-//! there afterwards owns it. So 50
-//! accounts racing give one binding, and an app retrying after a lost answer finds its own row
-//! and gets the same device back (200) instead of an error. Every bind attempt is recorded
+//! there afterwards owns it. So 50 accounts racing give one binding, and an app retrying
+//! after a lost answer finds its own row and gets the same device back (200) instead of an
+//! error. Every bind attempt is recorded
 //! with its result code and request id for the support view; failed ones feed the rate limits.
 //! So does an inspect that finds a wrong Gizwits passcode: that is a guess at the device's
 //! secret, whichever call carries it (docs/product.md §2.2).
