@@ -4,9 +4,9 @@
 //! planning parameters than writing rows. Here the optimistic way (see the `import` module) copies new
 //! devices into `devices` while the reader's thread is still reading and checking later rows,
 //! so the server writes while the file is read. When that copy cannot stand (an SN to
-//! activate, a DeviceKey or SN the product has already, a repeat, a refused row), it is rolled back
-//! to a savepoint and the rows are checked against the database through a temporary table,
-//! row by row in the report. All of it is one transaction on a native connection (the `Any`
+//! activate, a DeviceKey or SN the product has already, a repeat, a refused row), it is
+//! rolled back to a savepoint and the rows are checked against the database through a
+//! temporary table, row by row in the report. All of it is one transaction on a native connection (the `Any`
 //! driver has no `COPY`), so a killed import leaves nothing behind.
 
 use bindery_core::ProductKey;
