@@ -34,8 +34,6 @@ const SHELL_MARK: &str = "__BINDERY_SHELL__";
 const STYLESHEET_MARK: &str = "/*__BINDERY_STYLESHEET__*/";
 /// What the page says where the prerendered screens go.
 const PRERENDER_MARK: &str = "<!--__BINDERY_PRERENDER__-->";
-/// What the page says where the early requests for the build's files go.
-const PRELOAD_MARK: &str = "<!--__BINDERY_PRELOAD__-->";
 
 /// The prefix of a build's folder name.
 const BUILD_PREFIX: &str = "build-";
@@ -117,12 +115,9 @@ pub fn write_shell(root: &Path, out: &Path, build: &str) -> Result<(), Failure> 
         }
     }
 
-    let glue = read(out.join(build).join("bindery.js"))?;
-    let preload = preloaded(build, &glue);
     let page = read(shell.join("index.html"))?
         .replace(STYLESHEET_MARK, read(root.join(STYLESHEET))?.trim_end())
         .replace(PRERENDER_MARK, &prerendered(&shell.join(PRERENDER_DIR))?)
-        .replace(PRELOAD_MARK, &preload_links(&preload))
         .replace(BUILD_MARK, build);
     let to = out.join("index.html");
     std::fs::write(&to, page).map_err(|e| Failure::Io(to, e))?;
@@ -151,36 +146,6 @@ fn shell_urls(files: &[String]) -> Vec<String> {
         .collect();
     urls.sort();
     urls
-}
-
-/// What the page should ask for early, as paths under `/app/`: the glue and the modules it
-/// imports (wasm-bindgen writes them as `import … from './snippets/…'` lines), which would
-/// otherwise come one round trip after the other.
-///
-/// Not the wasm: the page starts its download once the prerendered screen has been painted.
-/// Asked for earlier, it competes with the page's first paint for the link, and on a fast
-/// link it would be complete before that paint, which Lighthouse's simulation then counts as
-/// needed for it (its LCP came out at 4.5 s instead of 1 s in such runs).
-fn preloaded(build: &str, glue: &str) -> Vec<String> {
-    let mut files = vec![format!("{build}/bindery.js")];
-    for line in glue.lines().take_while(|l| l.starts_with("import ")) {
-        if let Some(module) = line
-            .rsplit_once(" from './")
-            .and_then(|(_, rest)| rest.strip_suffix("';"))
-        {
-            files.push(format!("{build}/{module}"));
-        }
-    }
-    files
-}
-
-/// `<link rel="modulepreload">`s for `files`.
-fn preload_links(files: &[String]) -> String {
-    files
-        .iter()
-        .map(|file| format!("<link rel=\"modulepreload\" href=\"/app/{file}\">"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The prerendered screens as `<template id="bindery-prerender-<lang>">` elements, one per
@@ -276,27 +241,6 @@ mod tests {
                 "\"/app/build-00ff/bindery_bg.wasm\"",
                 "\"/app/icon-192.png\""
             ]
-        );
-    }
-
-    #[test]
-    fn the_glue_and_the_modules_it_imports_are_preloaded() {
-        let glue = "import { A } from './snippets/x-1/inline0.js';\n\
-                    import { B } from './snippets/y-2/src/js/eval.js';\n\
-                    \n\
-                    import('./snippets/not-at-load.js');\n";
-        let files = preloaded("build-1", glue);
-        assert_eq!(
-            files,
-            [
-                "build-1/bindery.js",
-                "build-1/snippets/x-1/inline0.js",
-                "build-1/snippets/y-2/src/js/eval.js",
-            ]
-        );
-        assert_eq!(
-            preload_links(&files[..1]),
-            "<link rel=\"modulepreload\" href=\"/app/build-1/bindery.js\">"
         );
     }
 
