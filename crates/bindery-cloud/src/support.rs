@@ -195,6 +195,19 @@ pub struct DeviceQuery {
     product_key: Option<String>,
 }
 
+impl DeviceQuery {
+    /// The device `sn` (of the product asked for, if any) as `caller` may see it.
+    async fn device_of(
+        &self,
+        state: &AppState,
+        caller: &SupportCaller,
+        sn: &str,
+    ) -> Result<SupportDevice, ApiError> {
+        let product_key = self.product_key.as_deref();
+        support_device_in(state, caller.org_id.as_deref(), sn, product_key).await
+    }
+}
+
 /// Everything about one device: its product, DeviceKey, batch, binding and bind attempts.
 #[utoipa::path(get, path = "/v1/support/devices/{sn}", tag = "support",
     security(("supportKey" = []), ("bearer" = [], "organisation" = [])),
@@ -210,13 +223,7 @@ async fn device_view(
     Path(sn): Path<String>,
     Query(query): Query<DeviceQuery>,
 ) -> Result<Json<SupportDevice>, ApiError> {
-    let device = support_device_in(
-        &state,
-        caller.org_id.as_deref(),
-        &sn,
-        query.product_key.as_deref(),
-    )
-    .await?;
+    let device = query.device_of(&state, &caller, &sn).await?;
     Ok(Json(masked(device)))
 }
 
@@ -386,13 +393,7 @@ async fn unbind(
             "say why the device is unbound (3 to 500 characters): it is kept in the audit log",
         ));
     }
-    let device = support_device_in(
-        &state,
-        caller.org_id.as_deref(),
-        &sn,
-        query.product_key.as_deref(),
-    )
-    .await?;
+    let device = query.device_of(&state, &caller, &sn).await?;
     let Some(binding) = &device.binding else {
         return Err(ApiError::with_message(
             ErrorCode::NotFound,

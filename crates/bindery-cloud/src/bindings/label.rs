@@ -79,7 +79,7 @@ impl Label {
 
 /// Reads a scanned text as a label, or says why it is none; `secret` is the server secret
 /// (adopted labels are looked up by their keyed hash).
-pub(super) fn read_label(qr_content: &str, secret: &[u8]) -> Result<Label, ApiError> {
+fn read_label(qr_content: &str, secret: &[u8]) -> Result<Label, ApiError> {
     let adoptable = || Some(LabelHash::of(qr_content, secret));
     let mut label = Label {
         product_key: None,
@@ -151,11 +151,27 @@ pub(super) fn read_label(qr_content: &str, secret: &[u8]) -> Result<Label, ApiEr
     Ok(label)
 }
 
+/// Reads a scanned text as a label ([`read_label`]) and gives a bare SN its product
+/// ([`resolve_bare_sn`]): what inspect and bind both look a device up by. The outer error is
+/// the database's; the inner one says why the text is no label, which a bind answers only
+/// after its limits.
+pub(super) async fn label_of(
+    db: &sqlx::AnyPool,
+    qr_content: &str,
+    secret: &[u8],
+) -> Result<Result<Label, ApiError>, ApiError> {
+    let mut label = read_label(qr_content, secret);
+    if let Ok(label) = &mut label {
+        resolve_bare_sn(db, label).await?;
+    }
+    Ok(label)
+}
+
 /// Gives a bare SN (a label that names no product) the product of the one device that has
 /// it. An SN is unique within its product only: when several products have it, the SN names
 /// no device, and the answer says to scan the device's own label (which names its product).
 /// A text that is also an adopted label is still found by that.
-pub(super) async fn resolve_bare_sn(db: &sqlx::AnyPool, label: &mut Label) -> Result<(), ApiError> {
+async fn resolve_bare_sn(db: &sqlx::AnyPool, label: &mut Label) -> Result<(), ApiError> {
     let Some(sn) = label.sn.as_ref().filter(|_| label.product_key.is_none()) else {
         return Ok(());
     };

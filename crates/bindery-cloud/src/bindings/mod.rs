@@ -24,8 +24,8 @@ use utoipa_axum::routes;
 mod label;
 
 use label::{
-    check_secret, device_of_label, read_label, resolve_bare_sn, target_of, Label, Proof, Target,
-    TargetRow, TARGET_COLUMNS,
+    check_secret, device_of_label, label_of, target_of, Label, Proof, Target, TargetRow,
+    TARGET_COLUMNS,
 };
 
 use crate::adopted::LabelHash;
@@ -107,8 +107,7 @@ async fn inspect(
     // A label without a bind code is all an `sn_only` device needs to be bound, and a text
     // that may be an adopted label is a guess at one: looking either up counts against the
     // tight limit of such looks, unless it turns out to be yours or to carry its secret.
-    let mut label = read_label(&request.qr_content, &state.secret)?;
-    resolve_bare_sn(&state.db, &mut label).await?;
+    let label = label_of(&state.db, &request.qr_content, &state.secret).await??;
     let look = match label.bind_code.is_none() {
         true => Some(secretless_look(&state, &user.uid).await?),
         false => None,
@@ -364,10 +363,8 @@ async fn check_bind(
 ) -> Result<(Target, DeviceName), ApiError> {
     let name = DeviceName::parse(&request.name)
         .map_err(|e| ApiError::with_message(ErrorCode::InvalidName, e.to_string()))?;
-    let mut label = read_label(&request.qr_content, &state.secret);
-    if let Ok(label) = &mut label {
-        resolve_bare_sn(&state.db, label).await?;
-    }
+    // A text that is no label is refused only after the limits (below).
+    let label = label_of(&state.db, &request.qr_content, &state.secret).await?;
     let (failures, row) = match &label {
         Ok(label) => failures_and_target(state, &user.uid, address, label).await?,
         Err(_) => failures_and_device(state, &user.uid, address, None, None).await?,

@@ -197,12 +197,7 @@ async fn checked_write(
     } = classify(product_key, good, &existing, &columns, &mut rejected);
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
-        return Ok(Written {
-            imported: 0,
-            updated: 0,
-            rejected,
-            checked_way: true,
-        });
+        return Ok(Written::nothing(rejected));
     }
     if !create.is_empty() {
         let suffix = line_suffix(product_key, now);

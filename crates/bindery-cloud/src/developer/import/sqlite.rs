@@ -371,30 +371,17 @@ async fn checked_write(
     let existing = look_up(&mut reader, product_key, &good).await?;
     drop(reader);
     let classified = classify(product_key, good, &existing, &columns, &mut rejected);
-    if mode == ImportMode::Atomic && !rejected.is_empty() {
-        return Ok(Written {
-            imported: 0,
-            updated: 0,
-            rejected,
-            checked_way: true,
-        });
-    }
-    let stageable = classified.amend.is_empty()
-        && !classified
-            .activate
-            .iter()
-            .chain(&classified.create)
-            .any(|row| row.label.as_ref().is_some_and(|l| l.as_sn.is_some()));
+    let amends = !classified.amend.is_empty();
     let mut good = classified.into_rows();
-    if good.is_empty() {
-        return Ok(Written {
-            imported: 0,
-            updated: 0,
-            rejected,
-            checked_way: true,
-        });
+    if good.is_empty() || (mode == ImportMode::Atomic && !rejected.is_empty()) {
+        return Ok(Written::nothing(rejected));
     }
-    if stageable {
+    // No index keeps a label that reads as an SN off every product's SNs: such rows stay
+    // under the writer, as do amends (updates of devices that must stay visible).
+    let label_sn = good
+        .iter()
+        .any(|row| row.label.as_ref().is_some_and(|l| l.as_sn.is_some()));
+    if !amends && !label_sn {
         let rows = Arc::new(good);
         if let Some(imported) = staged(state, product_key, Source::Rows(rows.clone())).await? {
             return Ok(Written {
@@ -417,12 +404,7 @@ async fn checked_write(
 
     if mode == ImportMode::Atomic && !rejected.is_empty() {
         tx.rollback().await?;
-        return Ok(Written {
-            imported: 0,
-            updated: 0,
-            rejected,
-            checked_way: true,
-        });
+        return Ok(Written::nothing(rejected));
     }
 
     let now = now_ms();

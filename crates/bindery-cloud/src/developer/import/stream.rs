@@ -65,17 +65,8 @@ pub(super) fn stream_rows<F: ChunkFormat>(
     let reader = tokio::task::spawn_blocking(move || {
         let (columns, rows) = read_rows(&body)?;
         let mut checker = RowChecker::without_repeats(&product_key, &key, columns);
-        let new_chunk = || {
-            let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
-            format.open(&mut text);
-            text
-        };
-        // Closes the chunk and sends it; false once the receiver has given up.
-        let send = |mut text: String, rows: usize| {
-            format.close(&mut text);
-            sender.blocking_send(Chunk { text, rows }).is_ok()
-        };
-        let (mut text, mut in_chunk, mut total) = (new_chunk(), 0, 0);
+        let mut chunker = Chunker::new(format, chunk_bytes, sender);
+        let mut total = 0;
         for row in rows {
             let Some(good) = checker.check(row?) else {
                 if checker.rejected.is_empty() {
@@ -88,19 +79,12 @@ pub(super) fn stream_rows<F: ChunkFormat>(
             if good.label.as_ref().is_some_and(|l| l.as_sn.is_some()) {
                 return Ok(Streamed::Refused);
             }
-            format.row(&mut text, in_chunk, &good);
-            in_chunk += 1;
             total += 1;
-            if text.len() >= chunk_bytes
-                && !send(
-                    std::mem::replace(&mut text, new_chunk()),
-                    std::mem::take(&mut in_chunk),
-                )
-            {
+            if !chunker.push(&good) {
                 return Ok(Streamed::Refused);
             }
         }
-        if in_chunk > 0 && !send(text, in_chunk) {
+        if !chunker.finish() {
             return Ok(Streamed::Refused);
         }
         Ok(Streamed::AllGood(total))
@@ -122,22 +106,62 @@ pub(super) fn chunk_rows<F: ChunkFormat>(
 ) {
     let (sender, chunks) = mpsc::channel(2);
     let writer = tokio::task::spawn_blocking(move || {
-        for part in rows.chunks(chunk_bytes.div_ceil(64).max(1)) {
-            let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
-            format.open(&mut text);
-            for (index, row) in part.iter().enumerate() {
-                format.row(&mut text, index, row);
-            }
-            format.close(&mut text);
-            let chunk = Chunk {
-                text,
-                rows: part.len(),
-            };
-            if sender.blocking_send(chunk).is_err() {
-                return Ok(Streamed::Refused);
-            }
+        let mut chunker = Chunker::new(format, chunk_bytes, sender);
+        if rows.iter().all(|row| chunker.push(row)) && chunker.finish() {
+            Ok(Streamed::AllGood(rows.len()))
+        } else {
+            Ok(Streamed::Refused)
         }
-        Ok(Streamed::AllGood(rows.len()))
     });
     (chunks, writer)
+}
+
+/// Gathers rows into chunks of about `chunk_bytes` in a backend's form and sends each
+/// (from a blocking thread) as it fills.
+struct Chunker<F> {
+    format: F,
+    chunk_bytes: usize,
+    sender: mpsc::Sender<Chunk>,
+    text: String,
+    rows: usize,
+}
+
+impl<F: ChunkFormat> Chunker<F> {
+    fn new(format: F, chunk_bytes: usize, sender: mpsc::Sender<Chunk>) -> Self {
+        let text = Self::open(&format, chunk_bytes);
+        Chunker {
+            format,
+            chunk_bytes,
+            sender,
+            text,
+            rows: 0,
+        }
+    }
+
+    fn open(format: &F, chunk_bytes: usize) -> String {
+        let mut text = String::with_capacity(chunk_bytes + chunk_bytes / 8);
+        format.open(&mut text);
+        text
+    }
+
+    /// Adds `row`, sending the chunk once it is full; false once the receiver has given up.
+    fn push(&mut self, row: &GoodRow) -> bool {
+        self.format.row(&mut self.text, self.rows, row);
+        self.rows += 1;
+        self.text.len() < self.chunk_bytes || self.send()
+    }
+
+    /// Sends what is left; false once the receiver has given up.
+    fn finish(mut self) -> bool {
+        self.rows == 0 || self.send()
+    }
+
+    /// Closes the chunk, sends it and starts the next one.
+    fn send(&mut self) -> bool {
+        let next = Self::open(&self.format, self.chunk_bytes);
+        let mut text = std::mem::replace(&mut self.text, next);
+        self.format.close(&mut text);
+        let rows = std::mem::take(&mut self.rows);
+        self.sender.blocking_send(Chunk { text, rows }).is_ok()
+    }
 }

@@ -29,9 +29,21 @@ pub(super) struct Written {
     pub checked_way: bool,
 }
 
-/// A unique violation while writing means another product's import took a DeviceKey (or
-/// adopted a label) after our checks: nothing was written, and importing again reports it
-/// per row.
+impl Written {
+    /// The checked way's answer when it writes nothing: the file's refused rows.
+    pub fn nothing(rejected: Vec<RejectedRow>) -> Self {
+        Written {
+            imported: 0,
+            updated: 0,
+            rejected,
+            checked_way: true,
+        }
+    }
+}
+
+/// A unique violation while writing means someone took one of the product's DeviceKeys (a
+/// pairing) or another product's import adopted one of the labels after our checks: nothing
+/// was written, and importing again reports it per row.
 pub(super) fn concurrent_change(e: sqlx::Error) -> ApiError {
     if crate::db::is_unique_violation(&e) {
         ApiError::invalid("another import took some of these DeviceKeys or labels at the same time; nothing was imported, import the file again")
