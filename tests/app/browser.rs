@@ -194,7 +194,12 @@ fn run_with(
             )
         });
     eprintln!("{scenario}: screenshots in {}", shots.display());
-    assert_eq!(result["ok"], true, "{scenario} failed: {result:#}");
+    // The error last: a long page text must not push it out of a truncated CI log.
+    assert_eq!(
+        result["ok"], true,
+        "{scenario} failed: {result:#}\n{scenario} failed with: {}",
+        result["error"]
+    );
     assert!(output.status.success(), "{scenario}: {result:#}");
     result
 }

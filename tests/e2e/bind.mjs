@@ -440,11 +440,27 @@ try {
     } else if (scenario === "routes") {
       result.home_url = page.url();
       await timedScan(".scan-a-device");
+      // The address follows the screen once it is drawn (an effect after the render, then the
+      // browser's report of the history change): wait for it rather than read it at once.
+      await page.waitForURL(/\/app\/confirm\?/, WAIT);
       result.confirm_url = page.url();
       await shot("confirm-address");
+      // The camera still sees the label, and once the repeat window (1.5 s) is over Scan
+      // reads it again and moves on to Confirm: on a loaded machine that can come before a
+      // separate read of the address (it did). So the page notes the address itself, the
+      // moment the live viewfinder is drawn.
+      await page.evaluate(() => {
+        window.__binderyBackUrl = null;
+        const note = () => {
+          if (window.__binderyBackUrl === null && document.querySelector(".screen.scan .viewfinder.live")) {
+            window.__binderyBackUrl = location.href;
+          }
+        };
+        new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
       await page.goBack(WAIT);
-      await page.locator(".screen.scan .viewfinder.live").waitFor(WAIT);
-      result.back_url = page.url();
+      const back = await page.waitForFunction(() => window.__binderyBackUrl, null, WAIT);
+      result.back_url = await back.jsonValue();
       await shot("back-to-scan");
       await page.goForward(WAIT);
       await page.locator(".screen.confirm .sn").waitFor(WAIT);
