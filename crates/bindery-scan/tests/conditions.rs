@@ -196,3 +196,63 @@ fn the_narrow_means_read_glare_rims_hard_shadows_and_dim_labels() {
         );
     }
 }
+
+/// Frames of the tuning split, blurred by defocus or a moving hand, that only the unsharp
+/// mask reads: `Thorough` reads each (and nothing else), and without its sharpened pass
+/// reads none. A live decoder held on each for a few frames (its sharpened search is an
+/// idle turn, one frame in three, and looks at fewer rows) reads most of them, and without
+/// that turn none.
+#[test]
+fn blurred_codes_are_read_through_the_unsharp_mask() {
+    let unsharpened = |effort| -> Vec<Pass> {
+        Decoder::new(effort)
+            .passes()
+            .iter()
+            .copied()
+            .filter(|p| p.binarization != Binarization::Sharpened)
+            .collect()
+    };
+    let frames = 2 * FRAMES_PER_LABEL;
+    let (mut live_read, mut plain_read) = (Vec::new(), Vec::new());
+    for (condition, seed) in [
+        (Condition::Defocus, 10022),
+        (Condition::Defocus, 10028),
+        (Condition::MotionBlur, 15),
+        (Condition::MotionBlur, 16),
+        (Condition::MotionBlur, 18),
+    ] {
+        let what = format!("{} seed {seed}", condition.name());
+        let (text, img) = hard_frame(condition, seed, 1280, 720);
+        let codes = Decoder::new(Effort::Thorough).decode(img.view());
+        assert_eq!(
+            codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+            [text.as_str()],
+            "{what}"
+        );
+        let others = Decoder::with_passes(unsharpened(Effort::Thorough), false).decode(img.view());
+        assert!(
+            others.is_empty(),
+            "{what}: read without the unsharp mask, so it no longer tests it"
+        );
+
+        let mut live = Decoder::new(Effort::Live);
+        let mut plain = Decoder::with_passes(unsharpened(Effort::Live), true)
+            .with_budget(Some(LIVE_BUDGET))
+            .with_classic_fallback(false);
+        for (decoder, read) in [(&mut live, &mut live_read), (&mut plain, &mut plain_read)] {
+            let texts: Vec<String> = (0..frames)
+                .flat_map(|_| decoder.decode(img.view()))
+                .map(|c| c.text)
+                .collect();
+            assert!(texts.iter().all(|t| *t == text), "{what}: {texts:?}");
+            if !texts.is_empty() {
+                read.push(what.clone());
+            }
+        }
+    }
+    assert!(live_read.len() >= 3, "live read only {live_read:?}");
+    assert!(
+        plain_read.is_empty(),
+        "read live without the mask: {plain_read:?}"
+    );
+}

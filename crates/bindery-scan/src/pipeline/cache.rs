@@ -17,12 +17,13 @@ use super::binarize::{BlockStats, Method, Thresholds};
 use super::Scale;
 use crate::frame::GrayView;
 
-/// Which picture of the frame: a scale and the crop of it a pass looks at (x, y, width,
-/// height in that scale's pixels).
+/// Which picture of the frame: a scale, the crop of it a pass looks at (x, y, width,
+/// height in that scale's pixels), and whether it is the sharpened copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Picture {
     pub scale: Scale,
     pub crop: (usize, usize, usize, usize),
+    pub sharpened: bool,
 }
 
 /// One frame's block statistics and threshold grids; made afresh for every frame, as a
@@ -109,6 +110,7 @@ mod tests {
         let at = Picture {
             scale: Scale::Working,
             crop: (0, 0, img.width(), img.height()),
+            sharpened: false,
         };
         let negative = prepare::invert(img.view());
         let wide = Method::LocalMean {
@@ -136,6 +138,7 @@ mod tests {
         let other = Picture {
             scale: Scale::Working,
             crop: (8, 8, 40, 30),
+            sharpened: false,
         };
         assert_eq!(
             cache
