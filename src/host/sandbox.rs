@@ -203,9 +203,17 @@ fn launch(data_dir: &Path, prefer: Option<SocketAddr>) -> Result<Running, Sandbo
                 let shutdown = async {
                     let _ = shutdown_rx.await;
                 };
+                let pools = state.clone();
                 if let Err(e) = bindery_cloud::run(listener, state, shutdown).await {
                     tracing::error!(error = %e, "sandbox cloud stopped");
                 }
+                // Closed before the thread ends, not left to the pools' drop: SQLite's last
+                // connection to close checkpoints the database and deletes its -wal and -shm
+                // files by name, and after a reset those names belong to the new database.
+                // Dropped connections close later, each on its own thread; a reset under
+                // load once saw the new cloud's pool time out, which this race explains.
+                pools.writer.close().await;
+                pools.db.close().await;
             });
         })
         .map_err(|e| SandboxError::Start(e.to_string()))?;
