@@ -225,8 +225,8 @@ fn live_reads_a_light_on_dark_code_within_three_frames() {
 /// Live frames pay for the costly passes only where rxing's detector saw finder patterns it
 /// could not turn into a code: a frame without a code gets the two cheap passes (and, one
 /// frame in three, the idle finder search; another in three, the same on the sharpened
-/// picture), and a small code under glare, which those two
-/// locate but cannot read, is read by the rest.
+/// picture), and a small code under glare, which those two locate but cannot read, is read
+/// by the rest.
 #[test]
 fn live_tries_harder_only_where_a_code_was_seen() {
     let mut live = Decoder::new(Effort::Live);
