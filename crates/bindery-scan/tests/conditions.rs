@@ -181,20 +181,33 @@ fn the_narrow_means_read_glare_rims_hard_shadows_and_dim_labels() {
         (Condition::Noise, 60003),
         (Condition::Noise, 60009),
     ] {
-        let what = format!("{} seed {seed}", condition.name());
-        let (text, img) = hard_frame(condition, seed, 1280, 720);
-        let codes = Decoder::new(Effort::Thorough).decode(img.view());
-        assert_eq!(
-            codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
-            [text.as_str()],
-            "{what}"
-        );
-        let others = Decoder::with_passes(without.clone(), false).decode(img.view());
-        assert!(
-            others.is_empty(),
-            "{what}: read without the narrow means, so it no longer tests them"
-        );
+        read_by_thorough_only_with(condition, seed, &without, "the narrow means");
     }
+}
+
+/// Frame `seed` of `condition`: `Thorough` reads its code and nothing else, and the
+/// passes `without` (Thorough's, less `what_is_left_out`) read nothing. Returns the
+/// frame's text and picture.
+fn read_by_thorough_only_with(
+    condition: Condition,
+    seed: u64,
+    without: &[Pass],
+    what_is_left_out: &str,
+) -> (String, GrayImage) {
+    let what = format!("{} seed {seed}", condition.name());
+    let (text, img) = hard_frame(condition, seed, 1280, 720);
+    let codes = Decoder::new(Effort::Thorough).decode(img.view());
+    assert_eq!(
+        codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+        [text.as_str()],
+        "{what}"
+    );
+    let others = Decoder::with_passes(without.to_vec(), false).decode(img.view());
+    assert!(
+        others.is_empty(),
+        "{what}: read without {what_is_left_out}, so it no longer tests it"
+    );
+    (text, img)
 }
 
 /// Frames of the tuning split, blurred by defocus or a moving hand, that only the unsharp
@@ -222,17 +235,11 @@ fn blurred_codes_are_read_through_the_unsharp_mask() {
         (Condition::MotionBlur, 18),
     ] {
         let what = format!("{} seed {seed}", condition.name());
-        let (text, img) = hard_frame(condition, seed, 1280, 720);
-        let codes = Decoder::new(Effort::Thorough).decode(img.view());
-        assert_eq!(
-            codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
-            [text.as_str()],
-            "{what}"
-        );
-        let others = Decoder::with_passes(unsharpened(Effort::Thorough), false).decode(img.view());
-        assert!(
-            others.is_empty(),
-            "{what}: read without the unsharp mask, so it no longer tests it"
+        let (text, img) = read_by_thorough_only_with(
+            condition,
+            seed,
+            &unsharpened(Effort::Thorough),
+            "the unsharp mask",
         );
 
         let mut live = Decoder::new(Effort::Live);
