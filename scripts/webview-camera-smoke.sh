@@ -25,9 +25,18 @@ source "$(dirname "$0")/window.sh"
 
 start_display "${SMOKE_DISPLAY:-98}" "$OUT/xvfb.log"
 cleanup() {
+  local status=$?
   [ -n "${APP_PID:-}" ] && kill "$APP_PID" 2>/dev/null || true
   kill "$XVFB" 2>/dev/null || true
-  rm -rf "$DATA"
+  # WebKit's helper processes outlive the app by a moment and can still be writing into
+  # its data folder (a run under load failed on "Directory not empty" after every step had
+  # passed): try again for a few seconds, and never let a leftover temp folder decide the
+  # run's result.
+  for _ in 1 2 3 4 5; do
+    rm -rf "$DATA" 2>/dev/null && break
+    sleep 1
+  done
+  exit "$status"
 }
 trap cleanup EXIT
 
