@@ -30,8 +30,8 @@ cleanup() {
   kill "$XVFB" 2>/dev/null || true
   # WebKit's helper processes outlive the app by a moment and can still be writing into
   # its data folder (a run under load failed on "Directory not empty" after every step had
-  # passed): try again for a few seconds, and never let a leftover temp folder decide the
-  # run's result.
+  # passed; `quit` waits for them, a failed step does not): try again for a few seconds,
+  # and never let a leftover temp folder decide the run's result.
   for _ in 1 2 3 4 5; do
     rm -rf "$DATA" 2>/dev/null && break
     sleep 1
@@ -57,7 +57,16 @@ launch() {
   sleep 3; alive
   focus_window "$WID"
 }
-quit() { kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; APP_PID=; }
+# quit: ends the app, then waits (up to 10 s each) for the WebKit helper processes it
+# started, which end on their own once it is gone but can still write into its data folder.
+quit() {
+  local helpers pid
+  helpers=$(pgrep -P "$APP_PID" || true)
+  kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; APP_PID=
+  for pid in $helpers; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  done
+}
 # wait_for PATTERN SECS: until the app's log has PATTERN.
 wait_for() {
   for _ in $(seq "$2"); do
