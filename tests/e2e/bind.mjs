@@ -451,12 +451,13 @@ try {
       // moment the live viewfinder is drawn.
       await page.evaluate(() => {
         window.__binderyBackUrl = null;
-        const note = () => {
-          if (window.__binderyBackUrl === null && document.querySelector(".screen.scan .viewfinder.live")) {
+        const observer = new MutationObserver(() => {
+          if (document.querySelector(".screen.scan .viewfinder.live")) {
             window.__binderyBackUrl = location.href;
+            observer.disconnect();
           }
-        };
-        new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
+        });
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true });
       });
       await page.goBack(WAIT);
       const back = await page.waitForFunction(() => window.__binderyBackUrl, null, WAIT);

@@ -167,12 +167,9 @@ fn the_narrow_means_read_glare_rims_hard_shadows_and_dim_labels() {
     };
     // Our finder search came later and reads some of these too; left out with the narrow
     // means, so this still says what the narrow means add to the engines' passes.
-    let without: Vec<Pass> = Decoder::new(Effort::Thorough)
-        .passes()
-        .iter()
-        .copied()
-        .filter(|p| !narrow(p) && p.engine != Engine::Finder)
-        .collect();
+    let without = passes_without(Effort::Thorough, |p| {
+        narrow(p) || p.engine == Engine::Finder
+    });
     for (condition, seed) in [
         (Condition::Glare, 30000),
         (Condition::Glare, 30014),
@@ -183,6 +180,16 @@ fn the_narrow_means_read_glare_rims_hard_shadows_and_dim_labels() {
     ] {
         read_by_thorough_only_with(condition, seed, &without, "the narrow means");
     }
+}
+
+/// The passes of `effort` except those `left_out` picks.
+fn passes_without(effort: Effort, left_out: impl Fn(&Pass) -> bool) -> Vec<Pass> {
+    Decoder::new(effort)
+        .passes()
+        .iter()
+        .copied()
+        .filter(|p| !left_out(p))
+        .collect()
 }
 
 /// Frame `seed` of `condition`: `Thorough` reads its code and nothing else, and the
@@ -217,14 +224,8 @@ fn read_by_thorough_only_with(
 /// that turn none.
 #[test]
 fn blurred_codes_are_read_through_the_unsharp_mask() {
-    let unsharpened = |effort| -> Vec<Pass> {
-        Decoder::new(effort)
-            .passes()
-            .iter()
-            .copied()
-            .filter(|p| p.binarization != Binarization::Sharpened)
-            .collect()
-    };
+    let unsharpened =
+        |effort| passes_without(effort, |p| p.binarization == Binarization::Sharpened);
     let frames = 2 * FRAMES_PER_LABEL;
     let (mut live_read, mut plain_read) = (Vec::new(), Vec::new());
     for (condition, seed) in [

@@ -305,9 +305,6 @@ const LIVE: &[Pass] = &[
     Pass::new(Engine::Finder, Scale::Working, Binarization::Own).if_idle(3, 0),
     Pass::new(Engine::Finder, Scale::Working, Binarization::Sharpened).if_idle(3, 1),
 ];
-/// The scales, in the order the decoder keeps per-scale pictures.
-const SCALES: [Scale; 4] = [Scale::Working, Scale::Half, Scale::Full, Scale::Double];
-
 /// Files: the passes that each added codes on the bench sets, all run (several codes may
 /// be in one photo), then the fallbacks for when none of them read anything.
 const THOROUGH: &[Pass] = &[
@@ -332,8 +329,9 @@ const THOROUGH: &[Pass] = &[
     // Blurred codes (defocus, a moving hand) through an unsharp mask. On the generated
     // tuning frames: motion blur 22 -> 25 of 30, defocus 17 -> 19 (its radius and strength
     // were chosen there); BoofCV's blurred photos 44 -> 49. Run on every file it read two
-    // more codes of BoofCV's many-code photos, but took a 720p frame's median from 60 to
-    // 170 ms; as a fallback it costs next to nothing where another pass read the code.
+    // more codes of BoofCV's many-code photos, but took the generated 720p sets' medians
+    // from 54–245 to 64–329 ms (cylinder 61 -> 173); as a fallback it costs nothing where
+    // another pass read the code.
     Pass::new(Engine::Finder, Scale::Working, Binarization::Sharpened).fallback(),
     Pass::new(Engine::Finder, Scale::Working, Binarization::Inverted).fallback(),
     Pass::new(Engine::Rxing, Scale::Half, Binarization::Own).fallback(),
@@ -510,7 +508,7 @@ impl Decoder {
         let shrunk: Option<GrayImage> = (factor > 1).then(|| prepare::shrink(frame, factor));
         let mut doubled: Option<GrayImage> = None;
         let mut halved: Option<GrayImage> = None;
-        // The sharpened pictures, by scale (the order of `SCALES`).
+        // The sharpened pictures, by scale (indexed by `Scale as usize`).
         let mut sharpened: [Option<GrayImage>; 4] = Default::default();
         // Finder patterns seen that no code read so far accounts for (three per code), and
         // where they are (frame pixels), for the window the budgeted passes look at.
@@ -580,12 +578,9 @@ impl Decoder {
             };
             let sharp = pass.binarization == Binarization::Sharpened;
             let img = match sharp {
-                true => {
-                    let at = SCALES.iter().position(|s| *s == pass.scale).unwrap_or(0);
-                    sharpened[at]
-                        .get_or_insert_with(|| prepare::sharpen(img))
-                        .view()
-                }
+                true => sharpened[pass.scale as usize]
+                    .get_or_insert_with(|| prepare::sharpen(img))
+                    .view(),
                 false => img,
             };
             // Budgeted located passes look only at the window (see `region`).

@@ -226,17 +226,13 @@ pub fn sharpen(src: GrayView<'_>) -> GrayImage {
         }
         box_columns(&across, &mut blurred, w, &mut sums);
     }
-    let mut out = Vec::with_capacity(w * h);
-    for y in 0..h {
-        let mean = &blurred[y * w..(y + 1) * w];
-        out.extend(
-            src.row(y)
-                .iter()
-                .zip(mean)
-                .map(|(&p, &m)| (2 * p as i16 - m as i16).clamp(0, 255) as u8),
-        );
+    // The mask is written over the blur, which is read only at the same pixel.
+    for (y, mean) in blurred.chunks_exact_mut(w).enumerate() {
+        for (m, &p) in mean.iter_mut().zip(src.row(y)) {
+            *m = (2 * p as i16 - *m as i16).clamp(0, 255) as u8;
+        }
     }
-    GrayImage::new(w, h, out).expect("sizes match")
+    GrayImage::new(w, h, blurred).expect("sizes match")
 }
 
 /// The rounded mean of a box's sum, `(sum + 3) / 7`, as a multiply and a shift (exact for
